@@ -1,0 +1,28 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: venv demo test lint clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+demo: venv
+	$(BIN)/python scripts/demo.py
+
+test: venv
+	$(BIN)/ruff check target_gong_di tests scripts
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check target_gong_di tests scripts
+	$(BIN)/ruff format --check target_gong_di tests scripts
+
+clean:
+	rm -rf $(VENV) .pytest_cache gong-di-rejected.jsonl gong-di-dry-run.jsonl

@@ -1,0 +1,455 @@
+"""Turns one record of a stream into one digital-interaction body, as the config says.
+
+A stream's mapping is either ``"passthrough"`` (records already are bodies) or an object
+shaped like the body whose string leaves are expressions in the Meltano SDK stream-map
+syntax (simpleeval). Everything that can be checked without a record is checked once, when
+the mapping is compiled against the stream's SCHEMA: unknown body keys, expression syntax,
+names that are not properties of the stream, and whether eventIds can be derived. Building a
+body per record then only evaluates pre-parsed expressions.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import hashlib
+import json
+import typing as t
+from dataclasses import dataclass
+from decimal import Decimal
+
+import simpleeval
+from singer_sdk.mapper import md5, sha256
+
+from target_gong_di.event_schema import BODY_SCHEMA, CUSTOM_FIELD_LISTS
+from target_gong_di.timestamps import TimestampError, to_utc_iso
+
+PASSTHROUGH = "passthrough"
+
+FUNCTIONS: dict[str, t.Any] = {
+    **simpleeval.DEFAULT_FUNCTIONS,
+    "md5": md5,
+    "sha256": sha256,
+    "datetime": simpleeval.ModuleWrapper(dt),
+    "bool": bool,
+    "json": simpleeval.ModuleWrapper(json),
+}
+"""The functions the SDK's stream maps offer, so expressions mean the same in both."""
+
+CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
+"""Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
+
+
+class MappingConfigError(ValueError):
+    """A mapping in the config cannot work for a stream; raised before any record is sent."""
+
+
+class RecordMappingError(ValueError):
+    """One record could not be turned into a body; the record is dead-lettered."""
+
+
+def _field_label(path: tuple[str, ...]) -> str:
+    return ".".join(path) or "(body)"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One mapping leaf, parsed once so each record only pays for evaluation."""
+
+    source: str
+    tree: ast.AST
+
+    @classmethod
+    def compile(cls, source: str, where: str) -> Expression:
+        """Parse ``source``; ``where`` names the stream and field for the error."""
+        try:
+            module = ast.parse(source.strip(), mode="exec")
+        except SyntaxError as error:
+            raise MappingConfigError(
+                f"{where}: expression {source!r} is not valid: {error.msg}"
+            ) from None
+        if len(module.body) != 1 or not isinstance(module.body[0], ast.Expr):
+            raise MappingConfigError(
+                f"{where}: {source!r} must be a single expression "
+                "(write constants quoted, e.g. \"'page viewed'\")"
+            )
+        return cls(source, module.body[0])
+
+    def free_names(self) -> set[str]:
+        """Names read by the expression that it does not bind itself (comprehensions)."""
+        nodes = list(ast.walk(self.tree))
+        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return read - bound - set(simpleeval.DEFAULT_NAMES)
+
+    def record_keys(self) -> set[str]:
+        """Constant keys read through ``record[...]`` or ``_[...]``."""
+        return {
+            node.slice.value
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in {"record", "_"}
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        }
+
+    @property
+    def property_name(self) -> str | None:
+        """The property's name when the expression is nothing but one property."""
+        value = self.tree.value  # type: ignore[attr-defined]
+        return value.id if isinstance(value, ast.Name) else None
+
+
+class _Evaluator(simpleeval.EvalWithCompoundTypes):
+    """One per stream: ``names`` is replaced for each record before evaluation."""
+
+    def run(self, expression: Expression, path: tuple[str, ...]) -> t.Any:
+        try:
+            return self.eval(expression.source, previously_parsed=expression.tree)
+        except Exception as error:
+            raise RecordMappingError(
+                f"{_field_label(path)}: {expression.source!r} failed: "
+                f"{type(error).__name__}: {error}"
+            ) from None
+
+
+# Templates: the compiled form of a mapping object, one node per leaf or container.
+
+
+class _Node(t.Protocol):
+    def build(self, evaluator: _Evaluator) -> t.Any: ...
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: t.Any
+
+    def build(self, evaluator: _Evaluator) -> t.Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    expression: Expression
+    path: tuple[str, ...]
+    schema: dict[str, t.Any] | None
+
+    def build(self, evaluator: _Evaluator) -> t.Any:
+        return conform(evaluator.run(self.expression, self.path), self.schema)
+
+
+@dataclass(frozen=True)
+class _Object:
+    children: dict[str, _Node]
+
+    def build(self, evaluator: _Evaluator) -> dict[str, t.Any] | None:
+        built = {key: node.build(evaluator) for key, node in self.children.items()}
+        return {key: value for key, value in built.items() if value is not None} or None
+
+
+@dataclass(frozen=True)
+class _List:
+    items: list[_Node]
+
+    def build(self, evaluator: _Evaluator) -> list[t.Any] | None:
+        built = [node.build(evaluator) for node in self.items]
+        return [value for value in built if value is not None] or None
+
+
+@dataclass(frozen=True)
+class _CustomFields:
+    """``{name: expression}`` becomes Gong's ``[{name, value, dataType}]``."""
+
+    fields: list[tuple[str, Expression, str | None]]
+    path: tuple[str, ...]
+
+    def build(self, evaluator: _Evaluator) -> list[dict[str, str]] | None:
+        built = []
+        for name, expression, schema_type in self.fields:
+            value = evaluator.run(expression, (*self.path, name))
+            if value is not None:
+                data_type = schema_type or data_type_of_value(value)
+                built.append(
+                    {"name": name, "value": custom_field_text(value), "dataType": data_type}
+                )
+        return built or None
+
+
+# Values: shaping what an expression or a passthrough record gives into what the API takes.
+
+
+def _text(value: t.Any) -> t.Any:
+    """Scalars to the text Gong expects in a string field; anything else stays as it is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return to_utc_iso(value)
+    return value
+
+
+def _number(value: t.Any) -> t.Any:
+    """Integral numbers to int (the SDK may give Decimal or float); others stay."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return _json_safe(value)
+
+
+def _json_safe(value: t.Any) -> t.Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return to_utc_iso(value)
+    return value
+
+
+def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
+    """Fit ``value`` to the body field described by ``schema``.
+
+    Nones and containers left empty are dropped (``None`` is returned for them), numbers
+    and dates in string fields become text, integral numbers in integer fields become int,
+    and nested objects and lists are fitted field by field. Values of the wrong kind are
+    left for validation to report rather than guessed at.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        properties = (schema or {}).get("properties", {})
+        fitted = {key: conform(item, properties.get(key)) for key, item in value.items()}
+        return {key: item for key, item in fitted.items() if item is not None} or None
+    if isinstance(value, list | tuple):
+        items = (schema or {}).get("items")
+        fitted_items = [conform(item, items) for item in value]
+        return [item for item in fitted_items if item is not None] or None
+    kind = (schema or {}).get("type")
+    if kind == "string":
+        return _text(value)
+    if kind == "integer":
+        return _number(value)
+    return _json_safe(value)
+
+
+def custom_field_text(value: t.Any) -> str:
+    """A custom field's ``value`` is always a string: JSON text for lists and objects."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(_text(value))
+
+
+def data_type_of_value(value: t.Any) -> str:
+    """Gong dataType for a value whose stream property type is unknown."""
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int | float | Decimal):
+        return "NUMBER"
+    if isinstance(value, dt.date):
+        return "DATE"
+    return "STRING"
+
+
+def _schema_types(prop: dict[str, t.Any]) -> tuple[set[str], set[str]]:
+    """JSON types and formats a SCHEMA property allows, looking through anyOf/oneOf."""
+    kinds = prop.get("type", [])
+    types = {kinds} if isinstance(kinds, str) else set(kinds)
+    formats = {prop["format"]} if "format" in prop else set()
+    for option in prop.get("anyOf", []) + prop.get("oneOf", []):
+        more_types, more_formats = _schema_types(option)
+        types |= more_types
+        formats |= more_formats
+    return types, formats
+
+
+def data_type_of_property(prop: dict[str, t.Any]) -> str:
+    """Gong dataType for a stream property, from its SCHEMA type and format."""
+    types, formats = _schema_types(prop)
+    if formats & {"date-time", "date"}:
+        return "DATE"
+    if "uri" in formats:
+        return "URL"
+    if "boolean" in types:
+        return "BOOLEAN"
+    if types & {"integer", "number"}:
+        return "NUMBER"
+    return "STRING"
+
+
+def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
+    """A stable eventId from the stream and the record's key values.
+
+    Same inputs give the same id on every run and machine, so a rerun is answered 409.
+    """
+    canonical = json.dumps(
+        [stream_name, [_text(value) for value in key_values]],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Compiling a stream's mapping.
+
+
+@dataclass(frozen=True)
+class StreamSchema:
+    """What a SCHEMA message tells the mapping about its stream."""
+
+    properties: dict[str, t.Any]
+    key_properties: tuple[str, ...]
+
+
+class _Compiler:
+    """Walks a mapping object beside the body schema, collecting nodes or errors."""
+
+    def __init__(self, stream_name: str, stream: StreamSchema | None) -> None:
+        self.stream_name = stream_name
+        self.stream = stream
+
+    def where(self, path: tuple[str, ...]) -> str:
+        return f"stream {self.stream_name!r}, field {_field_label(path)!r}"
+
+    def object(
+        self, spec: dict[str, t.Any], path: tuple[str, ...], schema: dict[str, t.Any]
+    ) -> _Object:
+        children: dict[str, _Node] = {}
+        for key, value in spec.items():
+            child_schema = schema["properties"].get(key)
+            if child_schema is None:
+                raise MappingConfigError(
+                    f"{self.where((*path, key))}: {key!r} is not a field of "
+                    f"{_field_label(path) if path else 'a digital-interaction body'} "
+                    f"(fields: {', '.join(sorted(schema['properties']))})"
+                )
+            children[key] = self.compile(value, (*path, key), child_schema)
+        return _Object(children)
+
+    def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
+        if isinstance(spec, str):
+            return _Leaf(self.expression(spec, path), path, schema)
+        if isinstance(spec, list):
+            if schema.get("type") != "array":
+                raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
+            return _List([self.compile(item, path, schema["items"]) for item in spec])
+        if isinstance(spec, dict):
+            if schema.get("type") == "array" and path[-1] in CUSTOM_FIELD_LISTS:
+                return self.custom_fields(spec, path)
+            if "properties" not in schema:
+                raise MappingConfigError(f"{self.where(path)}: takes a value, not an object")
+            return self.object(spec, path, schema)
+        return _Constant(spec)
+
+    def custom_fields(self, spec: dict[str, t.Any], path: tuple[str, ...]) -> _CustomFields:
+        fields = []
+        for name, source in spec.items():
+            text = source if isinstance(source, str) else repr(source)  # a constant
+            expression = self.expression(text, (*path, name))
+            prop_name = expression.property_name
+            declared = self.stream.properties.get(prop_name) if self.stream and prop_name else None
+            fields.append((name, expression, declared and data_type_of_property(declared)))
+        return _CustomFields(fields, path)
+
+    def expression(self, source: str, path: tuple[str, ...]) -> Expression:
+        expression = Expression.compile(source, self.where(path))
+        if self.stream is None:
+            return expression
+        known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES
+        unknown = sorted(expression.free_names() - known) + sorted(
+            expression.record_keys() - self.stream.properties.keys()
+        )
+        if unknown:
+            raise MappingConfigError(
+                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is not "
+                f"a property in the stream's SCHEMA (properties: "
+                f"{', '.join(sorted(self.stream.properties)) or 'none'})"
+            )
+        return expression
+
+
+class StreamMapping:
+    """Builds bodies for one stream from its records."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        template: _Node | None,
+        stream: StreamSchema,
+        source_system_name: str | None,
+        expression_config: dict[str, t.Any],
+    ) -> None:
+        self.stream_name = stream_name
+        self._template = template
+        self._key_properties = stream.key_properties
+        self._source_system_name = source_system_name
+        self._evaluator = _Evaluator(functions=FUNCTIONS)
+        self._base_names = {
+            **dict.fromkeys(stream.properties),
+            "config": expression_config,
+            "__stream_name__": stream_name,
+        }
+
+    @property
+    def is_passthrough(self) -> bool:
+        """True when records are sent as the bodies they already are."""
+        return self._template is None
+
+    def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The body for ``record``; raises RecordMappingError naming the failing field."""
+        if self._template is None:
+            body = conform(record, BODY_SCHEMA) or {}
+        else:
+            self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
+            body = self._template.build(self._evaluator) or {}
+        if "eventId" not in body and self._key_properties:
+            body["eventId"] = derive_event_id(
+                self.stream_name, [record.get(key) for key in self._key_properties]
+            )
+        if "timestamp" in body:
+            try:
+                body["timestamp"] = to_utc_iso(body["timestamp"])
+            except TimestampError as error:
+                raise RecordMappingError(f"timestamp: {error}") from None
+        if self._source_system_name and "sourceSystemName" not in body:
+            body["sourceSystemName"] = self._source_system_name
+        return body
+
+
+def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
+    """Compile ``spec`` without a stream schema: unknown keys and syntax errors only.
+
+    Returns the template (None for passthrough); raises MappingConfigError.
+    """
+    return _compile_template(stream_name, spec, None)
+
+
+def _compile_template(stream_name: str, spec: t.Any, stream: StreamSchema | None) -> _Node | None:
+    if spec == PASSTHROUGH:
+        return None
+    if not isinstance(spec, dict):
+        raise MappingConfigError(
+            f'stream {stream_name!r}: mapping must be "{PASSTHROUGH}" or an object shaped '
+            f"like the body, not {type(spec).__name__}"
+        )
+    return _Compiler(stream_name, stream).object(spec, (), BODY_SCHEMA)
+
+
+def compile_stream_mapping(
+    stream_name: str,
+    spec: t.Any,
+    stream: StreamSchema,
+    *,
+    source_system_name: str | None = None,
+    expression_config: dict[str, t.Any] | None = None,
+) -> StreamMapping:
+    """Compile ``spec`` against the stream's SCHEMA; raises MappingConfigError."""
+    template = _compile_template(stream_name, spec, stream)
+    has_event_id = "eventId" in stream.properties if template is None else "eventId" in (spec or {})
+    if not has_event_id and not stream.key_properties:
+        raise MappingConfigError(
+            f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
+            "key_properties to derive one from; map eventId to a unique expression"
+        )
+    return StreamMapping(stream_name, template, stream, source_system_name, expression_config or {})

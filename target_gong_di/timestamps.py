@@ -1,0 +1,60 @@
+"""Turns the many shapes a tap gives a point in time into one ISO 8601 UTC string.
+
+Taps emit ISO strings with offsets, naive ISO strings, dates, epoch seconds or epoch
+milliseconds, and the SDK hands date-time properties over as ``datetime`` objects. Gong
+wants an ISO 8601 date-time; sending them all as UTC with a ``Z`` makes bodies comparable
+and stable across reruns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+_EPOCH_MILLIS_ABOVE = 100_000_000_000
+"""Epoch numbers above this are milliseconds: as seconds it would be the year 5138."""
+
+
+class TimestampError(ValueError):
+    """The value cannot be read as a point in time."""
+
+
+def to_utc_iso(value: object) -> str:
+    """Normalise ``value`` to ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``; naive values are UTC."""
+    moment = _to_datetime(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _to_datetime(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, bool):
+        raise TimestampError(f"{value!r} is a boolean, not a point in time")
+    if isinstance(value, int | float | Decimal):
+        return _from_epoch(float(value))
+    if isinstance(value, str):
+        return _from_text(value.strip())
+    raise TimestampError(f"{value!r} ({type(value).__name__}) is not a point in time")
+
+
+def _from_epoch(number: float) -> dt.datetime:
+    seconds = number / 1000 if abs(number) > _EPOCH_MILLIS_ABOVE else number
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    except (OverflowError, OSError, ValueError) as error:
+        raise TimestampError(f"{number!r} is out of range as epoch time") from error
+
+
+def _from_text(text: str) -> dt.datetime:
+    try:
+        return _from_epoch(float(text))
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError as error:
+        raise TimestampError(f"{text!r} is not an ISO 8601 date-time or epoch time") from error
