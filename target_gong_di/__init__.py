@@ -1,0 +1,1 @@
+"""Singer target for Gong's Digital Interactions API (POST /v2/digital-interaction)."""

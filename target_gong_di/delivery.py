@@ -1,0 +1,235 @@
+"""Sends bodies to ``POST {api_url}/v2/digital-interaction`` and says how each one ended.
+
+One ``GongClient`` serves the whole process: one connection pool, one thread pool of
+``max_concurrency`` workers and one ``RateLimiter``, so every stream and every retry
+shares Gong's per-company limit. Each body ends as an ``Outcome`` (delivered, duplicate
+or rejected) or the run stops with an exception and forwards no STATE past it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+import typing as t
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import requests
+from requests.adapters import HTTPAdapter
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.settings import Settings
+
+ENDPOINT = "/v2/digital-interaction"
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 30.0
+DEFAULT_RETRY_AFTER_SECONDS = 1.0
+
+
+class DeliveryStopped(Exception):
+    """The run cannot go on; no STATE past the undelivered events may be forwarded."""
+
+
+class AuthRejected(DeliveryStopped):
+    """Gong answered 401 or 403: wrong credentials, scope or base URL."""
+
+
+class RetriesExhausted(DeliveryStopped):
+    """An event kept failing (5xx, timeout, dropped connection) through every retry."""
+
+
+class QuotaExhausted(DeliveryStopped):
+    """Gong asked to wait longer than ``max_retry_after_seconds`` (e.g. the daily quota)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one body ended, with what it cost on the way."""
+
+    status: t.Literal["delivered", "duplicate", "rejected"]
+    request_id: str | None = None
+    errors: tuple[str, ...] = ()
+    retries: int = 0
+    throttled: int = 0
+
+
+class RateLimiter:
+    """Spaces request starts evenly at ``rate`` per second across all threads.
+
+    ``pause_until`` holds every thread back after a 429, not only the one that got it.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Block until this caller may start a request."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+    def pause_until(self, moment: float) -> None:
+        """No request starts before ``moment`` (``time.monotonic`` clock)."""
+        with self._lock:
+            self._next_slot = max(self._next_slot, moment)
+
+
+def retry_after_seconds(header: str | None) -> float:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not header:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _answer(response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
+    """``requestId`` and ``errors`` from a Gong answer, tolerating non-JSON bodies."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None, (response.text[:500],) if response.text else ()
+    if not isinstance(payload, dict):
+        return None, (str(payload)[:500],)
+    errors = payload.get("errors") or ()
+    return payload.get("requestId"), tuple(map(str, errors))
+
+
+class GongClient:
+    """Delivers bodies concurrently under one rate limit, with retries."""
+
+    def __init__(self, settings: Settings, logger: logging.Logger) -> None:
+        if settings.auth is None:
+            raise ValueError("GongClient needs credentials; dry runs do not use it")
+        self._settings = settings
+        self._logger = logger
+        self._url = settings.api_url + ENDPOINT
+        self._limiter = RateLimiter(settings.max_requests_per_second)
+        self._stopped = threading.Event()
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.max_concurrency)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        self._session.headers.update(
+            {"Authorization": settings.auth.header, "Content-Type": "application/json"}
+        )
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.max_concurrency, thread_name_prefix="gong-di"
+        )
+
+    def send_all(self, bodies: t.Sequence[t.Mapping[str, t.Any]]) -> list[Outcome]:
+        """Send every body; outcomes come back in the order of ``bodies``.
+
+        The first ``DeliveryStopped`` stops all further requests and is raised.
+        """
+        futures: list[Future[Outcome]] = [self._pool.submit(self.send, body) for body in bodies]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in done:
+            if future.exception() is not None:
+                self._stopped.set()
+                for pending in futures:
+                    pending.cancel()
+                raise t.cast("BaseException", future.exception())
+        return [future.result() for future in futures]
+
+    def send(self, body: t.Mapping[str, t.Any]) -> Outcome:
+        """Send one body, retrying as the answer calls for."""
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        retries = throttled = 0
+        reply_lost = False
+        while True:
+            if self._stopped.is_set():
+                raise DeliveryStopped("delivery stopped after an earlier error")
+            self._limiter.acquire()
+            try:
+                response = self._session.post(
+                    self._url, data=payload, timeout=self._settings.request_timeout_seconds
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                # The request may have arrived: a later 409 then means it was delivered.
+                reply_lost = True
+                retries = self._backoff(retries, body, f"{type(error).__name__}")
+                continue
+            status = response.status_code
+            if status < 300:
+                return Outcome("delivered", _answer(response)[0], (), retries, throttled)
+            if status == 409:
+                kind = "delivered" if reply_lost else "duplicate"
+                return Outcome(kind, _answer(response)[0], (), retries, throttled)
+            if status == 400:
+                request_id, errors = _answer(response)
+                return Outcome("rejected", request_id, errors, retries, throttled)
+            if status in {401, 403}:
+                raise self._auth_error(response)
+            if status == 429:
+                throttled += 1
+                self._wait_retry_after(response)
+                continue
+            if status >= 500:
+                retries = self._backoff(retries, body, f"HTTP {status}")
+                continue
+            request_id, errors = _answer(response)
+            raise DeliveryStopped(
+                f"Gong answered HTTP {status} for eventId {body.get('eventId')!r} at "
+                f"{self._url} (requestId {request_id}): {'; '.join(errors) or response.reason}"
+            )
+
+    def _backoff(self, retries: int, body: t.Mapping[str, t.Any], reason: str) -> int:
+        """Sleep before the next retry, or raise when ``max_retries`` are used up."""
+        if retries >= self._settings.max_retries:
+            raise RetriesExhausted(
+                f"eventId {body.get('eventId')!r} failed after {retries} retries "
+                f"(last: {reason}) at {self._url}; nothing after it is checkpointed, "
+                "so rerunning from the last STATE resends it"
+            )
+        delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**retries)
+        delay *= random.uniform(0.5, 1.5)
+        self._logger.info(
+            "Retrying eventId %r in %.1fs after %s", body.get("eventId"), delay, reason
+        )
+        time.sleep(delay)
+        return retries + 1
+
+    def _wait_retry_after(self, response: requests.Response) -> None:
+        wait_seconds = retry_after_seconds(response.headers.get("Retry-After"))
+        if wait_seconds > self._settings.max_retry_after_seconds:
+            resume = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + wait_seconds))
+            raise QuotaExhausted(
+                f"Gong's rate limit asks to wait {wait_seconds:.0f}s (more than "
+                f"max_retry_after_seconds={self._settings.max_retry_after_seconds:g}), "
+                f"likely the daily quota; resume after {resume}"
+            )
+        self._logger.info("HTTP 429: all requests wait %.1fs (Retry-After)", wait_seconds)
+        self._limiter.pause_until(time.monotonic() + wait_seconds)
+
+    def _auth_error(self, response: requests.Response) -> AuthRejected:
+        assert self._settings.auth is not None
+        request_id, errors = _answer(response)
+        return AuthRejected(
+            f"Gong refused the credentials with HTTP {response.status_code} "
+            f"({self._settings.auth.description}, api_url {self._settings.api_url}, "
+            f"requestId {request_id}): {'; '.join(errors) or response.reason}. Check the "
+            "credentials and their api:digital-interactions:write scope, and that api_url "
+            "is your company's own base URL: a wrong base URL also answers 401."
+        )
+
+    def close(self) -> None:
+        """Finish in-flight requests and release the connections."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._session.close()

@@ -1,0 +1,89 @@
+"""Append-only JSON Lines files: the dead-letter file and the dry-run output.
+
+Both are written from several delivery threads and must survive a crash once a STATE that
+counts on them has been forwarded, hence the lock, the flush per line and ``sync``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import typing as t
+from decimal import Decimal
+from pathlib import Path
+
+
+def _json_default(value: object) -> object:
+    """Records reach the sink with the SDK's Python types; write them as JSON would."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def dumps(value: object) -> str:
+    """One compact JSON line, unicode kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+class JsonLinesFile:
+    """Appends one JSON document per line; the file is created on the first write."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self.lines_written = 0
+        self._lock = threading.Lock()
+        self._file: t.TextIO | None = None
+
+    def append(self, document: object) -> None:
+        """Write ``document`` as one line and flush it to the OS."""
+        line = dumps(document) + "\n"
+        with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a", encoding="utf-8")
+            self._file.write(line)
+            self._file.flush()
+            self.lines_written += 1
+
+    def sync(self) -> None:
+        """Make what was written durable before a STATE that relies on it goes out."""
+        with self._lock:
+            if self._file is not None:
+                os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        """Sync and close; a later append reopens the file."""
+        self.sync()
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def dead_letter(
+    *,
+    stream: str,
+    record: t.Mapping[str, t.Any],
+    stage: str,
+    errors: list[str],
+    body: t.Mapping[str, t.Any] | None = None,
+    request_id: str | None = None,
+) -> dict[str, t.Any]:
+    """The dead-letter entry for a record that could not be delivered.
+
+    ``stage`` is where it failed: ``schema`` (the stream's SCHEMA), ``mapping`` (an
+    expression raised), ``validation`` (the built body breaks the API's rules) or ``api``
+    (Gong answered 400). Re-send fixed entries by replaying their ``record`` as RECORD
+    messages of ``stream``.
+    """
+    entry: dict[str, t.Any] = {"stream": stream, "stage": stage, "errors": errors, "record": record}
+    if body is not None:
+        entry["body"] = body
+    if request_id is not None:
+        entry["requestId"] = request_id
+    entry["time"] = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return entry

@@ -1,0 +1,67 @@
+"""Checks each record against its stream's SCHEMA without stopping the run.
+
+The SDK validates a record just before handing it to the sink and, by default, aborts the
+run on the first invalid one. Here an invalid record is dead-lettered instead: this
+validator remembers why it failed (and the record as the tap sent it, before the SDK parses
+its dates) and the sink collects that with ``take_rejection``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import typing as t
+from dataclasses import dataclass
+
+import jsonschema
+from singer_sdk.sinks.core import JSONSchemaValidator
+
+
+def _parses(parse: t.Callable[[str], object]) -> t.Callable[[object], bool]:
+    """A format check that passes exactly what the SDK's own date parsing accepts."""
+
+    def check(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        try:
+            parse(value)
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+FORMAT_CHECKER.checks("date-time")(_parses(dt.datetime.fromisoformat))
+FORMAT_CHECKER.checks("date")(_parses(dt.date.fromisoformat))
+FORMAT_CHECKER.checks("time")(_parses(dt.time.fromisoformat))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that failed its stream's SCHEMA: as received, and every reason."""
+
+    record: dict[str, t.Any]
+    errors: list[str]
+
+
+class RecordCheck(JSONSchemaValidator):
+    """The SDK's validator with date formats checked; remembers failures, never raises."""
+
+    def __init__(self, schema: dict[str, t.Any]) -> None:
+        super().__init__(schema, validate_formats=True, format_checker=FORMAT_CHECKER)
+        self._rejection: Rejection | None = None
+
+    def validate(self, record: dict[str, t.Any]) -> None:
+        """Check ``record``; a failure is kept for ``take_rejection``."""
+        errors = [
+            f"{'.'.join(map(str, error.path)) or '(record)'}: {error.message}"
+            for error in self.validator.iter_errors(record)
+        ]
+        self._rejection = Rejection(copy.deepcopy(record), errors) if errors else None
+
+    def take_rejection(self) -> Rejection | None:
+        """The last validated record's failure, if any, cleared once taken."""
+        rejection, self._rejection = self._rejection, None
+        return rejection

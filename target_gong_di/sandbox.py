@@ -1,0 +1,301 @@
+"""A Gong-compatible local server for ``POST /v2/digital-interaction``.
+
+For users, a way to try a mapping end to end with no Gong account; for tests, a real HTTP
+peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
+
+- checks credentials (401), the body's schema and rules (400), repeated eventIds (409);
+- answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
+- injects 5xx answers, dropped connections (nothing stored), lost replies (stored, then
+  the connection closes) and latency, each at a given rate.
+
+What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
+answers by status; ``DELETE /sandbox/events`` forgets everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import json
+import random
+import sys
+import threading
+import time
+import typing as t
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from target_gong_di.delivery import ENDPOINT
+from target_gong_di.validation import body_errors
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How the sandbox authenticates and misbehaves; rates are fractions of requests."""
+
+    access_key: str = "sandbox-key"
+    access_key_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox's own test credential
+    access_token: str | None = None
+    rate_limit: float | None = None
+    retry_after_seconds: int = 1
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    lost_reply_rate: float = 0.0
+    latency_ms: float = 0.0
+    seed: int | None = None
+
+    def accepts(self, authorization: str | None) -> bool:
+        """True when the Authorization header carries the sandbox's credentials."""
+        pair = f"{self.access_key}:{self.access_key_secret}".encode()
+        allowed = {f"Basic {base64.b64encode(pair).decode()}"}
+        if self.access_token:
+            allowed.add(f"Bearer {self.access_token}")
+        return authorization in allowed
+
+
+@dataclass
+class SandboxStore:
+    """What the sandbox accepted and how it answered, shared by its handler threads."""
+
+    events: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    answers: collections.Counter[str] = field(default_factory=collections.Counter)
+    recent: collections.deque[float] = field(default_factory=collections.deque)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def over_rate(self, limit: float | None) -> bool:
+        """Count this request in the last second's window; True when it is over ``limit``."""
+        if limit is None:
+            return False
+        now = time.monotonic()
+        with self.lock:
+            while self.recent and now - self.recent[0] >= 1.0:
+                self.recent.popleft()
+            if len(self.recent) >= limit:
+                return True
+            self.recent.append(now)
+            return False
+
+    def store(self, body: dict[str, t.Any]) -> bool:
+        """Keep ``body``; False when its eventId was already stored."""
+        with self.lock:
+            if body["eventId"] in self.events:
+                return False
+            self.events[body["eventId"]] = body
+            return True
+
+    def count(self, answer: str) -> None:
+        """Tally one answer (a status code, or ``dropped``)."""
+        with self.lock:
+            self.answers[answer] += 1
+
+    def reset(self) -> None:
+        """Forget every event and tally."""
+        with self.lock:
+            self.events.clear()
+            self.answers.clear()
+            self.recent.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Handles one connection; keep-alive with Nagle off, as a real API server is."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _SandboxHTTPServer
+
+    def log_message(self, format: str, *args: t.Any) -> None:
+        """Quiet: the target's own logs say what happened."""
+
+    def _reply(
+        self, status: int, payload: dict[str, t.Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+        self.server.store.count(str(status))
+
+    def _error(self, status: int, *errors: str, headers: dict[str, str] | None = None) -> None:
+        self._reply(status, {"requestId": _request_id(), "errors": list(errors)}, headers)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        self.server.store.count("dropped")
+
+    def do_GET(self) -> None:
+        store = self.server.store
+        with store.lock:
+            if self.path == "/sandbox/events":
+                payload: dict[str, t.Any] = {"events": list(store.events.values())}
+            elif self.path == "/sandbox/stats":
+                payload = {"answers": dict(store.answers), "stored": len(store.events)}
+            else:
+                payload = {}
+        if payload:
+            self._reply(200, payload)
+        else:
+            self._error(404, f"no such path: {self.path}")
+
+    def do_DELETE(self) -> None:
+        if self.path != "/sandbox/events":
+            self._error(404, f"no such path: {self.path}")
+            return
+        self.server.store.reset()
+        self._reply(200, {"events": []})
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        options, store = self.server.options, self.server.store
+        if options.latency_ms:
+            time.sleep(options.latency_ms / 1000)
+        if self.path != ENDPOINT:
+            self._error(404, f"no such path: {self.path}")
+            return
+        if not options.accepts(self.headers.get("Authorization")):
+            self._error(401, "Access denied: unknown credentials for this base URL")
+            return
+        if store.over_rate(options.rate_limit):
+            retry = str(options.retry_after_seconds)
+            self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
+            return
+        fault = self.server.draw()
+        if fault < options.fail_rate:
+            self._error(500, "Failed to complete the operation due to an unexpected error")
+            return
+        if fault < options.fail_rate + options.drop_rate:
+            self._hang_up()
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError as error:
+            self._error(400, f"body is not JSON: {error}")
+            return
+        errors = body_errors(body) if isinstance(body, dict) else ["(body): must be an object"]
+        if errors:
+            self._error(400, *errors)
+            return
+        if not store.store(body):
+            self._error(409, f"Event {body['eventId']} was already reported in the past")
+            return
+        if fault < options.fail_rate + options.drop_rate + options.lost_reply_rate:
+            self._hang_up()
+            return
+        self._reply(200, {"requestId": _request_id()})
+
+
+def _request_id() -> str:
+    return uuid.uuid4().hex[:19]
+
+
+class _SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], options: SandboxOptions) -> None:
+        super().__init__(address, _Handler)
+        self.options = options
+        self.store = SandboxStore()
+        self._random = random.Random(options.seed)
+        self._random_lock = threading.Lock()
+
+    def draw(self) -> float:
+        """The next fault draw in [0, 1), reproducible with ``seed``."""
+        with self._random_lock:
+            return self._random.random()
+
+
+class Sandbox:
+    """The sandbox server on a loopback port, served from a background thread."""
+
+    def __init__(
+        self, options: SandboxOptions | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self._server = _SandboxHTTPServer((host, port), options or SandboxOptions())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL to give the target as ``api_url``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def options(self) -> SandboxOptions:
+        """How this sandbox authenticates and misbehaves."""
+        return self._server.options
+
+    @property
+    def store(self) -> SandboxStore:
+        """What it accepted so far."""
+        return self._server.store
+
+    def start(self) -> Sandbox:
+        """Serve in the background; returns self for chaining."""
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until ``stop`` (or Ctrl-C)."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = SandboxOptions()
+    parser = argparse.ArgumentParser(prog="gong-di-sandbox", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument("--access-key", default=defaults.access_key)
+    parser.add_argument("--access-key-secret", default=defaults.access_key_secret)
+    parser.add_argument("--access-token", default=None, help="also accept this bearer token")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s before 429s")
+    parser.add_argument("--retry-after", type=int, default=defaults.retry_after_seconds)
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share answered 500")
+    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
+    parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
+    parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the sandbox in the foreground until interrupted."""
+    args = _parser().parse_args(argv)
+    if args.host not in {"127.0.0.1", "localhost", "::1"}:
+        sys.exit("gong-di-sandbox only listens on loopback (127.0.0.1, localhost, ::1)")
+    options = SandboxOptions(
+        access_key=args.access_key,
+        access_key_secret=args.access_key_secret,
+        access_token=args.access_token,
+        rate_limit=args.rate_limit,
+        retry_after_seconds=args.retry_after,
+        fail_rate=args.fail_rate,
+        drop_rate=args.drop_rate,
+        lost_reply_rate=args.lost_reply_rate,
+        latency_ms=args.latency_ms,
+        seed=args.seed,
+    )
+    sandbox = Sandbox(options, args.host, args.port)
+    print(f"gong-di-sandbox listening on {sandbox.url}", file=sys.stderr, flush=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()

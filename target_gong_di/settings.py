@@ -1,0 +1,289 @@
+"""The target's settings, checked once and read into a typed ``Settings``.
+
+``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano; ``config_errors`` adds the rules
+a schema cannot say (one auth method, https unless loopback, mappings that compile).
+
+Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them from there.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from singer_sdk import typing as th
+
+from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
+
+SECRET_SETTINGS = ("access_key_secret", "access_token")
+
+CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
+    th.Property(
+        "api_url",
+        th.StringType,
+        default="https://api.gong.io",
+        title="API base URL",
+        description=(
+            "Your company's Gong API base URL, e.g. https://us-12345.api.gong.io (shown in "
+            "Gong under Company settings > Ecosystem > API). Plain http:// is refused unless "
+            "the host is loopback (the local sandbox)."
+        ),
+    ),
+    th.Property(
+        "access_key",
+        th.StringType,
+        title="Access key",
+        description="Gong API access key, used with access_key_secret for HTTP Basic auth.",
+    ),
+    th.Property(
+        "access_key_secret",
+        th.StringType,
+        secret=True,
+        title="Access key secret",
+        description="Secret of the Gong API access key. Never logged.",
+    ),
+    th.Property(
+        "access_token",
+        th.StringType,
+        secret=True,
+        title="OAuth access token",
+        description=(
+            "OAuth bearer token with the api:digital-interactions:write scope; use instead "
+            "of access_key + access_key_secret. Never logged."
+        ),
+    ),
+    th.Property(
+        "source_system_name",
+        th.StringType,
+        title="Source system name",
+        description="Set as sourceSystemName on every body whose mapping does not set one.",
+    ),
+    th.Property(
+        "mappings",
+        th.ObjectType(additional_properties=th.CustomType({"type": ["string", "object"]})),
+        required=True,
+        title="Stream mappings",
+        description=(
+            f'Per stream name: "{PASSTHROUGH}" (records already are digital-interaction '
+            "bodies) or an object shaped like the body whose string leaves are stream-map "
+            'expressions, e.g. {"eventType": "\'page viewed\'", "timestamp": "viewed_at"}.'
+        ),
+    ),
+    th.Property(
+        "dead_letter_path",
+        th.StringType,
+        default="gong-di-rejected.jsonl",
+        title="Dead-letter file",
+        description=(
+            "JSON Lines file that every record which cannot be delivered is appended to, "
+            "with its stage, errors and the API's requestId."
+        ),
+    ),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        title="Dry run",
+        description=(
+            "Build and validate every body and write it to dry_run_path; send nothing and "
+            "need no credentials."
+        ),
+    ),
+    th.Property(
+        "dry_run_path",
+        th.StringType,
+        default="gong-di-dry-run.jsonl",
+        title="Dry-run output file",
+        description="JSON Lines file the bodies of a dry run are written to.",
+    ),
+    th.Property(
+        "max_requests_per_second",
+        th.NumberType(exclusive_minimum=0),
+        default=3,
+        title="Max requests per second",
+        description="Ceiling on requests per second, retries included (Gong's default: 3).",
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType(minimum=1),
+        default=4,
+        title="Max concurrent requests",
+        description="Requests in flight at once, so the rate is reachable at real latencies.",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType(minimum=0),
+        default=5,
+        title="Max retries",
+        description=(
+            "Retries of one event after a 5xx, a timeout or a dropped connection, with "
+            "exponential backoff; when they run out the run fails without forwarding STATE."
+        ),
+    ),
+    th.Property(
+        "request_timeout_seconds",
+        th.NumberType(exclusive_minimum=0),
+        default=30,
+        title="Request timeout (s)",
+        description="Seconds to wait for Gong's answer before retrying the request.",
+    ),
+    th.Property(
+        "max_retry_after_seconds",
+        th.NumberType(minimum=0),
+        default=300,
+        title="Max Retry-After (s)",
+        description=(
+            "A 429 asking to wait longer than this (e.g. the daily quota is spent) stops "
+            "the run after checkpointing, saying when to resume."
+        ),
+    ),
+    th.Property(
+        "batch_size_rows",
+        th.IntegerType(minimum=1),
+        title="Batch size",
+        description=(
+            "Records per batch; STATE is forwarded after each. Default: a minute of "
+            "requests at max_requests_per_second (180 at 3/s)."
+        ),
+    ),
+).to_dict()
+
+
+class ConfigError(ValueError):
+    """The config cannot work; each of ``errors`` names its setting."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How requests authenticate, and how to name that in an error without the secret."""
+
+    header: str
+    description: str
+
+    def __repr__(self) -> str:
+        return f"Auth({self.description})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The config, checked and typed, with defaults applied."""
+
+    api_url: str
+    auth: Auth | None
+    source_system_name: str | None
+    mappings: dict[str, t.Any]
+    dead_letter_path: str
+    dry_run: bool
+    dry_run_path: str
+    max_requests_per_second: float
+    max_concurrency: int
+    max_retries: int
+    request_timeout_seconds: float
+    max_retry_after_seconds: float
+    batch_size: int
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
+        """Read ``config``; raises ConfigError listing every problem found."""
+        errors = config_errors(config)
+        if errors:
+            raise ConfigError(errors)
+        values = {**_defaults(), **config}
+        rate = float(values["max_requests_per_second"])
+        return cls(
+            api_url=values["api_url"].rstrip("/"),
+            auth=None if values["dry_run"] else _auth(values),
+            source_system_name=values.get("source_system_name"),
+            mappings=dict(values["mappings"]),
+            dead_letter_path=values["dead_letter_path"],
+            dry_run=bool(values["dry_run"]),
+            dry_run_path=values["dry_run_path"],
+            max_requests_per_second=rate,
+            max_concurrency=int(values["max_concurrency"]),
+            max_retries=int(values["max_retries"]),
+            request_timeout_seconds=float(values["request_timeout_seconds"]),
+            max_retry_after_seconds=float(values["max_retry_after_seconds"]),
+            batch_size=int(values.get("batch_size_rows") or max(1, round(rate * 60))),
+        )
+
+
+def _defaults() -> dict[str, t.Any]:
+    return {
+        name: prop["default"]
+        for name, prop in CONFIG_SCHEMA["properties"].items()
+        if "default" in prop
+    }
+
+
+def _auth(values: t.Mapping[str, t.Any]) -> Auth:
+    if values.get("access_token"):
+        return Auth(f"Bearer {values['access_token']}", "OAuth access_token")
+    pair = f"{values['access_key']}:{values['access_key_secret']}".encode()
+    return Auth(
+        f"Basic {base64.b64encode(pair).decode()}",
+        f"HTTP Basic with access_key {values['access_key']!r}",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_url_errors(url: t.Any) -> list[str]:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [f"api_url: {url!r} is not an http(s) URL like https://us-12345.api.gong.io"]
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        return [f"api_url: {url!r} uses plain http://; use https:// (http is only for loopback)"]
+    return []
+
+
+def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
+    basic = [name for name in ("access_key", "access_key_secret") if values.get(name)]
+    token = bool(values.get("access_token"))
+    if token and basic:
+        return [
+            "auth: set either access_key + access_key_secret or access_token, not both "
+            f"(found access_token and {' + '.join(basic)})"
+        ]
+    if token:
+        return []
+    if len(basic) == 1:
+        missing = {"access_key", "access_key_secret"} - set(basic)
+        return [f"auth: {basic[0]} is set but {missing.pop()} is missing"]
+    if not basic:
+        return [
+            "auth: no credentials; set access_key + access_key_secret (HTTP Basic) or "
+            "access_token (OAuth), or set dry_run to send nothing"
+        ]
+    return []
+
+
+def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Problems the config schema cannot express, one readable line each."""
+    values = {**_defaults(), **config}
+    errors = _api_url_errors(values["api_url"])
+    if not values["dry_run"]:
+        errors += _auth_errors(values)
+    mappings = values.get("mappings")
+    if not isinstance(mappings, dict) or not mappings:
+        errors.append('mappings: map at least one stream, e.g. {"my_stream": "passthrough"}')
+        return errors
+    for stream_name, spec in mappings.items():
+        try:
+            check_mapping(stream_name, spec)
+        except MappingConfigError as error:
+            errors.append(f"mappings: {error}")
+    return errors

@@ -1,0 +1,146 @@
+"""One sink per stream: record → body → validated → batched → delivered or dead-lettered.
+
+The SDK calls ``process_record`` for each record as it is read and ``process_batch`` when
+the target drains. Everything that can be decided without Gong (schema, mapping,
+validation) is decided per record, so a batch holds only bodies that may be sent.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from singer_sdk.helpers._typing import DatetimeErrorTreatmentEnum
+from singer_sdk.sinks import BatchSink
+
+from target_gong_di.jsonlines import dead_letter
+from target_gong_di.mapping import (
+    MappingConfigError,
+    RecordMappingError,
+    StreamSchema,
+    compile_stream_mapping,
+)
+from target_gong_di.record_check import RecordCheck
+from target_gong_di.validation import body_errors
+
+if t.TYPE_CHECKING:
+    from target_gong_di.delivery import Outcome
+    from target_gong_di.target import TargetGongDI
+
+
+@dataclass
+class StreamCounts:
+    """What became of a stream's records in this run."""
+
+    delivered: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    throttled: int = 0
+    dry_run_written: int = 0
+
+    def count(self, outcome: Outcome) -> None:
+        """Add one delivery outcome (rejections are counted when dead-lettered)."""
+        self.delivered += outcome.status == "delivered"
+        self.duplicates += outcome.status == "duplicate"
+        self.retries += outcome.retries
+        self.throttled += outcome.throttled
+
+
+class GongDISink(BatchSink):
+    """Turns a stream's records into digital interactions and delivers them in batches."""
+
+    fail_on_record_validation_exception = False
+
+    def __init__(
+        self,
+        target: TargetGongDI,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        super().__init__(target, stream_name, schema, key_properties)
+        settings = target.settings
+        if stream_name not in settings.mappings:
+            raise MappingConfigError(
+                f"stream {stream_name!r} has no entry in mappings (mapped streams: "
+                f'{", ".join(sorted(settings.mappings))}); add one, or "passthrough"'
+            )
+        self.mapping = compile_stream_mapping(
+            stream_name,
+            settings.mappings[stream_name],
+            StreamSchema(schema.get("properties", {}), tuple(key_properties or ())),
+            source_system_name=settings.source_system_name,
+            expression_config=target.expression_config,
+        )
+        self._client = target.client
+        self._dead_letters = target.dead_letters
+        self._dry_run_file = target.dry_run_file
+        self._max_size = settings.batch_size
+        self.counts = target.counts_for(stream_name)
+
+    @property
+    def max_size(self) -> int:
+        """Records per batch: a minute of requests at the configured rate by default."""
+        return self._max_size
+
+    @property
+    def is_full(self) -> bool:
+        """Never: the target drains all sinks together so STATE follows every batch."""
+        return False
+
+    @property
+    def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
+        """A date the SDK cannot parse has already failed ``RecordCheck``: dead-letter it."""
+        return DatetimeErrorTreatmentEnum.NULL
+
+    def get_validator(self) -> RecordCheck | None:
+        """Check records against the SCHEMA without stopping the run on failures."""
+        self._record_check = RecordCheck(self.schema) if self.validate_schema else None
+        return self._record_check
+
+    def process_record(self, record: dict, context: dict) -> None:
+        """Build and validate the body now; keep it for the batch or dead-letter it."""
+        rejection = self._record_check.take_rejection() if self._record_check else None
+        if rejection is not None:
+            self._reject(rejection.record, "schema", rejection.errors)
+            return
+        try:
+            body = self.mapping.build(record)
+        except RecordMappingError as error:
+            self._reject(record, "mapping", [str(error)])
+            return
+        errors = body_errors(body)
+        if errors:
+            self._reject(record, "validation", errors, body=body)
+            return
+        context.setdefault("events", []).append((record, body))
+
+    def process_batch(self, context: dict) -> None:
+        """Deliver the batch; return only when every event in it is settled."""
+        events = context.get("events", [])
+        if self._client is None:
+            for _, body in events:
+                self._dry_run_file.append(body)
+            self.counts.dry_run_written += len(events)
+            self._dry_run_file.sync()
+        elif events:
+            outcomes = self._client.send_all([body for _, body in events])
+            for (record, body), outcome in zip(events, outcomes, strict=True):
+                self.counts.count(outcome)
+                if outcome.status == "rejected":
+                    errors = list(outcome.errors)
+                    self._reject(record, "api", errors, body=body, request_id=outcome.request_id)
+        self._dead_letters.sync()
+
+    def _reject(self, record: dict, stage: str, errors: list[str], **extra: t.Any) -> None:
+        self._dead_letters.append(
+            dead_letter(stream=self.stream_name, record=record, stage=stage, errors=errors, **extra)
+        )
+        self.counts.dead_lettered += 1
+        self.logger.warning(
+            "Dead-lettered a record of stream '%s' at stage %s: %s",
+            self.stream_name,
+            stage,
+            "; ".join(errors)[:500],
+        )
