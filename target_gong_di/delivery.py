@@ -122,6 +122,8 @@ class GongClient:
         self._url = settings.api_url + ENDPOINT
         self._limiter = RateLimiter(settings.max_requests_per_second)
         self._stopped = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._stop_cause: DeliveryStopped | None = None
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.max_concurrency)
         self._session.mount("https://", adapter)
@@ -139,24 +141,34 @@ class GongClient:
         The first ``DeliveryStopped`` stops all further requests and is raised.
         """
         futures: list[Future[Outcome]] = [self._pool.submit(self.send, body) for body in bodies]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in done:
-            if future.exception() is not None:
-                self._stopped.set()
-                for pending in futures:
-                    pending.cancel()
-                raise t.cast("BaseException", future.exception())
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        if pending:
+            for future in pending:
+                future.cancel()
+            wait(pending)
+        if self._stop_cause is not None:
+            raise self._stop_cause
         return [future.result() for future in futures]
 
     def send(self, body: t.Mapping[str, t.Any]) -> Outcome:
-        """Send one body, retrying as the answer calls for."""
+        """Send one body, retrying as the answer calls for; a stop stops every thread."""
+        try:
+            return self._send(body)
+        except DeliveryStopped as error:
+            with self._stop_lock:
+                if self._stop_cause is None:
+                    self._stop_cause = error
+            self._stopped.set()
+            raise
+
+    def _send(self, body: t.Mapping[str, t.Any]) -> Outcome:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         retries = throttled = 0
         reply_lost = False
         while True:
+            self._limiter.acquire()
             if self._stopped.is_set():
                 raise DeliveryStopped("delivery stopped after an earlier error")
-            self._limiter.acquire()
             try:
                 response = self._session.post(
                     self._url, data=payload, timeout=self._settings.request_timeout_seconds

@@ -5,7 +5,8 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 
 - checks credentials (401), the body's schema and rules (400), repeated eventIds (409);
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
-- injects 5xx answers, dropped connections (nothing stored), lost replies (stored, then
+- injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
+  dropped connections (nothing stored), lost replies (stored, then
   the connection closes) and latency, each at a given rate.
 
 What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
@@ -40,6 +41,7 @@ class SandboxOptions:
     access_token: str | None = None
     rate_limit: float | None = None
     retry_after_seconds: int = 1
+    reject_rate: float = 0.0
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     lost_reply_rate: float = 0.0
@@ -180,6 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
         if errors:
             self._error(400, *errors)
             return
+        if self.server.draw() < options.reject_rate:
+            self._error(400, "Rejected by the sandbox's reject_rate (a server-side rule)")
+            return
         if not store.store(body):
             self._error(409, f"Event {body['eventId']} was already reported in the past")
             return
@@ -266,6 +271,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--access-token", default=None, help="also accept this bearer token")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests/s before 429s")
     parser.add_argument("--retry-after", type=int, default=defaults.retry_after_seconds)
+    parser.add_argument("--reject-rate", type=float, default=0.0, help="valid bodies answered 400")
     parser.add_argument("--fail-rate", type=float, default=0.0, help="share answered 500")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
     parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
@@ -285,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         access_token=args.access_token,
         rate_limit=args.rate_limit,
         retry_after_seconds=args.retry_after,
+        reject_rate=args.reject_rate,
         fail_rate=args.fail_rate,
         drop_rate=args.drop_rate,
         lost_reply_rate=args.lost_reply_rate,

@@ -1,0 +1,125 @@
+"""Shared fixtures: a real sandbox on 127.0.0.1 and a way to run the real target process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from target_gong_di.sandbox import Sandbox, SandboxOptions
+
+DATA = Path(__file__).parent / "data_files"
+SECRET = "s3cr3t-never-printed"
+
+
+@pytest.fixture
+def sandbox() -> t.Iterator[Sandbox]:
+    with Sandbox(SandboxOptions(access_key="key", access_key_secret=SECRET)) as server:
+        yield server
+
+
+@pytest.fixture
+def make_sandbox() -> t.Iterator[t.Callable[..., Sandbox]]:
+    """A sandbox with chosen misbehaviour; credentials are always key / SECRET."""
+    started: list[Sandbox] = []
+
+    def make(**options: t.Any) -> Sandbox:
+        server = Sandbox(SandboxOptions(access_key="key", access_key_secret=SECRET, **options))
+        started.append(server.start())
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+def schema(stream: str, properties: dict, key_properties: list[str] | None = None) -> dict:
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "schema": {"type": "object", "properties": properties},
+        "key_properties": key_properties if key_properties is not None else [],
+    }
+
+
+def record(stream: str, values: dict) -> dict:
+    return {"type": "RECORD", "stream": stream, "record": values}
+
+
+def state(value: dict) -> dict:
+    return {"type": "STATE", "value": value}
+
+
+@dataclass
+class Run:
+    """What one run of the target process left behind."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    dead_letter_path: Path
+    dry_run_path: Path
+
+    @property
+    def states(self) -> list[dict]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    @property
+    def dead_letters(self) -> list[dict]:
+        if not self.dead_letter_path.exists():
+            return []
+        return [json.loads(line) for line in self.dead_letter_path.read_text().splitlines()]
+
+    @property
+    def dry_run_bodies(self) -> list[dict]:
+        return [json.loads(line) for line in self.dry_run_path.read_text().splitlines()]
+
+
+@pytest.fixture
+def run_target(tmp_path: Path) -> t.Callable[..., Run]:
+    """Run ``python -m target_gong_di`` with a config and Singer messages on stdin."""
+
+    def run(
+        config: dict,
+        messages: list[dict] | str,
+        *,
+        sandbox: Sandbox | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Run:
+        full_config = {
+            "dead_letter_path": str(tmp_path / "rejected.jsonl"),
+            "dry_run_path": str(tmp_path / "dry-run.jsonl"),
+            "max_retries": 3,
+            "max_requests_per_second": 100,
+            **({"api_url": sandbox.url, "access_key": "key", "access_key_secret": SECRET}
+               if sandbox else {}),
+            **config,
+        }
+        config_path = tmp_path / "config.json"
+        config_path.write_text(json.dumps(full_config))
+        stdin = messages if isinstance(messages, str) else "".join(
+            json.dumps(message) + "\n" for message in messages
+        )
+        completed = subprocess.run(
+            [sys.executable, "-m", "target_gong_di", "--config", str(config_path)],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=False,
+        )
+        return Run(
+            completed.returncode,
+            completed.stdout,
+            completed.stderr,
+            Path(full_config["dead_letter_path"]),
+            Path(full_config["dry_run_path"]),
+        )
+
+    return run

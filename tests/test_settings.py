@@ -1,0 +1,117 @@
+"""Config rules: what the target refuses before it reads a record, and why."""
+
+from __future__ import annotations
+
+import pytest
+
+from target_gong_di.settings import ConfigError, Settings, config_errors
+
+MAPPINGS = {"page_views": "passthrough"}
+BASIC = {"access_key": "key", "access_key_secret": "secret", "mappings": MAPPINGS}
+
+
+def test_defaults_apply_when_settings_are_absent():
+    settings = Settings.from_config(BASIC)
+    assert settings.api_url == "https://api.gong.io"
+    assert settings.dead_letter_path == "gong-di-rejected.jsonl"
+    assert settings.dry_run is False
+    assert settings.max_requests_per_second == 3
+    assert settings.batch_size == 180
+
+
+def test_batch_size_defaults_to_a_minute_at_the_configured_rate():
+    assert Settings.from_config({**BASIC, "max_requests_per_second": 10}).batch_size == 600
+
+
+def test_batch_size_rows_overrides_the_default():
+    assert Settings.from_config({**BASIC, "batch_size_rows": 7}).batch_size == 7
+
+
+def test_access_key_and_secret_give_http_basic_auth():
+    auth = Settings.from_config(BASIC).auth
+    assert auth.header == "Basic a2V5OnNlY3JldA=="
+    assert "secret" not in auth.description
+    assert "secret" not in repr(auth)
+
+
+def test_access_token_gives_bearer_auth():
+    auth = Settings.from_config({"access_token": "t0k3n", "mappings": MAPPINGS}).auth
+    assert auth.header == "Bearer t0k3n"
+    assert "t0k3n" not in auth.description
+
+
+def test_both_auth_kinds_are_refused():
+    errors = config_errors({**BASIC, "access_token": "tok"})
+    assert errors == [
+        "auth: set either access_key + access_key_secret or access_token, not both "
+        "(found access_token and access_key + access_key_secret)"
+    ]
+
+
+def test_missing_auth_is_refused():
+    assert config_errors({"mappings": MAPPINGS})[0].startswith("auth: no credentials")
+
+
+def test_access_key_without_secret_is_refused():
+    assert config_errors({"access_key": "k", "mappings": MAPPINGS}) == [
+        "auth: access_key is set but access_key_secret is missing"
+    ]
+
+
+def test_dry_run_needs_no_credentials():
+    settings = Settings.from_config({"dry_run": True, "mappings": MAPPINGS})
+    assert settings.auth is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:2", "https://us-1.api.gong.io"],
+)
+def test_https_and_loopback_http_urls_are_accepted(url):
+    assert config_errors({**BASIC, "api_url": url}) == []
+
+
+def test_plain_http_to_a_remote_host_is_refused():
+    assert config_errors({**BASIC, "api_url": "http://api.gong.io"}) == [
+        "api_url: 'http://api.gong.io' uses plain http://; use https:// (http is only for loopback)"
+    ]
+
+
+@pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://"])
+def test_api_url_that_is_not_http_is_refused(url):
+    assert config_errors({**BASIC, "api_url": url})[0].startswith("api_url:")
+
+
+def test_trailing_slash_of_api_url_is_dropped():
+    assert Settings.from_config({**BASIC, "api_url": "https://x.api.gong.io/"}).api_url == (
+        "https://x.api.gong.io"
+    )
+
+
+def test_empty_mappings_are_refused():
+    assert config_errors({**BASIC, "mappings": {}})[0].startswith("mappings:")
+
+
+def test_mapping_that_is_neither_passthrough_nor_object_is_refused():
+    errors = config_errors({**BASIC, "mappings": {"s": "copy"}})
+    assert errors == [
+        "mappings: stream 's': mapping must be \"passthrough\" or an object shaped like the "
+        "body, not str"
+    ]
+
+
+def test_unknown_key_in_a_mapping_is_refused_before_any_schema():
+    errors = config_errors({**BASIC, "mappings": {"s": {"contnt": {"contentTitle": "t"}}}})
+    assert len(errors) == 1
+    assert "stream 's', field 'contnt'" in errors[0]
+
+
+def test_expression_syntax_error_is_refused_before_any_schema():
+    errors = config_errors({**BASIC, "mappings": {"s": {"eventType": "page viewed"}}})
+    assert "stream 's', field 'eventType'" in errors[0]
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_config({"api_url": "http://x.com", "mappings": {"s": {"x": "1"}}})
+    assert len(raised.value.errors) == 3

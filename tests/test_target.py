@@ -1,0 +1,141 @@
+"""The target process end to end against the sandbox: config → mapping → validation → delivery."""
+
+from __future__ import annotations
+
+import base64
+
+from conftest import SECRET, record, schema, state
+
+VIEWS = "page_views"
+VIEW_PROPERTIES = {
+    "id": {"type": "integer"},
+    "email": {"type": ["string", "null"]},
+    "viewed_at": {"type": "string", "format": "date-time"},
+    "page": {"type": "string"},
+}
+VIEW_MAPPING = {
+    "eventType": "'page viewed'",
+    "timestamp": "viewed_at",
+    "content": {"contentTitle": "page"},
+    "person": {"email": "email"},
+}
+CONFIG = {"mappings": {VIEWS: VIEW_MAPPING}}
+
+
+def view(number: int, **changes) -> dict:
+    values = {"id": number, "email": f"user{number}@acme.com", "viewed_at": "2024-05-01T10:00:00+02:00",
+              "page": f"Page {number}"}
+    return record(VIEWS, {**values, **changes})
+
+
+def views(count: int) -> list[dict]:
+    return [schema(VIEWS, VIEW_PROPERTIES, ["id"]), *(view(n) for n in range(count))]
+
+
+def test_records_are_delivered_as_mapped_bodies(run_target, sandbox):
+    run = run_target(CONFIG, views(3), sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    bodies = list(sandbox.store.events.values())
+    assert [body["content"]["contentTitle"] for body in bodies] == ["Page 0", "Page 1", "Page 2"]
+    assert bodies[0]["timestamp"] == "2024-05-01T08:00:00Z"
+    assert bodies[0]["person"] == {"email": "user0@acme.com"}
+
+
+def test_unicode_survives_delivery(run_target, sandbox):
+    run = run_target(CONFIG, [*views(0), view(1, page="Preise – Übersicht 价格 🚀")], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert next(iter(sandbox.store.events.values()))["content"]["contentTitle"] == (
+        "Preise – Übersicht 价格 🚀"
+    )
+
+
+def test_rerun_is_idempotent_and_counted_as_duplicates(run_target, sandbox):
+    first = run_target(CONFIG, views(4), sandbox=sandbox)
+    second = run_target(CONFIG, views(4), sandbox=sandbox)
+    assert first.returncode == second.returncode == 0
+    assert len(sandbox.store.events) == 4
+    assert sandbox.store.answers["409"] == 4
+    assert "0 delivered, 4 duplicates" in second.stderr
+
+
+def test_run_summary_counts_each_stream(run_target, sandbox):
+    run = run_target(CONFIG, [*views(2), view(9, id="not-an-int")], sandbox=sandbox)
+    assert "Run summary for stream 'page_views': 2 delivered, 0 duplicates, 1 dead-lettered" in run.stderr
+
+
+def test_source_system_name_is_set_on_every_body(run_target, sandbox):
+    run_target({**CONFIG, "source_system_name": "Acme Web"}, views(2), sandbox=sandbox)
+    assert {body["sourceSystemName"] for body in sandbox.store.events.values()} == {"Acme Web"}
+
+
+def test_access_token_authenticates_as_bearer(run_target, make_sandbox):
+    server = make_sandbox(access_token="tok-123")
+    run = run_target({**CONFIG, "api_url": server.url, "access_token": "tok-123"}, views(1))
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 1
+
+
+def test_passthrough_stream_sends_records_as_they_are(run_target, sandbox):
+    body = {"eventId": "e-1", "timestamp": "2024-05-01T08:00:00Z", "eventType": "link clicked",
+            "content": {"contentTitle": "Launch email", "contentUrl": None}, "trackingId": "trk-9"}
+    messages = [schema("raw", {"eventId": {"type": "string"}}, []), record("raw", body)]
+    run = run_target({"mappings": {"raw": "passthrough"}}, messages, sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert sandbox.store.events["e-1"] == {
+        "eventId": "e-1", "timestamp": "2024-05-01T08:00:00Z", "eventType": "link clicked",
+        "content": {"contentTitle": "Launch email"}, "trackingId": "trk-9",
+    }
+
+
+def test_stream_without_a_mapping_is_refused_at_its_schema_before_any_request(run_target, sandbox):
+    messages = [*views(2), schema("orders", {"id": {"type": "integer"}}, ["id"])]
+    run = run_target(CONFIG, messages, sandbox=sandbox)
+    assert run.returncode != 0
+    assert "stream 'orders' has no entry in mappings (mapped streams: page_views)" in run.stderr
+    assert sum(sandbox.store.answers.values()) == 0
+
+
+def test_expression_naming_a_missing_property_is_refused_at_schema(run_target, sandbox):
+    mapping = {**VIEW_MAPPING, "sessionId": "session"}
+    run = run_target({"mappings": {VIEWS: mapping}}, views(1), sandbox=sandbox)
+    assert run.returncode != 0
+    assert "stream 'page_views', field 'sessionId': expression 'session' names 'session'" in run.stderr
+    assert sum(sandbox.store.answers.values()) == 0
+
+
+def test_unknown_mapping_key_is_refused_before_reading_input(run_target, sandbox):
+    mapping = {**VIEW_MAPPING, "contnt": {"contentTitle": "page"}}
+    run = run_target({"mappings": {VIEWS: mapping}}, views(1), sandbox=sandbox)
+    assert run.returncode != 0
+    assert "stream 'page_views', field 'contnt'" in run.stderr
+    assert sum(sandbox.store.answers.values()) == 0
+
+
+def test_config_errors_are_reported_in_one_line_each(run_target):
+    run = run_target({"api_url": "http://gong.example", **CONFIG}, views(1))
+    assert run.returncode != 0
+    assert "api_url: 'http://gong.example' uses plain http://" in run.stderr
+    assert "auth: no credentials" in run.stderr
+
+
+def test_wrong_secret_stops_at_once_naming_auth_and_url(run_target, sandbox):
+    run = run_target({**CONFIG, "access_key_secret": "wrong-" + SECRET}, views(50), sandbox=sandbox)
+    assert run.returncode != 0
+    assert "HTTP 401" in run.stderr
+    assert "HTTP Basic with access_key 'key'" in run.stderr
+    assert sandbox.url in run.stderr
+    assert "wrong base URL" in run.stderr
+    assert sandbox.store.answers["401"] <= 4
+    assert run.states == []
+
+
+def test_secrets_never_reach_any_output(run_target, sandbox, tmp_path):
+    wrong = "wrong-" + SECRET
+    run = run_target(
+        {**CONFIG, "access_key_secret": wrong}, views(3), sandbox=sandbox,
+        env={"LOGLEVEL": "DEBUG", "TARGET_GONG_DI_LOG_LEVEL": "DEBUG", "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode != 0
+    for text in (run.stdout, run.stderr, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):
+        assert wrong not in text
+        assert base64.b64encode(f"key:{wrong}".encode()).decode() not in text
