@@ -141,7 +141,7 @@ class GongClient:
         The first ``DeliveryStopped`` stops all further requests and is raised.
         """
         futures: list[Future[Outcome]] = [self._pool.submit(self.send, body) for body in bodies]
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         if pending:
             for future in pending:
                 future.cancel()

@@ -96,14 +96,19 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
             "dry_run_path": str(tmp_path / "dry-run.jsonl"),
             "max_retries": 3,
             "max_requests_per_second": 100,
-            **({"api_url": sandbox.url, "access_key": "key", "access_key_secret": SECRET}
-               if sandbox else {}),
+            **(
+                {"api_url": sandbox.url, "access_key": "key", "access_key_secret": SECRET}
+                if sandbox
+                else {}
+            ),
             **config,
         }
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(full_config))
-        stdin = messages if isinstance(messages, str) else "".join(
-            json.dumps(message) + "\n" for message in messages
+        stdin = (
+            messages
+            if isinstance(messages, str)
+            else "".join(json.dumps(message) + "\n" for message in messages)
         )
         completed = subprocess.run(
             [sys.executable, "-m", "target_gong_di", "--config", str(config_path)],

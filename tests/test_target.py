@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import SECRET, record, schema, state
+from conftest import SECRET, record, schema
 
 VIEWS = "page_views"
 VIEW_PROPERTIES = {
@@ -23,8 +23,12 @@ CONFIG = {"mappings": {VIEWS: VIEW_MAPPING}}
 
 
 def view(number: int, **changes) -> dict:
-    values = {"id": number, "email": f"user{number}@acme.com", "viewed_at": "2024-05-01T10:00:00+02:00",
-              "page": f"Page {number}"}
+    values = {
+        "id": number,
+        "email": f"user{number}@acme.com",
+        "viewed_at": "2024-05-01T10:00:00+02:00",
+        "page": f"Page {number}",
+    }
     return record(VIEWS, {**values, **changes})
 
 
@@ -42,7 +46,9 @@ def test_records_are_delivered_as_mapped_bodies(run_target, sandbox):
 
 
 def test_unicode_survives_delivery(run_target, sandbox):
-    run = run_target(CONFIG, [*views(0), view(1, page="Preise – Übersicht 价格 🚀")], sandbox=sandbox)
+    run = run_target(
+        CONFIG, [*views(0), view(1, page="Preise – Übersicht 价格 🚀")], sandbox=sandbox
+    )
     assert run.returncode == 0, run.stderr
     assert next(iter(sandbox.store.events.values()))["content"]["contentTitle"] == (
         "Preise – Übersicht 价格 🚀"
@@ -60,7 +66,10 @@ def test_rerun_is_idempotent_and_counted_as_duplicates(run_target, sandbox):
 
 def test_run_summary_counts_each_stream(run_target, sandbox):
     run = run_target(CONFIG, [*views(2), view(9, id="not-an-int")], sandbox=sandbox)
-    assert "Run summary for stream 'page_views': 2 delivered, 0 duplicates, 1 dead-lettered" in run.stderr
+    assert (
+        "Run summary for stream 'page_views': 2 delivered, 0 duplicates, 1 dead-lettered"
+        in run.stderr
+    )
 
 
 def test_source_system_name_is_set_on_every_body(run_target, sandbox):
@@ -76,14 +85,22 @@ def test_access_token_authenticates_as_bearer(run_target, make_sandbox):
 
 
 def test_passthrough_stream_sends_records_as_they_are(run_target, sandbox):
-    body = {"eventId": "e-1", "timestamp": "2024-05-01T08:00:00Z", "eventType": "link clicked",
-            "content": {"contentTitle": "Launch email", "contentUrl": None}, "trackingId": "trk-9"}
+    body = {
+        "eventId": "e-1",
+        "timestamp": "2024-05-01T08:00:00Z",
+        "eventType": "link clicked",
+        "content": {"contentTitle": "Launch email", "contentUrl": None},
+        "trackingId": "trk-9",
+    }
     messages = [schema("raw", {"eventId": {"type": "string"}}, []), record("raw", body)]
     run = run_target({"mappings": {"raw": "passthrough"}}, messages, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
     assert sandbox.store.events["e-1"] == {
-        "eventId": "e-1", "timestamp": "2024-05-01T08:00:00Z", "eventType": "link clicked",
-        "content": {"contentTitle": "Launch email"}, "trackingId": "trk-9",
+        "eventId": "e-1",
+        "timestamp": "2024-05-01T08:00:00Z",
+        "eventType": "link clicked",
+        "content": {"contentTitle": "Launch email"},
+        "trackingId": "trk-9",
     }
 
 
@@ -99,7 +116,9 @@ def test_expression_naming_a_missing_property_is_refused_at_schema(run_target, s
     mapping = {**VIEW_MAPPING, "sessionId": "session"}
     run = run_target({"mappings": {VIEWS: mapping}}, views(1), sandbox=sandbox)
     assert run.returncode != 0
-    assert "stream 'page_views', field 'sessionId': expression 'session' names 'session'" in run.stderr
+    assert (
+        "stream 'page_views', field 'sessionId': expression 'session' names 'session'" in run.stderr
+    )
     assert sum(sandbox.store.answers.values()) == 0
 
 
@@ -132,10 +151,13 @@ def test_wrong_secret_stops_at_once_naming_auth_and_url(run_target, sandbox):
 def test_secrets_never_reach_any_output(run_target, sandbox, tmp_path):
     wrong = "wrong-" + SECRET
     run = run_target(
-        {**CONFIG, "access_key_secret": wrong}, views(3), sandbox=sandbox,
-        env={"LOGLEVEL": "DEBUG", "TARGET_GONG_DI_LOG_LEVEL": "DEBUG", "PATH": "/usr/bin:/bin"},
+        {**CONFIG, "access_key_secret": wrong},
+        views(3),
+        sandbox=sandbox,
+        env={"LOGLEVEL": "DEBUG", "PATH": "/usr/bin:/bin"},
     )
     assert run.returncode != 0
+    assert "| DEBUG" in run.stderr
     for text in (run.stdout, run.stderr, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):
         assert wrong not in text
         assert base64.b64encode(f"key:{wrong}".encode()).decode() not in text

@@ -43,7 +43,9 @@ VALID = {
             "companyId": "co1",
             "name": "Acme",
             "domain": "acme.com",
-            "companyBusinessContexts": [{"objectType": "ACCOUNT", "objectId": "001", "systemName": "SF"}],
+            "companyBusinessContexts": [
+                {"objectType": "ACCOUNT", "objectId": "001", "systemName": "SF"}
+            ],
         },
         "personCustomFields": [{"name": "plan", "value": "pro"}],
     },
@@ -131,12 +133,16 @@ def test_timestamp_must_be_an_iso_date_time_with_zone(value):
     assert body_errors(changed("timestamp", value))
 
 
-@pytest.mark.parametrize("path", ["content.contentLabel", "content.stepContentDetails.availableSteps"])
+@pytest.mark.parametrize(
+    "path", ["content.contentLabel", "content.stepContentDetails.availableSteps"]
+)
 def test_string_arrays_hold_only_strings(path):
     assert body_errors(changed(path, ["a", 1]))
 
 
-@pytest.mark.parametrize("path", ["bogus", "content.bogus", "person.location.bogus", "customFields.0.bogus"])
+@pytest.mark.parametrize(
+    "path", ["bogus", "content.bogus", "person.location.bogus", "customFields.0.bogus"]
+)
 def test_unknown_keys_are_refused(path):
     errors = body_errors(changed(path, "x"))
     assert any("bogus" in error for error in errors)
@@ -200,7 +206,9 @@ def test_company_with_only_a_business_context_is_valid():
         ("STRING", "anything", None),
     ],
 )
-@pytest.mark.parametrize("path", ["customFields", "content.contentCustomFields", "person.personCustomFields"])
+@pytest.mark.parametrize(
+    "path", ["customFields", "content.contentCustomFields", "person.personCustomFields"]
+)
 def test_custom_field_values_must_parse_as_their_data_type(path, data_type, good, bad):
     field = {"name": "f", "value": good, "dataType": data_type}
     assert body_errors(changed(path, [field])) == []

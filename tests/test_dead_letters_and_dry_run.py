@@ -1,0 +1,78 @@
+"""Records that cannot be delivered are kept, never lost; a dry run sends nothing."""
+
+from __future__ import annotations
+
+import json
+
+from test_target import CONFIG, VIEWS, view, views
+
+
+def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):
+    run = run_target(CONFIG, [*views(1), view(5, viewed_at="not a date"), view(6)], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 2
+    [letter] = run.dead_letters
+    assert letter["stage"] == "schema"
+    assert letter["record"]["viewed_at"] == "not a date"
+    assert letter["errors"] == ["viewed_at: 'not a date' is not a 'date-time'"]
+
+
+def test_mapping_that_raises_dead_letters_the_record(run_target, sandbox):
+    mapping = {**CONFIG["mappings"][VIEWS], "sessionId": "email.split('@')[1]"}
+    run = run_target(
+        {"mappings": {VIEWS: mapping}}, [*views(1), view(2, email=None)], sandbox=sandbox
+    )
+    assert run.returncode == 0, run.stderr
+    [letter] = run.dead_letters
+    assert letter["stage"] == "mapping"
+    assert "sessionId" in letter["errors"][0]
+    assert "body" not in letter
+
+
+def test_body_failing_validation_is_dead_lettered_with_the_body(run_target, sandbox):
+    run = run_target(CONFIG, [*views(1), view(2, email=None)], sandbox=sandbox)
+    [letter] = run.dead_letters
+    assert letter["stage"] == "validation"
+    assert letter["errors"] == ["person, trackingId: one of them is required"]
+    assert letter["body"]["content"] == {"contentTitle": "Page 2"}
+
+
+def test_dead_letter_entry_has_every_documented_field(run_target, sandbox):
+    run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
+    assert set(run.dead_letters[0]) == {"stream", "stage", "errors", "record", "body", "time"}
+    assert run.dead_letters[0]["stream"] == VIEWS
+
+
+def test_dead_letter_file_is_appended_across_runs(run_target, sandbox):
+    run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
+    run = run_target(CONFIG, [*views(0), view(3, email=None)], sandbox=sandbox)
+    assert [letter["record"]["id"] for letter in run.dead_letters] == [2, 3]
+
+
+def test_dead_letter_warning_names_the_file(run_target, sandbox):
+    run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
+    assert f"1 records could not be delivered; see {run.dead_letter_path}" in run.stderr
+
+
+def test_dry_run_writes_bodies_and_sends_nothing(run_target, sandbox):
+    run = run_target({**CONFIG, "dry_run": True, "api_url": sandbox.url}, views(3))
+    assert run.returncode == 0, run.stderr
+    assert [body["content"]["contentTitle"] for body in run.dry_run_bodies] == [
+        "Page 0",
+        "Page 1",
+        "Page 2",
+    ]
+    assert sum(sandbox.store.answers.values()) == 0
+
+
+def test_dry_run_needs_no_credentials_and_still_dead_letters(run_target):
+    run = run_target({**CONFIG, "dry_run": True}, [*views(1), view(7, email=None)])
+    assert run.returncode == 0, run.stderr
+    assert len(run.dry_run_bodies) == 1
+    assert [letter["stage"] for letter in run.dead_letters] == ["validation"]
+
+
+def test_dry_run_bodies_are_json_lines(run_target):
+    run = run_target({**CONFIG, "dry_run": True}, views(2))
+    lines = run.dry_run_path.read_text().splitlines()
+    assert all(json.loads(line)["eventType"] == "page viewed" for line in lines)

@@ -1,0 +1,83 @@
+"""What the target does with each answer Gong can give, against a misbehaving sandbox."""
+
+from __future__ import annotations
+
+from test_target import CONFIG, views
+
+
+def test_http_400_dead_letters_with_request_id_and_errors(run_target, make_sandbox):
+    server = make_sandbox(reject_rate=1.0)
+    run = run_target(CONFIG, views(2), sandbox=server)
+    assert run.returncode == 0, run.stderr
+    letters = run.dead_letters
+    assert [letter["stage"] for letter in letters] == ["api", "api"]
+    assert all(letter["requestId"] for letter in letters)
+    assert letters[0]["errors"] == ["Rejected by the sandbox's reject_rate (a server-side rule)"]
+    assert letters[0]["body"]["content"]["contentTitle"] == "Page 0"
+    assert letters[0]["record"]["id"] == 0
+
+
+def test_http_409_is_a_duplicate_not_an_error(run_target, sandbox):
+    run_target(CONFIG, views(2), sandbox=sandbox)
+    rerun = run_target(CONFIG, views(2), sandbox=sandbox)
+    assert rerun.returncode == 0
+    assert rerun.dead_letters == []
+    assert "0 delivered, 2 duplicates, 0 dead-lettered" in rerun.stderr
+
+
+def test_http_429_waits_retry_after_then_delivers(run_target, make_sandbox):
+    server = make_sandbox(rate_limit=2, retry_after_seconds=1)
+    run = run_target({**CONFIG, "max_concurrency": 4}, views(8), sandbox=server)
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 8
+    assert server.store.answers["429"] > 0
+    assert "HTTP 429: all requests wait 1.0s (Retry-After)" in run.stderr
+
+
+def test_retry_after_beyond_the_limit_stops_saying_when_to_resume(run_target, make_sandbox):
+    server = make_sandbox(rate_limit=1, retry_after_seconds=3600)
+    run = run_target({**CONFIG, "max_retry_after_seconds": 60}, views(5), sandbox=server)
+    assert run.returncode != 0
+    assert "likely the daily quota; resume after" in run.stderr
+    assert run.states == []
+
+
+def test_http_5xx_is_retried_until_delivered(run_target, make_sandbox):
+    server = make_sandbox(fail_rate=0.3, seed=7)
+    run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 10
+    assert server.store.answers["500"] > 0
+
+
+def test_dropped_connections_are_retried(run_target, make_sandbox):
+    server = make_sandbox(drop_rate=0.3, seed=3)
+    run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 10
+    assert server.store.answers["dropped"] > 0
+
+
+def test_409_after_a_lost_reply_counts_as_delivered(run_target, make_sandbox):
+    server = make_sandbox(lost_reply_rate=0.4, seed=11)
+    run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
+    assert run.returncode == 0, run.stderr
+    assert server.store.answers["409"] > 0
+    assert "10 delivered, 0 duplicates" in run.stderr
+
+
+def test_timeouts_are_retried_and_exhausted_retries_fail_without_state(run_target, make_sandbox):
+    server = make_sandbox(latency_ms=400)
+    config = {**CONFIG, "request_timeout_seconds": 0.1, "max_retries": 1}
+    run = run_target(
+        config, [*views(2), {"type": "STATE", "value": {"done": True}}], sandbox=server
+    )
+    assert run.returncode != 0
+    assert "failed after 1 retries (last: ReadTimeout)" in run.stderr
+    assert run.states == []
+
+
+def test_unexpected_status_stops_the_run(run_target, sandbox):
+    run = run_target({**CONFIG, "api_url": sandbox.url + "/nowhere"}, views(1), sandbox=sandbox)
+    assert run.returncode != 0
+    assert "HTTP 404" in run.stderr

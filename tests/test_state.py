@@ -1,0 +1,72 @@
+"""STATE goes to stdout only once every record before it is settled, and after every batch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import state
+from test_target import CONFIG, view, views
+
+
+def interleaved(count: int) -> list[dict]:
+    """A record then a STATE naming it, ``count`` times."""
+    messages = views(0)
+    for number in range(count):
+        messages += [view(number), state({"bookmarks": {"page_views": {"id": number}}})]
+    return messages
+
+
+def test_state_is_forwarded_after_every_batch_not_only_at_the_end(run_target, sandbox):
+    run = run_target({**CONFIG, "batch_size_rows": 5}, interleaved(20), sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    # The fifth record fills a batch before the STATE naming it arrives, so each drain
+    # forwards the STATE received before that record; the end of input forwards the last.
+    assert [s["bookmarks"]["page_views"]["id"] for s in run.states] == [3, 8, 13, 18, 19]
+
+
+def test_last_state_is_forwarded_at_end_of_input(run_target, sandbox):
+    run = run_target(CONFIG, interleaved(7), sandbox=sandbox)
+    assert run.states == [{"bookmarks": {"page_views": {"id": 6}}}]
+
+
+def test_no_state_is_forwarded_ahead_of_delivery(sandbox, tmp_path):
+    config = {
+        **CONFIG,
+        "api_url": sandbox.url,
+        "access_key": "key",
+        "batch_size_rows": 3,
+        "access_key_secret": sandbox.options.access_key_secret,
+        "dead_letter_path": str(tmp_path / "dl.jsonl"),
+    }
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_gong_di", "--config", str(tmp_path / "config.json")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    process.stdin.write("".join(json.dumps(m) + "\n" for m in interleaved(12)))
+    process.stdin.close()
+    checked = 0
+    for line in process.stdout:
+        covered = json.loads(line)["bookmarks"]["page_views"]["id"]
+        stored = {body["content"]["contentTitle"] for body in list(sandbox.store.events.values())}
+        assert {f"Page {n}" for n in range(covered + 1)} <= stored
+        checked += 1
+    assert process.wait(timeout=60) == 0
+    assert checked == 5
+
+
+def test_dead_lettered_records_are_settled_before_the_state_that_covers_them(run_target, sandbox):
+    messages = [*views(0), view(0, id="bad"), state({"after": "bad"}), view(1)]
+    run = run_target({**CONFIG, "batch_size_rows": 1}, messages, sandbox=sandbox)
+    assert run.states[0] == {"after": "bad"}
+    assert [letter["stage"] for letter in run.dead_letters] == ["schema"]
+
+
+def test_state_before_any_record_is_forwarded(run_target, sandbox):
+    run = run_target(CONFIG, [*views(0), state({"start": 1})], sandbox=sandbox)
+    assert run.states == [{"start": 1}]
