@@ -306,3 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

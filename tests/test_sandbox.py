@@ -1,0 +1,146 @@
+"""The sandbox behaves like Gong's endpoint, over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from conftest import SECRET
+
+from target_gong_di.sandbox import Sandbox, SandboxOptions
+
+BODY = {
+    "eventId": "e1",
+    "timestamp": "2024-05-01T08:00:00Z",
+    "eventType": "page viewed",
+    "content": {"contentTitle": "Pricing"},
+    "trackingId": "t1",
+}
+AUTH = ("key", SECRET)
+
+
+def post(server: Sandbox, body: dict, auth: tuple[str, str] = AUTH) -> requests.Response:
+    return requests.post(f"{server.url}/v2/digital-interaction", json=body, auth=auth, timeout=5)
+
+
+def test_valid_body_is_accepted_with_a_request_id(sandbox):
+    response = post(sandbox, BODY)
+    assert response.status_code == 200
+    assert response.json()["requestId"]
+
+
+def test_accepted_events_are_read_back(sandbox):
+    post(sandbox, BODY)
+    events = requests.get(f"{sandbox.url}/sandbox/events", timeout=5).json()["events"]
+    assert events == [BODY]
+
+
+def test_stats_count_answers_by_status(sandbox):
+    post(sandbox, BODY)
+    post(sandbox, BODY)
+    stats = requests.get(f"{sandbox.url}/sandbox/stats", timeout=5).json()
+    assert stats == {"answers": {"200": 1, "409": 1}, "stored": 1}
+
+
+def test_delete_forgets_everything(sandbox):
+    post(sandbox, BODY)
+    requests.delete(f"{sandbox.url}/sandbox/events", timeout=5)
+    assert post(sandbox, BODY).status_code == 200
+
+
+def test_wrong_credentials_get_401(sandbox):
+    response = post(sandbox, BODY, auth=("key", "wrong"))
+    assert response.status_code == 401
+    assert response.json()["errors"]
+    assert sandbox.store.events == {}
+
+
+def test_bearer_token_is_accepted_when_configured():
+    with Sandbox(SandboxOptions(access_token="tok")) as server:
+        headers = {"Authorization": "Bearer tok"}
+        response = requests.post(
+            f"{server.url}/v2/digital-interaction", json=BODY, headers=headers, timeout=5
+        )
+    assert response.status_code == 200
+
+
+def test_invalid_body_gets_400_naming_the_field(sandbox):
+    response = post(sandbox, {**BODY, "device": "TABLET"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith("device:")
+
+
+def test_repeated_event_id_gets_409(sandbox):
+    post(sandbox, BODY)
+    assert post(sandbox, {**BODY, "eventType": "other"}).status_code == 409
+
+
+def test_requests_above_the_rate_limit_get_429_with_retry_after(make_sandbox):
+    server = make_sandbox(rate_limit=2, retry_after_seconds=5)
+    answers = [post(server, {**BODY, "eventId": f"e{n}"}) for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "5"
+
+
+def test_injected_failures_answer_500(make_sandbox):
+    assert post(make_sandbox(fail_rate=1.0), BODY).status_code == 500
+
+
+def test_dropped_connection_stores_nothing(make_sandbox):
+    server = make_sandbox(drop_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        post(server, BODY)
+    assert server.store.events == {}
+
+
+def test_lost_reply_stores_the_event_then_hangs_up(make_sandbox):
+    server = make_sandbox(lost_reply_rate=1.0)
+    with pytest.raises(requests.ConnectionError):
+        post(server, BODY)
+    assert list(server.store.events) == ["e1"]
+
+
+def test_latency_delays_each_answer(make_sandbox):
+    server = make_sandbox(latency_ms=200)
+    started = time.monotonic()
+    post(server, BODY)
+    assert time.monotonic() - started >= 0.2
+
+
+def test_command_line_sandbox_serves_until_stopped(tmp_path):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "target_gong_di.sandbox",
+            "--port",
+            "0",
+            "--access-key",
+            "key",
+            "--access-key-secret",
+            SECRET,
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stderr.readline().split()[-1]
+        assert requests.post(f"{url}/v2/digital-interaction", json=BODY, auth=AUTH, timeout=5).ok
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_command_line_sandbox_refuses_non_loopback_hosts():
+    completed = subprocess.run(
+        [sys.executable, "-m", "target_gong_di.sandbox", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "only listens on loopback" in completed.stderr
