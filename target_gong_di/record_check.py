@@ -47,10 +47,14 @@ class Rejection:
 
 
 class RecordCheck(JSONSchemaValidator):
-    """The SDK's validator with date formats checked; remembers failures, never raises."""
+    """The SDK's validator with date formats and key properties checked.
 
-    def __init__(self, schema: dict[str, t.Any]) -> None:
+    Remembers failures instead of raising them.
+    """
+
+    def __init__(self, schema: dict[str, t.Any], key_properties: t.Sequence[str]) -> None:
         super().__init__(schema, validate_formats=True, format_checker=FORMAT_CHECKER)
+        self._key_properties = tuple(key_properties)
         self._rejection: Rejection | None = None
 
     def validate(self, record: dict[str, t.Any]) -> None:
@@ -59,7 +63,17 @@ class RecordCheck(JSONSchemaValidator):
             f"{'.'.join(map(str, error.path)) or '(record)'}: {error.message}"
             for error in self.validator.iter_errors(record)
         ]
+        errors += [
+            f"{key}: key property is missing from the record"
+            for key in self._key_properties
+            if key not in record
+        ]
         self._rejection = Rejection(copy.deepcopy(record), errors) if errors else None
+
+    @property
+    def has_rejection(self) -> bool:
+        """True while the last validated record's failure has not been taken."""
+        return self._rejection is not None
 
     def take_rejection(self) -> Rejection | None:
         """The last validated record's failure, if any, cleared once taken."""

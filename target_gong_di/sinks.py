@@ -96,8 +96,20 @@ class GongDISink(BatchSink):
 
     def get_validator(self) -> RecordCheck | None:
         """Check records against the SCHEMA without stopping the run on failures."""
-        self._record_check = RecordCheck(self.schema) if self.validate_schema else None
+        self._record_check = (
+            RecordCheck(self.schema, self.key_properties) if self.validate_schema else None
+        )
         return self._record_check
+
+    def preprocess_record(self, record: dict, context: dict) -> dict:
+        """Let a rejected record through the SDK's key-property check to be dead-lettered.
+
+        The SDK stops the run when a record lacks a key property; ``RecordCheck`` has already
+        kept such a record as received, so its missing keys are filled with None here.
+        """
+        if self._record_check is not None and self._record_check.has_rejection:
+            return {**dict.fromkeys(self.key_properties), **record}
+        return record
 
     def process_record(self, record: dict, context: dict) -> None:
         """Build and validate the body now; keep it for the batch or dead-letter it."""

@@ -76,3 +76,17 @@ def test_dry_run_bodies_are_json_lines(run_target):
     run = run_target({**CONFIG, "dry_run": True}, views(2))
     lines = run.dry_run_path.read_text().splitlines()
     assert all(json.loads(line)["eventType"] == "page viewed" for line in lines)
+
+
+def test_record_missing_its_key_property_is_dead_lettered_not_fatal(run_target, sandbox):
+    missing_id = {
+        "type": "RECORD",
+        "stream": VIEWS,
+        "record": {"email": "x@acme.com", "viewed_at": "2024-05-01T10:00:00Z", "page": "P"},
+    }
+    run = run_target(CONFIG, [*views(1), missing_id, view(4)], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 2
+    [letter] = run.dead_letters
+    assert letter["errors"] == ["id: key property is missing from the record"]
+    assert "id" not in letter["record"]
