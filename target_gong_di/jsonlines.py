@@ -1,7 +1,7 @@
 """Append-only JSON Lines files: the dead-letter file and the dry-run output.
 
-Both are written from several delivery threads and must survive a crash once a STATE that
-counts on them has been forwarded, hence the lock, the flush per line and ``sync``.
+Both are written from several threads and must survive a crash once a STATE that counts on
+them has been forwarded, hence the lock and ``sync``, which runs before every STATE.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def dumps(value: object) -> str:
-    """One compact JSON line, unicode kept as is."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+dumps: t.Callable[[object], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), default=_json_default
+).encode
+"""One compact JSON line, unicode kept as is (the encoder is built once)."""
 
 
 class JsonLinesFile:
@@ -39,20 +40,20 @@ class JsonLinesFile:
         self._file: t.TextIO | None = None
 
     def append(self, document: object) -> None:
-        """Write ``document`` as one line and flush it to the OS."""
+        """Write ``document`` as one line; ``sync`` makes it durable."""
         line = dumps(document) + "\n"
         with self._lock:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = self.path.open("a", encoding="utf-8")
             self._file.write(line)
-            self._file.flush()
             self.lines_written += 1
 
     def sync(self) -> None:
         """Make what was written durable before a STATE that relies on it goes out."""
         with self._lock:
             if self._file is not None:
+                self._file.flush()
                 os.fsync(self._file.fileno())
 
     def close(self) -> None:

@@ -94,22 +94,51 @@ class Expression:
             and isinstance(node.slice.value, str)
         }
 
-    @property
-    def property_name(self) -> str | None:
-        """The property's name when the expression is nothing but one property."""
-        value = self.tree.value  # type: ignore[attr-defined]
-        return value.id if isinstance(value, ast.Name) else None
-
 
 class _Evaluator(simpleeval.EvalWithCompoundTypes):
     """One per stream: ``names`` is replaced for each record before evaluation."""
 
-    def run(self, expression: Expression, path: tuple[str, ...]) -> t.Any:
+
+# Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
+# real mappings are quoted constants or bare property names; they skip simpleeval.
+
+
+class _Value(t.Protocol):
+    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any: ...
+
+
+@dataclass(frozen=True)
+class _Literal:
+    """An expression that is a Python literal (``'page viewed'``, ``['a', 'b']``, ``10``)."""
+
+    value: t.Any
+
+    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _PropertyRead:
+    """An expression that is one property's name: read it, None when the record lacks it."""
+
+    name: str
+
+    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
+        return evaluator.names[self.name]  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """Any other expression, evaluated by simpleeval from its pre-parsed tree."""
+
+    expression: Expression
+
+    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
         try:
-            return self.eval(expression.source, previously_parsed=expression.tree)
+            return evaluator.eval(self.expression.source, previously_parsed=self.expression.tree)
         except Exception as error:
             raise RecordMappingError(
-                f"{_field_label(path)}: {expression.source!r} failed: "
+                f"{_field_label(path)}: {self.expression.source!r} failed: "
                 f"{type(error).__name__}: {error}"
             ) from None
 
@@ -131,12 +160,16 @@ class _Constant:
 
 @dataclass(frozen=True)
 class _Leaf:
-    expression: Expression
+    value: _Value
     path: tuple[str, ...]
     schema: dict[str, t.Any] | None
 
     def build(self, evaluator: _Evaluator) -> t.Any:
-        return conform(evaluator.run(self.expression, self.path), self.schema)
+        value = self.value.evaluate(evaluator, self.path)
+        try:
+            return conform(value, self.schema)
+        except TimestampError as error:
+            raise RecordMappingError(f"{_field_label(self.path)}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -144,8 +177,12 @@ class _Object:
     children: dict[str, _Node]
 
     def build(self, evaluator: _Evaluator) -> dict[str, t.Any] | None:
-        built = {key: node.build(evaluator) for key, node in self.children.items()}
-        return {key: value for key, value in built.items() if value is not None} or None
+        built = {}
+        for key, node in self.children.items():
+            value = node.build(evaluator)
+            if value is not None:
+                built[key] = value
+        return built or None
 
 
 @dataclass(frozen=True)
@@ -161,13 +198,13 @@ class _List:
 class _CustomFields:
     """``{name: expression}`` becomes Gong's ``[{name, value, dataType}]``."""
 
-    fields: list[tuple[str, Expression, str | None]]
+    fields: list[tuple[str, _Value, str | None]]
     path: tuple[str, ...]
 
     def build(self, evaluator: _Evaluator) -> list[dict[str, str]] | None:
         built = []
-        for name, expression, schema_type in self.fields:
-            value = evaluator.run(expression, (*self.path, name))
+        for name, source, schema_type in self.fields:
+            value = source.evaluate(evaluator, (*self.path, name))
             if value is not None:
                 data_type = schema_type or data_type_of_value(value)
                 built.append(
@@ -210,13 +247,16 @@ def _json_safe(value: t.Any) -> t.Any:
 def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
     """Fit ``value`` to the body field described by ``schema``.
 
-    Nones and containers left empty are dropped (``None`` is returned for them), numbers
-    and dates in string fields become text, integral numbers in integer fields become int,
-    and nested objects and lists are fitted field by field. Values of the wrong kind are
-    left for validation to report rather than guessed at.
+    Nones and containers left empty are dropped (``None`` is returned for them), date-time
+    fields become ISO 8601 UTC (raising TimestampError when they cannot), numbers and dates
+    in other string fields become text, integral numbers in integer fields become int, and
+    nested objects and lists are fitted field by field. Values of the wrong kind are left
+    for validation to report rather than guessed at.
     """
     if value is None:
         return None
+    if type(value) is str and not (schema and "format" in schema):
+        return value  # the common case, first
     if isinstance(value, dict):
         properties = (schema or {}).get("properties", {})
         fitted = {key: conform(item, properties.get(key)) for key, item in value.items()}
@@ -227,6 +267,8 @@ def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
         return [item for item in fitted_items if item is not None] or None
     kind = (schema or {}).get("type")
     if kind == "string":
+        if schema.get("format") == "date-time":  # type: ignore[union-attr]
+            return to_utc_iso(value)
         return _text(value)
     if kind == "integer":
         return _number(value)
@@ -282,13 +324,12 @@ def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
 
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    canonical = json.dumps(
-        [stream_name, [_text(value) for value in key_values]],
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
+    canonical = _CANONICAL_JSON([stream_name, [_text(value) for value in key_values]])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""Built once: ``json.dumps`` with options builds a new encoder on every call."""
 
 
 # Compiling a stream's mapping.
@@ -329,7 +370,7 @@ class _Compiler:
 
     def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
         if isinstance(spec, str):
-            return _Leaf(self.expression(spec, path), path, schema)
+            return _Leaf(self.value(spec, path), path, schema)
         if isinstance(spec, list):
             if schema.get("type") != "array":
                 raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
@@ -346,11 +387,26 @@ class _Compiler:
         fields = []
         for name, source in spec.items():
             text = source if isinstance(source, str) else repr(source)  # a constant
-            expression = self.expression(text, (*path, name))
-            prop_name = expression.property_name
-            declared = self.stream.properties.get(prop_name) if self.stream and prop_name else None
-            fields.append((name, expression, declared and data_type_of_property(declared)))
+            value = self.value(text, (*path, name))
+            declared = (
+                self.stream.properties.get(value.name)
+                if self.stream and isinstance(value, _PropertyRead)
+                else None
+            )
+            fields.append((name, value, declared and data_type_of_property(declared)))
         return _CustomFields(fields, path)
+
+    def value(self, source: str, path: tuple[str, ...]) -> _Value:
+        """Check the expression, then pick the cheapest way to compute it per record."""
+        expression = self.expression(source, path)
+        node = expression.tree.value  # type: ignore[attr-defined]
+        try:
+            return _Literal(ast.literal_eval(node))
+        except (ValueError, TypeError):
+            pass
+        if isinstance(node, ast.Name) and self.stream and node.id in self.stream.properties:
+            return _PropertyRead(node.id)
+        return _Evaluated(expression)
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
@@ -399,7 +455,10 @@ class StreamMapping:
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
         if self._template is None:
-            body = conform(record, BODY_SCHEMA) or {}
+            try:
+                body = conform(record, BODY_SCHEMA) or {}
+            except TimestampError as error:
+                raise RecordMappingError(f"timestamp: {error}") from None
         else:
             self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
             body = self._template.build(self._evaluator) or {}
@@ -407,11 +466,6 @@ class StreamMapping:
             body["eventId"] = derive_event_id(
                 self.stream_name, [record.get(key) for key in self._key_properties]
             )
-        if "timestamp" in body:
-            try:
-                body["timestamp"] = to_utc_iso(body["timestamp"])
-            except TimestampError as error:
-                raise RecordMappingError(f"timestamp: {error}") from None
         if self._source_system_name and "sourceSystemName" not in body:
             body["sourceSystemName"] = self._source_system_name
         return body

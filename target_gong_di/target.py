@@ -11,6 +11,7 @@ import time
 import typing as t
 
 from singer_sdk import Target
+from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError
 
 from target_gong_di.delivery import GongClient
@@ -25,9 +26,14 @@ class TargetGongDI(Target):
     name = "target-gong-di"
     config_jsonschema = CONFIG_SCHEMA
     default_sink_class = GongDISink
+    message_reader_class = MsgSpecReader
+    """The SDK's faster reader (its msgspec extra): reading JSON is a third of the floor."""
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
+        # Sinks drain one after another: their requests already run concurrently in the
+        # shared GongClient, and parallel draining would add joblib's polling to each batch.
+        self.max_parallelism = 1
         try:
             self.settings = Settings.from_config(self.config)
         except ConfigError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_target import CONFIG, views
 
 
@@ -42,20 +43,15 @@ def test_retry_after_beyond_the_limit_stops_saying_when_to_resume(run_target, ma
     assert run.states == []
 
 
-def test_http_5xx_is_retried_until_delivered(run_target, make_sandbox):
-    server = make_sandbox(fail_rate=0.3, seed=7)
+@pytest.mark.parametrize(
+    ("fault", "answer"), [("fail_rate", "500"), ("drop_rate", "dropped")], ids=["5xx", "dropped"]
+)
+def test_transient_failures_are_retried_until_delivered(run_target, make_sandbox, fault, answer):
+    server = make_sandbox(**{fault: 0.3}, seed=7)
     run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
     assert run.returncode == 0, run.stderr
     assert len(server.store.events) == 10
-    assert server.store.answers["500"] > 0
-
-
-def test_dropped_connections_are_retried(run_target, make_sandbox):
-    server = make_sandbox(drop_rate=0.3, seed=3)
-    run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
-    assert run.returncode == 0, run.stderr
-    assert len(server.store.events) == 10
-    assert server.store.answers["dropped"] > 0
+    assert server.store.answers[answer] > 0
 
 
 def test_409_after_a_lost_reply_counts_as_delivered(run_target, make_sandbox):
