@@ -3,7 +3,7 @@
 For users, a way to try a mapping end to end with no Gong account; for tests, a real HTTP
 peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 
-- checks credentials (401), the body's schema and rules (400), repeated eventIds (409);
+- checks credentials (401) and the token's scope (403), the body's schema and rules (400), repeated eventIds (409);
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
 - injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
   dropped connections (nothing stored), lost replies (stored, then
@@ -39,6 +39,7 @@ class SandboxOptions:
     access_key: str = "sandbox-key"
     access_key_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox's own test credential
     access_token: str | None = None
+    scopeless_token: str | None = None
     rate_limit: float | None = None
     retry_after_seconds: int = 1
     reject_rate: float = 0.0
@@ -159,7 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != ENDPOINT:
             self._error(404, f"no such path: {self.path}")
             return
-        if not options.accepts(self.headers.get("Authorization")):
+        authorization = self.headers.get("Authorization")
+        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
+            self._error(403, "Missing scope api:digital-interactions:write")
+            return
+        if not options.accepts(authorization):
             self._error(401, "Access denied: unknown credentials for this base URL")
             return
         if store.over_rate(options.rate_limit):

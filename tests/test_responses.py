@@ -62,15 +62,29 @@ def test_409_after_a_lost_reply_counts_as_delivered(run_target, make_sandbox):
     assert "10 delivered, 0 duplicates" in run.stderr
 
 
-def test_timeouts_are_retried_and_exhausted_retries_fail_without_state(run_target, make_sandbox):
-    server = make_sandbox(latency_ms=400)
+@pytest.mark.parametrize(
+    ("fault", "last"),
+    [({"latency_ms": 400}, "ReadTimeout"), ({"fail_rate": 1.0}, "HTTP 500")],
+    ids=["timeouts", "5xx"],
+)
+def test_exhausted_retries_fail_the_run_without_state(run_target, make_sandbox, fault, last):
+    server = make_sandbox(**fault)
     config = {**CONFIG, "request_timeout_seconds": 0.1, "max_retries": 1}
     run = run_target(
         config, [*views(2), {"type": "STATE", "value": {"done": True}}], sandbox=server
     )
     assert run.returncode != 0
-    assert "failed after 1 retries (last: ReadTimeout)" in run.stderr
+    assert f"failed after 1 retries (last: {last})" in run.stderr
     assert run.states == []
+
+
+def test_http_403_stops_at_once_naming_the_auth_method(run_target, make_sandbox):
+    server = make_sandbox(scopeless_token="no-scope")
+    config = {**CONFIG, "api_url": server.url, "access_token": "no-scope", "max_concurrency": 1}
+    run = run_target(config, views(20))
+    assert run.returncode != 0
+    assert "HTTP 403 (OAuth access_token" in run.stderr
+    assert server.store.answers["403"] == 1
 
 
 def test_unexpected_status_stops_the_run(run_target, sandbox):
