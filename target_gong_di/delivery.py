@@ -14,7 +14,7 @@ import random
 import threading
 import time
 import typing as t
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import requests
@@ -124,6 +124,8 @@ class GongClient:
         self._stopped = threading.Event()
         self._stop_lock = threading.Lock()
         self._stop_cause: DeliveryStopped | None = None
+        self._in_flight = 0
+        self._idle = threading.Condition()
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.max_concurrency)
         self._session.mount("https://", adapter)
@@ -135,30 +137,55 @@ class GongClient:
             max_workers=settings.max_concurrency, thread_name_prefix="gong-di"
         )
 
-    def send_all(self, bodies: t.Sequence[t.Mapping[str, t.Any]]) -> list[Outcome]:
-        """Send every body; outcomes come back in the order of ``bodies``.
+    def send_all(
+        self,
+        bodies: t.Sequence[t.Mapping[str, t.Any]],
+        on_outcome: t.Callable[[int, Outcome], None],
+    ) -> None:
+        """Send every body concurrently; ``on_outcome(index, outcome)`` runs as each ends.
 
-        The first ``DeliveryStopped`` stops all further requests and is raised.
+        Returns once every body has its outcome. The first ``DeliveryStopped`` stops all
+        further requests; requests already in flight finish (and report) before it is raised.
         """
-        futures: list[Future[Outcome]] = [self._pool.submit(self.send, body) for body in bodies]
-        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        if pending:
-            for future in pending:
-                future.cancel()
-            wait(pending)
         if self._stop_cause is not None:
             raise self._stop_cause
-        return [future.result() for future in futures]
+
+        def deliver(index: int, body: t.Mapping[str, t.Any]) -> None:
+            on_outcome(index, self.send(body))
+
+        futures = [self._pool.submit(deliver, index, body) for index, body in enumerate(bodies)]
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        # Cancelled futures never count as done for wait(): wait only for running ones.
+        wait([future for future in pending if not future.cancel()])
+        if self._stop_cause is not None:
+            raise self._stop_cause
+        for future in futures:
+            future.result()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered."""
+        return self._in_flight
+
+    def stop(self, reason: DeliveryStopped) -> None:
+        """Start no new request; ``send_all`` raises ``reason`` once in-flight ones end."""
+        with self._stop_lock:
+            if self._stop_cause is None:
+                self._stop_cause = reason
+        self._stopped.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def wait_idle(self) -> None:
+        """Block until no request is in flight (each ends within the request timeout)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0)
 
     def send(self, body: t.Mapping[str, t.Any]) -> Outcome:
         """Send one body, retrying as the answer calls for; a stop stops every thread."""
         try:
             return self._send(body)
         except DeliveryStopped as error:
-            with self._stop_lock:
-                if self._stop_cause is None:
-                    self._stop_cause = error
-            self._stopped.set()
+            self.stop(error)
             raise
 
     def _send(self, body: t.Mapping[str, t.Any]) -> Outcome:
@@ -166,13 +193,12 @@ class GongClient:
         retries = throttled = 0
         reply_lost = False
         while True:
-            self._limiter.acquire()
+            if not self._stopped.is_set():
+                self._limiter.acquire()
             if self._stopped.is_set():
-                raise DeliveryStopped("delivery stopped after an earlier error")
+                raise DeliveryStopped("delivery stopped before this event was sent")
             try:
-                response = self._session.post(
-                    self._url, data=payload, timeout=self._settings.request_timeout_seconds
-                )
+                response = self._post(payload)
             except (requests.ConnectionError, requests.Timeout) as error:
                 # The request may have arrived: a later 409 then means it was delivered.
                 reply_lost = True
@@ -201,6 +227,18 @@ class GongClient:
                 f"Gong answered HTTP {status} for eventId {body.get('eventId')!r} at "
                 f"{self._url} (requestId {request_id}): {'; '.join(errors) or response.reason}"
             )
+
+    def _post(self, payload: bytes) -> requests.Response:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            return self._session.post(
+                self._url, data=payload, timeout=self._settings.request_timeout_seconds
+            )
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
 
     def _backoff(self, retries: int, body: t.Mapping[str, t.Any], reason: str) -> int:
         """Sleep before the next retry, or raise when ``max_retries`` are used up."""

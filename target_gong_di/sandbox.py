@@ -3,7 +3,8 @@
 For users, a way to try a mapping end to end with no Gong account; for tests, a real HTTP
 peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 
-- checks credentials (401) and the token's scope (403), the body's schema and rules (400), repeated eventIds (409);
+- checks credentials (401), the token's scope (403), the body's schema and rules (400) and
+  repeated eventIds (409);
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
 - injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
   dropped connections (nothing stored), lost replies (stored, then

@@ -141,6 +141,25 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_rejected_records",
+        th.IntegerType(minimum=0),
+        title="Max rejected records",
+        description=(
+            "Fail the run, after checkpointing, once more records than this have been "
+            "dead-lettered. Unset: no limit."
+        ),
+    ),
+    th.Property(
+        "progress_interval_seconds",
+        th.NumberType(exclusive_minimum=0),
+        default=5,
+        title="Progress interval (s)",
+        description=(
+            "Seconds between progress lines on stderr: delivered, rate, in flight, "
+            "retries, rejected."
+        ),
+    ),
+    th.Property(
         "batch_size_rows",
         th.IntegerType(minimum=1),
         title="Batch size",
@@ -187,6 +206,8 @@ class Settings:
     max_retries: int
     request_timeout_seconds: float
     max_retry_after_seconds: float
+    max_rejected_records: int | None
+    progress_interval_seconds: float
     batch_size: int
 
     @classmethod
@@ -210,6 +231,8 @@ class Settings:
             max_retries=int(values["max_retries"]),
             request_timeout_seconds=float(values["request_timeout_seconds"]),
             max_retry_after_seconds=float(values["max_retry_after_seconds"]),
+            max_rejected_records=values.get("max_rejected_records"),
+            progress_interval_seconds=float(values["progress_interval_seconds"]),
             batch_size=int(values.get("batch_size_rows") or max(1, round(rate * 60))),
         )
 

@@ -8,7 +8,6 @@ validation) is decided per record, so a batch holds only bodies that may be sent
 from __future__ import annotations
 
 import typing as t
-from dataclasses import dataclass
 
 from singer_sdk.helpers._typing import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
@@ -27,24 +26,8 @@ if t.TYPE_CHECKING:
     from target_gong_di.delivery import Outcome
     from target_gong_di.target import TargetGongDI
 
-
-@dataclass
-class StreamCounts:
-    """What became of a stream's records in this run."""
-
-    delivered: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
-    retries: int = 0
-    throttled: int = 0
-    dry_run_written: int = 0
-
-    def count(self, outcome: Outcome) -> None:
-        """Add one delivery outcome (rejections are counted when dead-lettered)."""
-        self.delivered += outcome.status == "delivered"
-        self.duplicates += outcome.status == "duplicate"
-        self.retries += outcome.retries
-        self.throttled += outcome.throttled
+Event = tuple[int, dict, dict]
+"""A record ready to send: its number in the run, the record, and its body."""
 
 
 class GongDISink(BatchSink):
@@ -76,8 +59,9 @@ class GongDISink(BatchSink):
         self._client = target.client
         self._dead_letters = target.dead_letters
         self._dry_run_file = target.dry_run_file
+        self._checkpoints = target.checkpoints
         self._max_size = settings.batch_size
-        self.counts = target.counts_for(stream_name)
+        self.counts = target.report.counts_for(stream_name)
 
     @property
     def max_size(self) -> int:
@@ -113,43 +97,55 @@ class GongDISink(BatchSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         """Build and validate the body now; keep it for the batch or dead-letter it."""
+        number = self._checkpoints.record_received()
         rejection = self._record_check.take_rejection() if self._record_check else None
         if rejection is not None:
-            self._reject(rejection.record, "schema", rejection.errors)
+            self._reject(number, rejection.record, "schema", rejection.errors)
             return
         try:
             body = self.mapping.build(record)
         except RecordMappingError as error:
-            self._reject(record, "mapping", [str(error)])
+            self._reject(number, record, "mapping", [str(error)])
             return
         errors = body_errors(body)
         if errors:
-            self._reject(record, "validation", errors, body=body)
+            self._reject(number, record, "validation", errors, body=body)
             return
-        context.setdefault("events", []).append((record, body))
+        context.setdefault("events", []).append((number, record, body))
 
     def process_batch(self, context: dict) -> None:
         """Deliver the batch; return only when every event in it is settled."""
-        events = context.get("events", [])
+        events: list[Event] = context.get("events", [])
         if self._client is None:
-            for _, body in events:
+            for number, _, body in events:
                 self._dry_run_file.append(body)
-            self.counts.dry_run_written += len(events)
+                self._checkpoints.settled(number)
+            self.counts.add("dry_run_written", len(events))
             self._dry_run_file.sync()
         elif events:
-            outcomes = self._client.send_all([body for _, body in events])
-            for (record, body), outcome in zip(events, outcomes, strict=True):
+
+            def settle(index: int, outcome: Outcome) -> None:
+                number, record, body = events[index]
                 self.counts.count(outcome)
                 if outcome.status == "rejected":
                     errors = list(outcome.errors)
-                    self._reject(record, "api", errors, body=body, request_id=outcome.request_id)
+                    self._reject(
+                        number, record, "api", errors, body=body, request_id=outcome.request_id
+                    )
+                else:
+                    self._checkpoints.settled(number)
+
+            self._client.send_all([body for _, _, body in events], settle)
         self._dead_letters.sync()
 
-    def _reject(self, record: dict, stage: str, errors: list[str], **extra: t.Any) -> None:
+    def _reject(
+        self, number: int, record: dict, stage: str, errors: list[str], **extra: t.Any
+    ) -> None:
         self._dead_letters.append(
             dead_letter(stream=self.stream_name, record=record, stage=stage, errors=errors, **extra)
         )
-        self.counts.dead_lettered += 1
+        self._checkpoints.settled(number)
+        self.counts.add("dead_lettered")
         self.logger.warning(
             "Dead-lettered a record of stream '%s' at stage %s: %s",
             self.stream_name,

@@ -1,23 +1,37 @@
 """The Singer target: wires settings, sinks, delivery and STATE together.
 
 Data flows one way: the SDK reads messages, each stream's ``GongDISink`` maps and validates
-records, the shared ``GongClient`` delivers them, and STATE goes out only after a full
-drain of every sink, that is once every record before it is settled.
+records, the shared ``GongClient`` delivers them, and STATE goes out only when every record
+before it is settled: after each full drain of the sinks, and, when a run ends early, the
+newest safe STATE from the ``Checkpoints`` ledger.
 """
 
 from __future__ import annotations
 
-import time
+import sys
 import typing as t
 
 from singer_sdk import Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError
 
-from target_gong_di.delivery import GongClient
+from target_gong_di.checkpoints import Checkpoints
+from target_gong_di.delivery import DeliveryStopped, GongClient
 from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.run_report import RunReport
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
-from target_gong_di.sinks import GongDISink, StreamCounts
+from target_gong_di.sinks import GongDISink
+
+if t.TYPE_CHECKING:
+    from types import FrameType
+
+
+class TooManyRejected(DeliveryStopped):
+    """More records were dead-lettered than ``max_rejected_records`` allows."""
+
+
+class Interrupted(DeliveryStopped):
+    """SIGTERM or SIGINT: finish what is in flight, checkpoint, stop."""
 
 
 class TargetGongDI(Target):
@@ -45,15 +59,47 @@ class TargetGongDI(Target):
             for key, value in self.config.items()
             if key not in {*SECRET_SETTINGS, "mappings"}
         }
+        self.checkpoints = Checkpoints()
         self.dead_letters = JsonLinesFile(self.settings.dead_letter_path)
         self.dry_run_file = JsonLinesFile(self.settings.dry_run_path)
         self.client = None if self.settings.dry_run else GongClient(self.settings, self.logger)
-        self._counts: dict[str, StreamCounts] = {}
-        self._started = time.monotonic()
+        self.report = RunReport(
+            self.logger, self.metrics_logger, self.settings.progress_interval_seconds
+        )
+        self._forwarded_state: dict[str, t.Any] | None = None
 
-    def counts_for(self, stream_name: str) -> StreamCounts:
-        """The run's tally for a stream, shared by every sink it gets."""
-        return self._counts.setdefault(stream_name, StreamCounts())
+    def listen(self, file_input: t.IO[str] | None = None) -> None:
+        """Read and deliver everything; if the run stops early, checkpoint what is safe."""
+        self.report.start_progress(lambda: self.client.in_flight if self.client else 0)
+        try:
+            super().listen(file_input)
+        except DeliveryStopped:
+            self._forward_state(self.checkpoints.safe_state)
+            self._finish()
+            raise
+
+    def process_endofpipe(self) -> None:
+        """Deliver what is left, forward the last STATE, and log the run summary."""
+        super().process_endofpipe()
+        self._check_rejections()
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.dead_letters.close()
+        self.dry_run_file.close()
+        self.report.finish(
+            self.settings.dead_letter_path,
+            self.settings.dry_run_path if self.settings.dry_run else None,
+        )
+
+    # The SDK's message hooks, extended.
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        """Note where the STATE falls among the records, so the ledger knows when it is safe."""
+        super()._process_state_message(message_dict)
+        self.checkpoints.state_received(message_dict["value"])
 
     def _handle_max_record_age(self) -> None:
         """Drain all sinks once a batch's worth of records waits, so STATE follows it.
@@ -66,37 +112,49 @@ class TargetGongDI(Target):
             self.drain_all()
         else:
             super()._handle_max_record_age()
+        self._check_rejections()
 
-    def process_endofpipe(self) -> None:
-        """Deliver what is left, forward the last STATE, and log the run summary."""
-        super().process_endofpipe()
+    def _write_state_message(self, state: dict) -> None:
+        """Forward STATE once the dead letters it counts on are on disk."""
+        self._forward_state(state)
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT: send nothing new, let in-flight requests finish, checkpoint, exit 1.
+
+        Unlike the SDK's default this does not drain: a batch could take minutes at Gong's
+        rate, longer than an orchestrator waits after SIGTERM.
+        """
+        self.logger.warning(
+            "Received signal %d: finishing in-flight requests, then stopping", signum
+        )
         if self.client is not None:
-            self.client.close()
-        self.dead_letters.close()
-        self.dry_run_file.close()
-        self._log_summary()
+            self.client.stop(Interrupted(f"stopped by signal {signum}"))
+            self.client.wait_idle()
+        self._forward_state(self.checkpoints.safe_state)
+        self.logger.error(
+            "Stopped by signal %d; %d records were not settled and will be sent again "
+            "when the tap resumes from the last STATE forwarded",
+            signum,
+            self.checkpoints.unsettled,
+        )
+        sys.exit(1)
 
-    def _log_summary(self) -> None:
-        elapsed = time.monotonic() - self._started
-        for stream_name, counts in sorted(self._counts.items()):
-            self.logger.info(
-                "Run summary for stream '%s': %d delivered, %d duplicates, %d dead-lettered, "
-                "%d retries, %d HTTP 429s%s in %.1fs",
-                stream_name,
-                counts.delivered,
-                counts.duplicates,
-                counts.dead_lettered,
-                counts.retries,
-                counts.throttled,
-                f", {counts.dry_run_written} written to {self.settings.dry_run_path} (dry run)"
-                if self.settings.dry_run
-                else "",
-                elapsed,
-            )
-        rejected = sum(counts.dead_lettered for counts in self._counts.values())
-        if rejected:
-            self.logger.warning(
-                "%d records could not be delivered; see %s",
-                rejected,
-                self.settings.dead_letter_path,
+    # Helpers.
+
+    def _forward_state(self, state: dict[str, t.Any] | None) -> None:
+        if state is None or state == self._forwarded_state:
+            return
+        self.dead_letters.sync()
+        super()._write_state_message(state)
+        self._forwarded_state = state
+
+    def _check_rejections(self) -> None:
+        limit = self.settings.max_rejected_records
+        if limit is None:
+            return
+        rejected = self.report.total("dead_lettered")
+        if rejected > limit:
+            raise TooManyRejected(
+                f"{rejected} records were dead-lettered, more than max_rejected_records={limit}; "
+                f"see {self.settings.dead_letter_path}"
             )

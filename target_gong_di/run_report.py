@@ -1,0 +1,132 @@
+"""What the run did, told as it goes (a progress line) and at the end (a summary per stream).
+
+Counts are updated from the delivery threads as outcomes arrive, hence the locks. The
+summary goes to the log and, as the SDK's ``record_count`` metric tagged with the outcome,
+to the metrics log that Meltano and log shippers already read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field, fields
+
+from singer_sdk import metrics
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.delivery import Outcome
+
+OUTCOMES = ("delivered", "duplicates", "dead_lettered", "retries", "throttled", "dry_run_written")
+
+
+@dataclass
+class StreamCounts:
+    """What became of a stream's records in this run."""
+
+    delivered: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    throttled: int = 0
+    dry_run_written: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, outcome: Outcome) -> None:
+        """Add one delivery outcome (a 400 is counted when it is dead-lettered)."""
+        with self._lock:
+            self.delivered += outcome.status == "delivered"
+            self.duplicates += outcome.status == "duplicate"
+            self.retries += outcome.retries
+            self.throttled += outcome.throttled
+
+    def add(self, name: str, number: int = 1) -> None:
+        """Add ``number`` to the count called ``name`` (one of ``OUTCOMES``)."""
+        with self._lock:
+            setattr(self, name, getattr(self, name) + number)
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
+        with self._lock:
+            return {f.name: getattr(self, f.name) for f in fields(self) if f.name in OUTCOMES}
+
+
+class RunReport:
+    """Counts per stream, a progress line every few seconds, and the closing summary."""
+
+    def __init__(
+        self, logger: logging.Logger, metrics_logger: logging.Logger, interval: float
+    ) -> None:
+        self._logger = logger
+        self._metrics_logger = metrics_logger
+        self._interval = interval
+        self._streams: dict[str, StreamCounts] = {}
+        self._started = time.monotonic()
+        self._finished = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def counts_for(self, stream_name: str) -> StreamCounts:
+        """The tally of a stream, shared by every sink it gets."""
+        return self._streams.setdefault(stream_name, StreamCounts())
+
+    def total(self, name: str) -> int:
+        """One count summed over all streams."""
+        return sum(counts.as_dict()[name] for counts in list(self._streams.values()))
+
+    def start_progress(self, in_flight: t.Callable[[], int]) -> None:
+        """Log a progress line every ``interval`` seconds until ``finish``."""
+
+        def report() -> None:
+            while not self._finished.wait(self._interval):
+                delivered = self.total("delivered")
+                elapsed = time.monotonic() - self._started
+                self._logger.info(
+                    "Progress: %d delivered (%.1f/s), %d in flight, %d duplicates, "
+                    "%d retries, %d HTTP 429s, %d rejected",
+                    delivered,
+                    delivered / elapsed,
+                    in_flight(),
+                    self.total("duplicates"),
+                    self.total("retries"),
+                    self.total("throttled"),
+                    self.total("dead_lettered"),
+                )
+
+        self._thread = threading.Thread(target=report, name="gong-di-progress", daemon=True)
+        self._thread.start()
+
+    def finish(self, dead_letter_path: str, dry_run_path: str | None) -> None:
+        """Stop the progress line; log the summary per stream and as SDK metrics."""
+        self._finished.set()
+        elapsed = time.monotonic() - self._started
+        for stream_name, stream_counts in sorted(self._streams.items()):
+            counts = stream_counts.as_dict()
+            self._logger.info(
+                "Run summary for stream '%s': %d delivered, %d duplicates, %d dead-lettered, "
+                "%d retries, %d HTTP 429s%s in %.1fs",
+                stream_name,
+                counts["delivered"],
+                counts["duplicates"],
+                counts["dead_lettered"],
+                counts["retries"],
+                counts["throttled"],
+                f", {counts['dry_run_written']} written to {dry_run_path} (dry run)"
+                if dry_run_path
+                else "",
+                elapsed,
+            )
+            for outcome, value in counts.items():
+                point = metrics.Point(
+                    "counter",
+                    metrics.Metric.RECORD_COUNT,
+                    value,
+                    {"stream": stream_name, "outcome": outcome},
+                )
+                metrics.log(self._metrics_logger, point)
+        rejected = self.total("dead_lettered")
+        if rejected:
+            self._logger.warning(
+                "%d records could not be delivered; see %s", rejected, dead_letter_path
+            )
