@@ -154,6 +154,7 @@ class TargetGongDI(Target):
             return
         rejected = self.report.total("dead_lettered")
         if rejected > limit:
+            self.drain_all()  # deliver and checkpoint what came before, then stop
             raise TooManyRejected(
                 f"{rejected} records were dead-lettered, more than max_rejected_records={limit}; "
                 f"see {self.settings.dead_letter_path}"

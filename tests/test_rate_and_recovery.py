@@ -1,0 +1,206 @@
+"""Delivery at the limit without losing an event: faults, one process-wide rate, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import SECRET, record, schema, state
+from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view
+
+
+def interleaved(count: int) -> list[dict]:
+    messages = [schema(VIEWS, VIEW_PROPERTIES, ["id"])]
+    for number in range(count):
+        messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
+    return messages
+
+
+def stored_ids(server) -> set[int]:
+    return {
+        int(body["content"]["contentTitle"].split()[-1]) for body in server.store.events.values()
+    }
+
+
+class TargetProcess:
+    """The target as a child process whose stdout (STATE) is read as it is written."""
+
+    def __init__(self, tmp_path: Path, server, config: dict, messages: list[dict]) -> None:
+        full = {
+            **CONFIG,
+            "api_url": server.url,
+            "access_key": "key",
+            "access_key_secret": SECRET,
+            "dead_letter_path": str(tmp_path / "dl.jsonl"),
+            **config,
+        }
+        path = tmp_path / f"config-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(full))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "target_gong_di", "--config", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.process.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        self.process.stdin.close()
+        self.states: list[dict] = []
+
+    def read_state(self) -> dict | None:
+        line = self.process.stdout.readline()
+        if line:
+            self.states.append(json.loads(line))
+            return self.states[-1]
+        return None
+
+    def finish(self) -> tuple[int, str]:
+        while self.read_state() is not None:
+            pass
+        code = self.process.wait(timeout=120)
+        return code, self.process.stderr.read()
+
+
+def last_id(states: list[dict]) -> int:
+    return states[-1]["bookmarks"][VIEWS]["id"] if states else -1
+
+
+def test_faults_and_a_low_rate_limit_deliver_every_event_exactly_once(make_sandbox, tmp_path):
+    server = make_sandbox(
+        rate_limit=25, fail_rate=0.10, drop_rate=0.05, lost_reply_rate=0.03, seed=42
+    )
+    target = TargetProcess(
+        tmp_path,
+        server,
+        {"max_requests_per_second": 30, "batch_size_rows": 25, "max_retries": 10},
+        interleaved(150),
+    )
+    while (covered := target.read_state()) is not None:
+        assert set(range(covered["bookmarks"][VIEWS]["id"] + 1)) <= stored_ids(server)
+    code, stderr = target.finish()
+    assert code == 0, stderr
+    assert stored_ids(server) == set(range(150))
+    assert len(server.store.events) == 150
+    assert not (tmp_path / "dl.jsonl").exists()
+    answers = server.store.answers
+    assert answers["500"] and answers["dropped"] and answers["429"]
+
+
+def test_one_rate_limit_holds_across_all_streams(make_sandbox, tmp_path, run_target):
+    server = make_sandbox(rate_limit=10)
+    other = {
+        "type": "SCHEMA",
+        "stream": "clicks",
+        "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "key_properties": ["id"],
+    }
+    clicks = [record("clicks", {"id": n}) for n in range(15)]
+    mapping = {
+        "eventType": "'link clicked'",
+        "timestamp": "1714550400",
+        "content": {"contentTitle": "'c'"},
+        "trackingId": "str(id)",
+    }
+    messages = [*interleaved(15), other, *clicks]
+    config = {"mappings": {**CONFIG["mappings"], "clicks": mapping}, "max_requests_per_second": 8}
+    run = run_target(config, messages, sandbox=server)
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 30
+    assert server.store.answers["429"] == 0
+
+
+def test_sigkill_mid_run_then_resume_loses_nothing(make_sandbox, tmp_path):
+    server = make_sandbox()
+    config = {"max_requests_per_second": 20, "batch_size_rows": 10}
+    first = TargetProcess(tmp_path, server, config, interleaved(80))
+    while first.read_state() is not None and len(first.states) < 2:
+        pass
+    time.sleep(0.3)
+    first.process.kill()
+    first.process.wait(timeout=30)
+    assert 0 < len(server.store.events) < 80
+    resume_from = last_id(first.states)
+    assert set(range(resume_from + 1)) <= stored_ids(server)
+    remaining = [
+        m
+        for m in interleaved(80)
+        if m["type"] == "SCHEMA"
+        or m["type"] == "RECORD"
+        and m["record"]["id"] > resume_from
+        or m["type"] == "STATE"
+        and m["value"]["bookmarks"][VIEWS]["id"] > resume_from
+    ]
+    second = TargetProcess(tmp_path, server, config, remaining)
+    code, stderr = second.finish()
+    assert code == 0, stderr
+    assert stored_ids(server) == set(range(80))
+    assert server.store.answers["409"] <= 10 + 4  # at most about one batch sent again
+
+
+def test_sigterm_finishes_in_flight_forwards_safe_state_and_exits_non_zero(make_sandbox, tmp_path):
+    server = make_sandbox(latency_ms=150)
+    target = TargetProcess(
+        tmp_path, server, {"max_requests_per_second": 10, "batch_size_rows": 40}, interleaved(40)
+    )
+    time.sleep(2.0)
+    os.kill(target.process.pid, signal.SIGTERM)
+    code, stderr = target.finish()
+    assert code != 0
+    assert "Received signal 15" in stderr
+    assert target.states, stderr
+    covered = last_id(target.states)
+    assert set(range(covered + 1)) <= stored_ids(server)
+    assert len(server.store.events) < 40
+
+
+def test_retry_after_beyond_the_limit_checkpoints_what_was_delivered(make_sandbox, tmp_path):
+    server = make_sandbox(rate_limit=5, retry_after_seconds=3600)
+    target = TargetProcess(
+        tmp_path,
+        server,
+        {"max_requests_per_second": 50, "max_retry_after_seconds": 60, "max_concurrency": 1},
+        interleaved(12),
+    )
+    code, stderr = target.finish()
+    assert code != 0
+    assert "resume after" in stderr
+    assert target.states
+    assert set(range(last_id(target.states) + 1)) <= stored_ids(server)
+
+
+def test_too_many_rejected_records_fail_the_run_after_checkpointing(sandbox, run_target):
+    messages = interleaved(3) + [view(9, email=None), view(10, email=None), state({"late": 1})]
+    run = run_target({**CONFIG, "max_rejected_records": 1}, messages, sandbox=sandbox)
+    assert run.returncode != 0
+    assert "2 records were dead-lettered, more than max_rejected_records=1" in run.stderr
+    assert run.states == [{"bookmarks": {VIEWS: {"id": 2}}}]
+    assert len(run.dead_letters) == 2
+
+
+def test_progress_line_reports_delivery_as_it_goes(make_sandbox, run_target):
+    server = make_sandbox(latency_ms=50)
+    run = run_target(
+        {**CONFIG, "progress_interval_seconds": 0.2, "max_requests_per_second": 20},
+        interleaved(20),
+        sandbox=server,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Progress: " in run.stderr
+    assert "in flight" in run.stderr
+
+
+def test_run_summary_is_also_sdk_metrics(sandbox, run_target):
+    run = run_target(CONFIG, interleaved(2), sandbox=sandbox)
+    metric = next(
+        json.loads(line.split("METRIC: ")[1])
+        for line in run.stderr.splitlines()
+        if '"outcome":"delivered"' in line
+    )
+    assert metric["metric"] == "record_count"
+    assert metric["value"] == 2
+    assert metric["tags"]["stream"] == VIEWS
