@@ -10,15 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SECRET, record, schema, state
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view
-
-
-def interleaved(count: int) -> list[dict]:
-    messages = [schema(VIEWS, VIEW_PROPERTIES, ["id"])]
-    for number in range(count):
-        messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
-    return messages
+from conftest import SECRET, record, state
+from test_target import CONFIG, VIEWS, interleaved, view
 
 
 def stored_ids(server) -> set[int]:
@@ -88,7 +81,9 @@ def test_faults_and_a_low_rate_limit_deliver_every_event_exactly_once(make_sandb
     assert len(server.store.events) == 150
     assert not (tmp_path / "dl.jsonl").exists()
     answers = server.store.answers
-    assert answers["500"] and answers["dropped"] and answers["429"]
+    assert answers["500"]
+    assert answers["dropped"]
+    assert answers["429"]
 
 
 def test_one_rate_limit_holds_across_all_streams(make_sandbox, tmp_path, run_target):
@@ -127,13 +122,11 @@ def test_sigkill_mid_run_then_resume_loses_nothing(make_sandbox, tmp_path):
     resume_from = last_id(first.states)
     assert set(range(resume_from + 1)) <= stored_ids(server)
     remaining = [
-        m
-        for m in interleaved(80)
-        if m["type"] == "SCHEMA"
-        or m["type"] == "RECORD"
-        and m["record"]["id"] > resume_from
-        or m["type"] == "STATE"
-        and m["value"]["bookmarks"][VIEWS]["id"] > resume_from
+        message
+        for message in interleaved(80)
+        if message["type"] == "SCHEMA"
+        or (message["type"] == "RECORD" and message["record"]["id"] > resume_from)
+        or (message["type"] == "STATE" and message["value"]["bookmarks"][VIEWS]["id"] > resume_from)
     ]
     second = TargetProcess(tmp_path, server, config, remaining)
     code, stderr = second.finish()
@@ -174,7 +167,7 @@ def test_retry_after_beyond_the_limit_checkpoints_what_was_delivered(make_sandbo
 
 
 def test_too_many_rejected_records_fail_the_run_after_checkpointing(sandbox, run_target):
-    messages = interleaved(3) + [view(9, email=None), view(10, email=None), state({"late": 1})]
+    messages = [*interleaved(3), view(9, email=None), view(10, email=None), state({"late": 1})]
     run = run_target({**CONFIG, "max_rejected_records": 1}, messages, sandbox=sandbox)
     assert run.returncode != 0
     assert "2 records were dead-lettered, more than max_rejected_records=1" in run.stderr

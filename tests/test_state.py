@@ -7,15 +7,7 @@ import subprocess
 import sys
 
 from conftest import state
-from test_target import CONFIG, view, views
-
-
-def interleaved(count: int) -> list[dict]:
-    """A record then a STATE naming it, ``count`` times."""
-    messages = views(0)
-    for number in range(count):
-        messages += [view(number), state({"bookmarks": {"page_views": {"id": number}}})]
-    return messages
+from test_target import CONFIG, interleaved, view, views
 
 
 def test_state_is_forwarded_after_every_batch_not_only_at_the_end(run_target, sandbox):

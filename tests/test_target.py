@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from conftest import SECRET, record, schema
+from conftest import SECRET, record, schema, state
 
 VIEWS = "page_views"
 VIEW_PROPERTIES = {
@@ -34,6 +34,14 @@ def view(number: int, **changes) -> dict:
 
 def views(count: int) -> list[dict]:
     return [schema(VIEWS, VIEW_PROPERTIES, ["id"]), *(view(n) for n in range(count))]
+
+
+def interleaved(count: int) -> list[dict]:
+    """Each record followed by a STATE naming it, as an incremental tap writes them."""
+    messages = views(0)
+    for number in range(count):
+        messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
+    return messages
 
 
 def test_records_are_delivered_as_mapped_bodies(run_target, sandbox):
