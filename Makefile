@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test bench lint clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,15 @@ demo: venv
 	$(BIN)/python scripts/demo.py
 
 test: venv
-	$(BIN)/ruff check target_gong_di tests scripts
+	$(BIN)/ruff check target_gong_di tests scripts bench
 	$(BIN)/python -m pytest
 
+bench: venv
+	$(BIN)/python bench/run.py
+
 lint: venv
-	$(BIN)/ruff check target_gong_di tests scripts
-	$(BIN)/ruff format --check target_gong_di tests scripts
+	$(BIN)/ruff check target_gong_di tests scripts bench
+	$(BIN)/ruff format --check target_gong_di tests scripts bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache gong-di-rejected.jsonl gong-di-dry-run.jsonl

@@ -58,14 +58,20 @@ class Outcome:
     throttled: int = 0
 
 
+RATE_MARGIN = 0.025
+"""Share of the ceiling left unused. Starts spaced at exactly 1/rate put every second-long
+window of arrivals right at the limit, so any jitter on the way (a thread waiting for the
+GIL, the network) lets one window see rate + 1 requests and earns a 429 and a pause."""
+
+
 class RateLimiter:
-    """Spaces request starts evenly at ``rate`` per second across all threads.
+    """Spaces request starts evenly, just under ``rate`` per second, across all threads.
 
     ``pause_until`` holds every thread back after a 429, not only the one that got it.
     """
 
     def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
+        self._interval = (1.0 + RATE_MARGIN) / rate
         self._next_slot = 0.0
         self._lock = threading.Lock()
 

@@ -64,6 +64,7 @@ class SandboxStore:
     """What the sandbox accepted and how it answered, shared by its handler threads."""
 
     events: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    accepted_at: list[float] = field(default_factory=list)
     answers: collections.Counter[str] = field(default_factory=collections.Counter)
     recent: collections.deque[float] = field(default_factory=collections.deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,6 +88,7 @@ class SandboxStore:
             if body["eventId"] in self.events:
                 return False
             self.events[body["eventId"]] = body
+            self.accepted_at.append(time.monotonic())
             return True
 
     def count(self, answer: str) -> None:
@@ -98,6 +100,7 @@ class SandboxStore:
         """Forget every event and tally."""
         with self.lock:
             self.events.clear()
+            self.accepted_at.clear()
             self.answers.clear()
             self.recent.clear()
 
