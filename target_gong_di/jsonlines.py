@@ -7,6 +7,7 @@ them has been forwarded, hence the lock and ``sync``, which runs before every ST
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import threading
@@ -36,7 +37,7 @@ class JsonLinesFile:
     def __init__(self, path: str) -> None:
         self.path = Path(path)
         self.lines_written = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a signal handler may sync mid-append
         self._file: t.TextIO | None = None
 
     def append(self, document: object) -> None:
@@ -54,7 +55,11 @@ class JsonLinesFile:
         with self._lock:
             if self._file is not None:
                 self._file.flush()
-                os.fsync(self._file.fileno())
+                try:
+                    os.fsync(self._file.fileno())
+                except OSError as error:  # a device such as /dev/null has nothing to sync
+                    if error.errno != errno.EINVAL:
+                        raise
 
     def close(self) -> None:
         """Sync and close; a later append reopens the file."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from singer_sdk.helpers._typing import DatetimeErrorTreatmentEnum
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
 
 from target_gong_di.jsonlines import dead_letter
