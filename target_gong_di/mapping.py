@@ -447,16 +447,12 @@ class StreamMapping:
             "__stream_name__": stream_name,
         }
 
-    @property
-    def is_passthrough(self) -> bool:
-        """True when records are sent as the bodies they already are."""
-        return self._template is None
-
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
         if self._template is None:
+            fields = {key: value for key, value in record.items() if not key.startswith("_sdc_")}
             try:
-                body = conform(record, BODY_SCHEMA) or {}
+                body = conform(fields, BODY_SCHEMA) or {}
             except TimestampError as error:
                 raise RecordMappingError(f"timestamp: {error}") from None
         else:

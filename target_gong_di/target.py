@@ -43,6 +43,16 @@ class TargetGongDI(Target):
     message_reader_class = MsgSpecReader
     """The SDK's faster reader (its msgspec extra): reading JSON is a third of the floor."""
 
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """The SDK's built-in settings, without ``load_method``.
+
+        Gong keeps every event it accepts; there is no upsert or overwrite to choose, so the
+        setting would only mislead in ``--about`` and Meltano.
+        """
+        super().append_builtin_config(config_jsonschema)
+        config_jsonschema["properties"].pop("load_method", None)
+
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
         # Sinks drain one after another: their requests already run concurrently in the

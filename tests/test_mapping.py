@@ -335,3 +335,10 @@ def test_expressions_are_parsed_once_per_stream(monkeypatch):
     for _ in range(3):
         mapping.build(RECORD)
     assert parses == []
+
+
+def test_passthrough_drops_singer_metadata_columns():
+    stream = StreamSchema({"eventId": {}}, ())
+    mapping = compile_stream_mapping("raw", "passthrough", stream)
+    body = mapping.build({"eventId": "e1", "_sdc_filename": "a.jsonl", "_sdc_stream": "raw"})
+    assert body == {"eventId": "e1"}
