@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test bench lint clean
+.PHONY: venv demo test bench docs lint clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: venv
 test: venv
 	$(BIN)/ruff check target_gong_di tests scripts bench
 	$(BIN)/python -m pytest
+
+docs: venv
+	$(BIN)/python scripts/docs.py
 
 bench: venv
 	$(BIN)/python bench/run.py

@@ -43,7 +43,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         th.StringType,
         secret=True,
         title="Access key secret",
-        description="Secret of the Gong API access key. Never logged.",
+        description="Secret (never logged): the secret of the Gong API access key.",
     ),
     th.Property(
         "access_token",
@@ -51,8 +51,9 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         secret=True,
         title="OAuth access token",
         description=(
-            "OAuth bearer token with the api:digital-interactions:write scope; use instead "
-            "of access_key + access_key_secret. Never logged."
+            "Secret (never logged): an OAuth bearer token with the "
+            "api:digital-interactions:write scope, used instead of access_key + "
+            "access_key_secret."
         ),
     ),
     th.Property(

@@ -8,9 +8,11 @@ newest safe STATE from the ``Checkpoints`` ledger.
 
 from __future__ import annotations
 
+import os
 import sys
 import typing as t
 
+import click
 from singer_sdk import Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError
@@ -42,6 +44,53 @@ class TargetGongDI(Target):
     default_sink_class = GongDISink
     message_reader_class = MsgSpecReader
     """The SDK's faster reader (its msgspec extra): reading JSON is a third of the floor."""
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command, plus ``--validate-config``."""
+        command = super().get_singer_command()
+        command.params.append(
+            click.Option(
+                ["--validate-config"],
+                is_flag=True,
+                help=(
+                    "Check the config and its mappings, then exit; with --input, also build "
+                    "and validate a body for every record there. Sends nothing."
+                ),
+            )
+        )
+        return command
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        file_input: t.IO[str] | None = None,
+        validate_config: bool = False,
+    ) -> None:
+        """Run the target, or with ``validate_config`` only check config and mappings."""
+        if not validate_config:
+            super().invoke(
+                about=about, about_format=about_format, config=config, file_input=file_input
+            )
+            return
+        checked = {**(config.config if config else {})}
+        if file_input is None:
+            target = cls(config=checked, parse_env_config=bool(config and config.parse_env))
+            cls.logger.info(
+                "Config is valid; streams mapped: %s", ", ".join(target.settings.mappings)
+            )
+            return
+        checked.update(dry_run=True, dry_run_path=os.devnull, dead_letter_path=os.devnull)
+        target = cls(config=checked, parse_env_config=bool(config and config.parse_env))
+        target.listen(file_input)
+        rejected = target.report.total("dead_lettered")
+        if rejected:
+            raise SystemExit(f"{rejected} records would be dead-lettered; see the warnings above")
+        cls.logger.info("Config is valid and every record in the input builds a valid body")
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:

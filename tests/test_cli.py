@@ -1,0 +1,124 @@
+"""The command line: checking a config and mapping without sending, and --about."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from test_target import CONFIG, views
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(tmp_path: Path, config: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-m", "target_gong_di", "--config", str(path), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def singer_file(tmp_path: Path, messages: list[dict]) -> str:
+    path = tmp_path / "input.singer"
+    path.write_text("".join(json.dumps(message) + "\n" for message in messages))
+    return str(path)
+
+
+def test_validate_config_accepts_a_good_config_without_reading_input(tmp_path):
+    result = cli(tmp_path, {**CONFIG, "access_token": "t"}, "--validate-config")
+    assert result.returncode == 0, result.stderr
+    assert "Config is valid; streams mapped: page_views" in result.stderr
+
+
+def test_validate_config_names_every_problem_on_its_own_line(tmp_path):
+    config = {"api_url": "http://gong.example", "mappings": {"s": {"eventType": "'x' +"}}}
+    result = cli(tmp_path, config, "--validate-config")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert any("api_url: 'http://gong.example' uses plain http://" in line for line in errors)
+    assert any("auth: no credentials" in line for line in errors)
+    assert any("stream 's', field 'eventType': expression" in line for line in errors)
+
+
+def test_validate_config_with_input_checks_every_record_and_sends_nothing(tmp_path, sandbox):
+    config = {**CONFIG, "api_url": sandbox.url, "access_token": "t"}
+    path = singer_file(
+        tmp_path,
+        [
+            *views(2),
+            {
+                "type": "RECORD",
+                "stream": "page_views",
+                "record": {
+                    "id": 9,
+                    "email": None,
+                    "page": "P",
+                    "viewed_at": "2024-05-01T00:00:00Z",
+                },
+            },
+        ],
+    )
+    result = cli(tmp_path, config, "--validate-config", "--input", path)
+    assert result.returncode != 0
+    assert "1 records would be dead-lettered" in result.stderr
+    assert "stage validation: person, trackingId: one of them is required" in result.stderr
+    assert sum(sandbox.store.answers.values()) == 0
+
+
+def test_validate_config_with_good_input_passes(tmp_path):
+    path = singer_file(tmp_path, views(3))
+    result = cli(tmp_path, {**CONFIG, "access_token": "t"}, "--validate-config", "--input", path)
+    assert result.returncode == 0, result.stderr
+    assert "every record in the input builds a valid body" in result.stderr
+
+
+def test_about_lists_every_setting_with_secrets_marked():
+    result = subprocess.run(
+        [sys.executable, "-m", "target_gong_di", "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    settings = json.loads(result.stdout)["settings"]["properties"]
+    assert settings["access_key_secret"]["secret"] is True
+    assert settings["access_token"]["secret"] is True
+    assert "load_method" not in settings
+    assert all(prop.get("description") for prop in settings.values())
+
+
+def test_meltano_yml_declares_every_setting_with_its_kind_and_default():
+    about = subprocess.run(
+        [sys.executable, "-m", "target_gong_di", "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    settings = json.loads(about.stdout)["settings"]["properties"]
+    loader = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"][0]
+    declared = {setting["name"]: setting for setting in loader["settings"]}
+    assert set(declared) == set(settings)
+    assert declared["access_key_secret"]["kind"] == declared["access_token"]["kind"] == "password"
+    for name, prop in settings.items():
+        assert declared[name].get("value") == prop.get("default"), name
+        assert declared[name]["description"], name
+
+
+def test_readme_settings_table_is_current():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
