@@ -96,7 +96,17 @@ class Expression:
 
 
 class _Evaluator(simpleeval.EvalWithCompoundTypes):
-    """One per stream: ``names`` is replaced for each record before evaluation."""
+    """One per stream: ``names`` is replaced for each record before evaluation.
+
+    Like the SDK's own stream-map evaluator, it skips simpleeval's scan of every
+    intermediate value for modules and forbidden functions: the only modules reachable are
+    the ``ModuleWrapper``-wrapped ones in ``FUNCTIONS``, and records and config are JSON,
+    which holds neither. Attribute access to modules and calls to forbidden functions are
+    still refused by simpleeval's other checks.
+    """
+
+    def _check_disallowed_items(self, item: t.Any) -> None:
+        return
 
 
 # Values: how a leaf expression is computed, from cheapest to most general. Most leaves in

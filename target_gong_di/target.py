@@ -77,15 +77,19 @@ class TargetGongDI(Target):
                 about=about, about_format=about_format, config=config, file_input=file_input
             )
             return
-        checked = {**(config.config if config else {})}
+        configured = cls(
+            config=config.config if config else {},
+            parse_env_config=bool(config and config.parse_env),
+        )
         if file_input is None:
-            target = cls(config=checked, parse_env_config=bool(config and config.parse_env))
             cls.logger.info(
-                "Config is valid; streams mapped: %s", ", ".join(target.settings.mappings)
+                "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)
             )
             return
-        checked.update(dry_run=True, dry_run_path=os.devnull, dead_letter_path=os.devnull)
-        target = cls(config=checked, parse_env_config=bool(config and config.parse_env))
+        # The merged config (files and environment), forced into a dry run that keeps nothing.
+        checked = {**configured.config, "dry_run": True}
+        checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
+        target = cls(config=checked)
         target.listen(file_input)
         rejected = target.report.total("dead_lettered")
         if rejected:

@@ -342,3 +342,11 @@ def test_passthrough_drops_singer_metadata_columns():
     mapping = compile_stream_mapping("raw", "passthrough", stream)
     body = mapping.build({"eventId": "e1", "_sdc_filename": "a.jsonl", "_sdc_stream": "raw"})
     assert body == {"eventId": "e1"}
+
+
+@pytest.mark.parametrize(
+    "expression", ["page.__class__", "datetime.os", "json.codecs", "str.__subclasses__()"]
+)
+def test_expressions_cannot_reach_modules_or_dunder_attributes(expression):
+    with pytest.raises(RecordMappingError, match="sessionId"):
+        build({"sessionId": expression})
