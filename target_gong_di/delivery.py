@@ -70,19 +70,20 @@ class RateLimiter:
     ``pause_until`` holds every thread back after a 429, not only the one that got it.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, stopped: threading.Event) -> None:
         self._interval = (1.0 + RATE_MARGIN) / rate
         self._next_slot = 0.0
         self._lock = threading.Lock()
+        self._stopped = stopped
 
     def acquire(self) -> None:
-        """Block until this caller may start a request."""
+        """Block until this caller may start a request, or the client stops."""
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_slot)
             self._next_slot = slot + self._interval
         if slot > now:
-            time.sleep(slot - now)
+            self._stopped.wait(slot - now)
 
     def pause_until(self, moment: float) -> None:
         """No request starts before ``moment`` (``time.monotonic`` clock)."""
@@ -126,8 +127,8 @@ class GongClient:
         self._settings = settings
         self._logger = logger
         self._url = settings.api_url + ENDPOINT
-        self._limiter = RateLimiter(settings.max_requests_per_second)
         self._stopped = threading.Event()
+        self._limiter = RateLimiter(settings.max_requests_per_second, self._stopped)
         self._stop_lock = threading.Lock()
         self._stop_cause: DeliveryStopped | None = None
         self._in_flight = 0
@@ -166,7 +167,8 @@ class GongClient:
         if self._stop_cause is not None:
             raise self._stop_cause
         for future in futures:
-            future.result()
+            if not future.cancelled() and future.exception() is not None:
+                raise t.cast("BaseException", future.exception())
 
     @property
     def in_flight(self) -> int:
@@ -199,8 +201,7 @@ class GongClient:
         retries = throttled = 0
         reply_lost = False
         while True:
-            if not self._stopped.is_set():
-                self._limiter.acquire()
+            self._limiter.acquire()
             if self._stopped.is_set():
                 raise DeliveryStopped("delivery stopped before this event was sent")
             try:
@@ -259,7 +260,7 @@ class GongClient:
         self._logger.info(
             "Retrying eventId %r in %.1fs after %s", body.get("eventId"), delay, reason
         )
-        time.sleep(delay)
+        self._stopped.wait(delay)  # a stop cuts the wait short
         return retries + 1
 
     def _wait_retry_after(self, response: requests.Response) -> None:

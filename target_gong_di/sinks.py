@@ -60,13 +60,7 @@ class GongDISink(BatchSink):
         self._dead_letters = target.dead_letters
         self._dry_run_file = target.dry_run_file
         self._checkpoints = target.checkpoints
-        self._max_size = settings.batch_size
         self.counts = target.report.counts_for(stream_name)
-
-    @property
-    def max_size(self) -> int:
-        """Records per batch: a minute of requests at the configured rate by default."""
-        return self._max_size
 
     @property
     def is_full(self) -> bool:
