@@ -107,6 +107,16 @@ def delivery_config(sandbox: Sandbox, **settings: object) -> dict:
     }
 
 
+def dry_run_config(bodies: Path) -> dict:
+    """A dry run writing its bodies to ``bodies`` and its rejects beside them."""
+    return {
+        "dry_run": True,
+        "dry_run_path": str(bodies),
+        "dead_letter_path": str(bodies.with_suffix(".rejected")),
+        "mappings": dict.fromkeys(STREAMS, MAPPING),
+    }
+
+
 def accepted_rate(sandbox: Sandbox) -> float:
     times = sandbox.store.accepted_at
     return (len(times) - 1) / (times[-1] - times[0])
@@ -153,13 +163,7 @@ def bench_latency(work: Path, events: int) -> None:
 def bench_dry_run(work: Path, records: int) -> None:
     stdin = write_input(work / "dry.singer", records)
     empty = write_input(work / "empty.singer", 0)
-    dry = {
-        "dry_run": True,
-        "dry_run_path": str(work / "bodies.jsonl"),
-        "dead_letter_path": str(work / "rejected.jsonl"),
-        "mappings": dict.fromkeys(STREAMS, MAPPING),
-    }
-    contenders = {"floor": (NOOP, {}), "target": (TARGET, dry)}
+    contenders = {"floor": (NOOP, {}), "target": (TARGET, dry_run_config(work / "bodies.jsonl"))}
     startup = dict.fromkeys(contenders, float("inf"))
     total = dict.fromkeys(contenders, float("inf"))
     for _ in range(5):  # interleaved, best of five: both see the same machine noise
@@ -179,11 +183,7 @@ def bench_memory(work: Path, sizes: tuple[int, int]) -> None:
     peaks = {}
     for size in sizes:
         stdin = write_input(work / f"memory-{size}.singer", size)
-        dry = {
-            "dry_run": True,
-            "dry_run_path": str(work / f"bodies-{size}.jsonl"),
-            "mappings": dict.fromkeys(STREAMS, MAPPING),
-        }
+        dry = dry_run_config(work / f"bodies-{size}.jsonl")
         peaks[size] = run(TARGET, stdin, dry, work)[1] / 1024
         stdin.unlink()
         (work / f"bodies-{size}.jsonl").unlink()

@@ -80,7 +80,7 @@ def test_validate_config_with_good_input_passes(tmp_path):
     assert "every record in the input builds a valid body" in result.stderr
 
 
-def test_about_lists_every_setting_with_secrets_marked():
+def about_settings() -> dict:
     result = subprocess.run(
         [sys.executable, "-m", "target_gong_di", "--about", "--format=json"],
         capture_output=True,
@@ -88,7 +88,11 @@ def test_about_lists_every_setting_with_secrets_marked():
         timeout=60,
         check=True,
     )
-    settings = json.loads(result.stdout)["settings"]["properties"]
+    return json.loads(result.stdout)["settings"]["properties"]
+
+
+def test_about_lists_every_setting_with_secrets_marked():
+    settings = about_settings()
     assert settings["access_key_secret"]["secret"] is True
     assert settings["access_token"]["secret"] is True
     assert "load_method" not in settings
@@ -96,14 +100,7 @@ def test_about_lists_every_setting_with_secrets_marked():
 
 
 def test_meltano_yml_declares_every_setting_with_its_kind_and_default():
-    about = subprocess.run(
-        [sys.executable, "-m", "target_gong_di", "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    settings = json.loads(about.stdout)["settings"]["properties"]
+    settings = about_settings()
     loader = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"][0]
     declared = {setting["name"]: setting for setting in loader["settings"]}
     assert set(declared) == set(settings)
