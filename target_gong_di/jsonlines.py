@@ -32,34 +32,44 @@ dumps: t.Callable[[object], str] = json.JSONEncoder(
 
 
 class JsonLinesFile:
-    """Appends one JSON document per line; the file is created on the first write."""
+    """Appends one JSON document per line; the file is created on the first write.
 
-    def __init__(self, path: str) -> None:
+    ``durable`` files are fsynced by ``sync`` (the dead-letter file: a forwarded STATE
+    counts its entries as settled, so they must outlive a power cut); others are only
+    flushed, which already outlives the process (the dry-run output, a preview).
+    """
+
+    def __init__(self, path: str, *, durable: bool) -> None:
         self.path = Path(path)
-        self.lines_written = 0
+        self._durable = durable
         self._lock = threading.RLock()  # a signal handler may sync mid-append
         self._file: t.TextIO | None = None
+        self._unsynced = False
 
-    def append(self, document: object) -> None:
-        """Write ``document`` as one line; ``sync`` makes it durable."""
-        line = dumps(document) + "\n"
+    def append(self, *documents: object) -> None:
+        """Write each document as one line; ``sync`` makes them durable."""
+        lines = "".join(dumps(document) + "\n" for document in documents)
         with self._lock:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._file = self.path.open("a", encoding="utf-8")
-            self._file.write(line)
-            self.lines_written += 1
+            self._file.write(lines)
+            self._unsynced = True
 
     def sync(self) -> None:
-        """Make what was written durable before a STATE that relies on it goes out."""
+        """Make what was written since the last sync durable; a no-op when nothing was."""
         with self._lock:
-            if self._file is not None:
-                self._file.flush()
-                try:
-                    os.fsync(self._file.fileno())
-                except OSError as error:  # a device such as /dev/null has nothing to sync
-                    if error.errno != errno.EINVAL:
-                        raise
+            if self._file is None or not self._unsynced:
+                return
+            self._file.flush()
+            self._unsynced = False
+            if not self._durable:
+                return
+            try:
+                os.fsync(self._file.fileno())
+            except OSError as error:  # a device such as /dev/null has nothing to sync
+                if error.errno != errno.EINVAL:
+                    raise
 
     def close(self) -> None:
         """Sync and close; a later append reopens the file."""

@@ -123,8 +123,8 @@ class TargetGongDI(Target):
             if key not in {*SECRET_SETTINGS, "mappings"}
         }
         self.checkpoints = Checkpoints()
-        self.dead_letters = JsonLinesFile(self.settings.dead_letter_path)
-        self.dry_run_file = JsonLinesFile(self.settings.dry_run_path)
+        self.dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)
+        self.dry_run_file = JsonLinesFile(self.settings.dry_run_path, durable=False)
         self.client = None if self.settings.dry_run else GongClient(self.settings, self.logger)
         self.report = RunReport(
             self.logger, self.metrics_logger, self.settings.progress_interval_seconds
