@@ -40,10 +40,10 @@ class Checkpoints:
             self._pending_states.append((self._received, state))
             self._advance()
 
-    def settled(self, number: int) -> None:
-        """Mark record ``number`` delivered, duplicate or dead-lettered."""
+    def settled(self, *numbers: int) -> None:
+        """Mark these records delivered, duplicate or dead-lettered."""
         with self._lock:
-            self._settled_ahead.add(number)
+            self._settled_ahead.update(numbers)
             while self._watermark + 1 in self._settled_ahead:
                 self._watermark += 1
                 self._settled_ahead.discard(self._watermark)

@@ -112,8 +112,7 @@ class GongDISink(BatchSink):
         events: list[Event] = context.get("events", [])
         if self._client is None:
             self._dry_run_file.append(*(body for _, _, body in events))
-            for number, _, _ in events:
-                self._checkpoints.settled(number)
+            self._checkpoints.settled(*(number for number, _, _ in events))
             self.counts.add("dry_run_written", len(events))
             self._dry_run_file.sync()
         elif events:
