@@ -73,21 +73,29 @@ class RateLimiter:
     def __init__(self, rate: float, stopped: threading.Event) -> None:
         self._interval = (1.0 + RATE_MARGIN) / rate
         self._next_slot = 0.0
+        self._paused_until = 0.0
         self._lock = threading.Lock()
         self._stopped = stopped
 
     def acquire(self) -> None:
-        """Block until this caller may start a request, or the client stops."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self._interval
-        if slot > now:
-            self._stopped.wait(slot - now)
+        """Block until this caller may start a request, or the client stops.
+
+        A slot taken before a pause began is given up and taken again after it.
+        """
+        while not self._stopped.is_set():
+            with self._lock:
+                now = time.monotonic()
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + self._interval
+            if slot > now:
+                self._stopped.wait(slot - now)
+            if time.monotonic() >= self._paused_until:
+                return
 
     def pause_until(self, moment: float) -> None:
         """No request starts before ``moment`` (``time.monotonic`` clock)."""
         with self._lock:
+            self._paused_until = max(self._paused_until, moment)
             self._next_slot = max(self._next_slot, moment)
 
 
@@ -199,24 +207,26 @@ class GongClient:
     def _send(self, body: t.Mapping[str, t.Any]) -> Outcome:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         retries = throttled = 0
-        reply_lost = False
         while True:
             self._limiter.acquire()
             if self._stopped.is_set():
                 raise DeliveryStopped("delivery stopped before this event was sent")
             try:
                 response = self._post(payload)
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as error:
                 # The request may have arrived: a later 409 then means it was delivered.
-                reply_lost = True
                 retries = self._backoff(retries, body, f"{type(error).__name__}")
                 continue
             status = response.status_code
             if status < 300:
                 return Outcome("delivered", _answer(response)[0], (), retries, throttled)
-            if status == 409:
-                kind = "delivered" if reply_lost else "duplicate"
-                return Outcome(kind, _answer(response)[0], (), retries, throttled)
+            if status == 409:  # also after a lost reply: settled, counted as a duplicate
+                return Outcome("duplicate", _answer(response)[0], (), retries, throttled)
             if status == 400:
                 request_id, errors = _answer(response)
                 return Outcome("rejected", request_id, errors, retries, throttled)

@@ -108,6 +108,20 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):
     def _check_disallowed_items(self, item: t.Any) -> None:
         return
 
+    def _eval_subscript(self, node: ast.Subscript) -> t.Any:
+        """``visitor['email']`` is None when ``visitor`` is null or has no ``email``.
+
+        Taps leave nested objects null or sparse; a missing nested value then omits the
+        leaf, as a null property does, instead of failing the record.
+        """
+        container = self._eval(node.value)
+        if container is None:
+            return None
+        key = self._eval(node.slice)
+        if isinstance(container, dict):
+            return container.get(key)
+        return container[key]
+
 
 # Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
 # real mappings are quoted constants or bare property names; they skip simpleeval.
@@ -234,6 +248,8 @@ def _text(value: t.Any) -> t.Any:
         return str(value)
     if isinstance(value, dt.date):
         return to_utc_iso(value)
+    if isinstance(value, dt.time):
+        return value.isoformat()
     return value
 
 
@@ -380,7 +396,7 @@ class _Compiler:
 
     def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
         if isinstance(spec, str):
-            return _Leaf(self.value(spec, path), path, schema)
+            return _Leaf(self.value(spec, path, schema), path, schema)
         if isinstance(spec, list):
             if schema.get("type") != "array":
                 raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
@@ -406,8 +422,18 @@ class _Compiler:
             fields.append((name, value, declared and data_type_of_property(declared)))
         return _CustomFields(fields, path)
 
-    def value(self, source: str, path: tuple[str, ...]) -> _Value:
-        """Check the expression, then pick the cheapest way to compute it per record."""
+    def value(
+        self, source: str, path: tuple[str, ...], schema: dict[str, t.Any] | None = None
+    ) -> _Value:
+        """Check the expression, then pick the cheapest way to compute it per record.
+
+        In an enum field (device, numericType, objectType, dataType) a bare enum value such
+        as ``PC`` that is not a property of the stream is that constant, unquoted.
+        """
+        bare = source.strip()
+        enum = (schema or {}).get("enum", ())
+        if bare in enum and not (self.stream and bare in self.stream.properties):
+            return _Literal(bare)
         expression = self.expression(source, path)
         node = expression.tree.value  # type: ignore[attr-defined]
         try:
@@ -469,9 +495,13 @@ class StreamMapping:
             self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
             body = self._template.build(self._evaluator) or {}
         if "eventId" not in body and self._key_properties:
-            body["eventId"] = derive_event_id(
-                self.stream_name, [record.get(key) for key in self._key_properties]
-            )
+            key_values = [record.get(key) for key in self._key_properties]
+            if all(value is None for value in key_values):
+                raise RecordMappingError(
+                    f"eventId: cannot be derived, key properties "
+                    f"{', '.join(self._key_properties)} are all null"
+                )
+            body["eventId"] = derive_event_id(self.stream_name, key_values)
         if self._source_system_name and "sourceSystemName" not in body:
             body["sourceSystemName"] = self._source_system_name
         return body

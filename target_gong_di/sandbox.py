@@ -8,7 +8,7 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
 - injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
   dropped connections (nothing stored), lost replies (stored, then
-  the connection closes) and latency, each at a given rate.
+  the connection closes, before or during the answer) and latency, each at a given rate.
 
 What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
 answers by status; ``DELETE /sandbox/events`` forgets everything.
@@ -198,9 +198,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(409, f"Event {body['eventId']} was already reported in the past")
             return
         if fault < options.fail_rate + options.drop_rate + options.lost_reply_rate:
-            self._hang_up()
+            self._cut_reply()
             return
         self._reply(200, {"requestId": _request_id()})
+
+    def _cut_reply(self) -> None:
+        """A lost reply: the event is stored, then the connection ends mid-answer.
+
+        Half the time before the first byte, half the time after the headers and part of
+        the body, as a dropped connection can do either.
+        """
+        if self.server.draw() < 0.5:
+            data = json.dumps({"requestId": _request_id()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+        self._hang_up()
 
 
 def _request_id() -> str:

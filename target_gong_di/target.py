@@ -20,12 +20,21 @@ from singer_sdk.exceptions import ConfigValidationError
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import DeliveryStopped, GongClient
 from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.mapping import MappingConfigError
 from target_gong_di.run_report import RunReport
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
 from target_gong_di.sinks import GongDISink
 
 if t.TYPE_CHECKING:
     from types import FrameType
+
+
+def _without_secret_values(message: str) -> str:
+    """A config error about a secret setting, with the offending value left out."""
+    for name in SECRET_SETTINGS:
+        if f"config['{name}']" in message or f"'{name}'" in message:
+            return f"{name}: must be a string (its value is not shown: it is a secret)"
+    return message
 
 
 class TooManyRejected(DeliveryStopped):
@@ -71,12 +80,24 @@ class TargetGongDI(Target):
         file_input: t.IO[str] | None = None,
         validate_config: bool = False,
     ) -> None:
-        """Run the target, or with ``validate_config`` only check config and mappings."""
-        if not validate_config:
-            super().invoke(
-                about=about, about_format=about_format, config=config, file_input=file_input
-            )
-            return
+        """Run the target, or with ``validate_config`` only check config and mappings.
+
+        A refused mapping or a stopped delivery ends the run with its one-line reason and
+        exit code 1, not a traceback: the message already names the stream, field or cause.
+        """
+        try:
+            if validate_config:
+                cls._validate(config, file_input)
+            else:
+                super().invoke(
+                    about=about, about_format=about_format, config=config, file_input=file_input
+                )
+        except (MappingConfigError, DeliveryStopped) as error:
+            cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
+            sys.exit(1)
+
+    @classmethod
+    def _validate(cls, config: t.Any, file_input: t.IO[str] | None) -> None:
         configured = cls(
             config=config.config if config else {},
             parse_env_config=bool(config and config.parse_env),
@@ -107,7 +128,14 @@ class TargetGongDI(Target):
         config_jsonschema["properties"].pop("load_method", None)
 
     def __init__(self, **kwargs: t.Any) -> None:
-        super().__init__(**kwargs)
+        try:
+            super().__init__(**kwargs)
+        except ConfigValidationError as error:
+            raise ConfigValidationError(
+                error.args[0] if error.args else "Config validation failed",
+                errors=[_without_secret_values(message) for message in error.errors],
+                schema=error.schema,
+            ) from None
         # Sinks drain one after another: their requests already run concurrently in the
         # shared GongClient, and parallel draining would add joblib's polling to each batch.
         self.max_parallelism = 1
@@ -194,6 +222,7 @@ class TargetGongDI(Target):
             self.client.stop(Interrupted(f"stopped by signal {signum}"))
             self.client.wait_idle()
         self._forward_state(self.checkpoints.safe_state)
+        self._finish()
         self.logger.error(
             "Stopped by signal %d; %d records were not settled and will be sent again "
             "when the tap resumes from the last STATE forwarded",
@@ -206,6 +235,10 @@ class TargetGongDI(Target):
 
     def _forward_state(self, state: dict[str, t.Any] | None) -> None:
         if state is None or state == self._forwarded_state:
+            return
+        if self.settings.dry_run:
+            # Nothing was sent: a bookmark saved now would make the real run skip it all.
+            self._forwarded_state = state
             return
         self.dead_letters.sync()
         super()._write_state_message(state)

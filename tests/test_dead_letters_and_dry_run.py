@@ -90,3 +90,11 @@ def test_record_missing_its_key_property_is_dead_lettered_not_fatal(run_target, 
     [letter] = run.dead_letters
     assert letter["errors"] == ["id: key property is missing from the record"]
     assert "id" not in letter["record"]
+
+
+def test_dry_run_forwards_no_state_so_the_real_run_sends_everything(run_target):
+    messages = [*views(2), {"type": "STATE", "value": {"bookmarks": {VIEWS: {"id": 1}}}}]
+    run = run_target({**CONFIG, "dry_run": True}, messages)
+    assert run.returncode == 0, run.stderr
+    assert run.states == []
+    assert len(run.dry_run_bodies) == 2

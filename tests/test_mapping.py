@@ -350,3 +350,37 @@ def test_passthrough_drops_singer_metadata_columns():
 def test_expressions_cannot_reach_modules_or_dunder_attributes(expression):
     with pytest.raises(RecordMappingError, match="sessionId"):
         build({"sessionId": expression})
+
+
+@pytest.mark.parametrize("visitor", [None, {}, {"name": "x"}])
+def test_missing_nested_value_omits_the_leaf(visitor):
+    body = build(
+        {"person": {"email": "email", "name": "visitor['email']"}}, {**RECORD, "visitor": visitor}
+    )
+    assert body["person"] == {"email": "ana@acme.com"}
+
+
+def test_time_values_become_text_in_string_fields():
+    body = build(
+        {"sessionId": "at"},
+        {**RECORD, "at": dt.time(10, 30)},
+        StreamSchema({**PROPERTIES, "at": {}}, ("id",)),
+    )
+    assert body["sessionId"] == "10:30:00"
+
+
+@pytest.mark.parametrize(("field", "value"), [("device", "PC"), ("device", "MOBILE")])
+def test_bare_enum_value_is_a_constant(field, value):
+    assert build({field: value})[field] == value
+
+
+def test_bare_enum_value_in_a_custom_field_array_is_a_constant():
+    spec = {"customFields": [{"name": "'plan'", "value": "page", "dataType": "STRING"}]}
+    assert build(spec)["customFields"] == [
+        {"name": "plan", "value": "Pricing", "dataType": "STRING"}
+    ]
+
+
+def test_record_whose_key_values_are_all_null_is_refused_not_given_a_shared_event_id():
+    with pytest.raises(RecordMappingError, match="eventId: cannot be derived"):
+        build({}, {**RECORD, "id": None})

@@ -7,11 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import SECRET, record, state
 from test_target import CONFIG, VIEWS, interleaved, view
+
+from target_gong_di.delivery import RateLimiter
 
 
 def stored_ids(server) -> set[int]:
@@ -135,20 +139,46 @@ def test_sigkill_mid_run_then_resume_loses_nothing(make_sandbox, tmp_path):
     assert server.store.answers["409"] <= 10 + 4  # at most about one batch sent again
 
 
-def test_sigterm_finishes_in_flight_forwards_safe_state_and_exits_non_zero(make_sandbox, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stop_signal_finishes_in_flight_forwards_safe_state_and_exits_non_zero(
+    make_sandbox, tmp_path, signum
+):
     server = make_sandbox(latency_ms=150)
     target = TargetProcess(
         tmp_path, server, {"max_requests_per_second": 10, "batch_size_rows": 40}, interleaved(40)
     )
     time.sleep(2.0)
-    os.kill(target.process.pid, signal.SIGTERM)
+    os.kill(target.process.pid, signum)
     code, stderr = target.finish()
     assert code != 0
-    assert "Received signal 15" in stderr
+    assert f"Received signal {int(signum)}" in stderr
+    assert "Run summary for stream 'page_views'" in stderr
     assert target.states, stderr
     covered = last_id(target.states)
     assert set(range(covered + 1)) <= stored_ids(server)
     assert len(server.store.events) < 40
+
+
+def test_a_pause_after_429_holds_back_requests_that_already_had_a_slot():
+    stopped = threading.Event()
+    limiter = RateLimiter(3, stopped)
+    starts: list[float] = []
+
+    def request() -> None:
+        limiter.acquire()
+        starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)
+    resume = time.monotonic() + 1.0
+    limiter.pause_until(resume)
+    for thread in threads:
+        thread.join(timeout=10)
+    later = sorted(starts)[1:]  # the first started before the pause
+    assert len(later) == 3
+    assert min(later) >= resume
 
 
 def test_retry_after_beyond_the_limit_checkpoints_what_was_delivered(make_sandbox, tmp_path):

@@ -54,12 +54,19 @@ def test_transient_failures_are_retried_until_delivered(run_target, make_sandbox
     assert server.store.answers[answer] > 0
 
 
-def test_409_after_a_lost_reply_counts_as_delivered(run_target, make_sandbox):
+def test_409_after_a_lost_reply_is_settled_as_a_duplicate(run_target, make_sandbox):
     server = make_sandbox(lost_reply_rate=0.4, seed=11)
     run = run_target({**CONFIG, "max_retries": 8}, views(10), sandbox=server)
     assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == 10
     assert server.store.answers["409"] > 0
-    assert "10 delivered, 0 duplicates" in run.stderr
+    summary = next(line for line in run.stderr.splitlines() if "Run summary" in line)
+    delivered, duplicates = (
+        int(part.split()[0]) for part in summary.split(": ")[1].split(", ")[:2]
+    )
+    assert delivered + duplicates == 10
+    assert duplicates == server.store.answers["409"]
+    assert run.dead_letters == []
 
 
 @pytest.mark.parametrize(

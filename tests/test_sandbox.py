@@ -96,11 +96,15 @@ def test_dropped_connection_stores_nothing(make_sandbox):
     assert server.store.events == {}
 
 
-def test_lost_reply_stores_the_event_then_hangs_up(make_sandbox):
-    server = make_sandbox(lost_reply_rate=1.0)
-    with pytest.raises(requests.ConnectionError):
-        post(server, BODY)
-    assert list(server.store.events) == ["e1"]
+def test_lost_reply_stores_the_event_then_hangs_up_before_or_during_the_answer(make_sandbox):
+    server = make_sandbox(lost_reply_rate=1.0, seed=1)
+    failures = set()
+    for number in range(8):
+        with pytest.raises(requests.RequestException) as raised:
+            post(server, {**BODY, "eventId": f"e{number}"})
+        failures.add(type(raised.value).__name__)
+    assert len(server.store.events) == 8
+    assert failures == {"ConnectionError", "ChunkedEncodingError"}
 
 
 def test_latency_delays_each_answer(make_sandbox):

@@ -169,3 +169,25 @@ def test_secrets_never_reach_any_output(run_target, sandbox, tmp_path):
     for text in (run.stdout, run.stderr, *(p.read_text() for p in tmp_path.glob("*.jsonl"))):
         assert wrong not in text
         assert base64.b64encode(f"key:{wrong}".encode()).decode() not in text
+
+
+def test_refused_stream_is_one_line_not_a_traceback(run_target, sandbox):
+    run = run_target(
+        CONFIG, [*views(1), schema("orders", {"id": {"type": "integer"}}, ["id"])], sandbox=sandbox
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+
+
+def test_wrong_secret_is_one_line_not_a_traceback(run_target, sandbox):
+    run = run_target({**CONFIG, "access_key_secret": "nope"}, views(2), sandbox=sandbox)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert sum("HTTP 401" in line for line in run.stderr.splitlines()) == 1
+
+
+def test_secret_of_the_wrong_type_is_not_echoed_in_the_config_error(run_target):
+    run = run_target({**CONFIG, "access_key": "key", "access_key_secret": 987654321}, views(1))
+    assert run.returncode != 0
+    assert "987654321" not in run.stderr
+    assert "access_key_secret: must be a string" in run.stderr
