@@ -15,6 +15,8 @@ import typing as t
 from decimal import Decimal
 from pathlib import Path
 
+from target_gong_di.timestamps import to_utc_iso
+
 
 def _json_default(value: object) -> object:
     """Records reach the sink with the SDK's Python types; write them as JSON would."""
@@ -101,5 +103,5 @@ def dead_letter(
         entry["body"] = body
     if request_id is not None:
         entry["requestId"] = request_id
-    entry["time"] = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    entry["time"] = to_utc_iso(dt.datetime.now(dt.timezone.utc))
     return entry

@@ -73,7 +73,7 @@ class RunReport:
 
     def total(self, name: str) -> int:
         """One count summed over all streams."""
-        return sum(counts.as_dict()[name] for counts in list(self._streams.values()))
+        return sum(getattr(counts, name) for counts in list(self._streams.values()))
 
     def start_progress(self, in_flight: t.Callable[[], int]) -> None:
         """Log a progress line every ``interval`` seconds until ``finish``."""

@@ -63,22 +63,15 @@ def _is_url(value: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
-VALUE_PARSERS: dict[str, t.Callable[[str], bool]] = {
-    "NUMBER": _is_number,
-    "DURATION": _is_duration,
-    "BOOLEAN": _is_boolean,
-    "DATE": _is_iso_date_or_datetime,
-    "URL": _is_url,
+VALUE_PARSERS: dict[str, tuple[t.Callable[[str], bool], str]] = {
+    "NUMBER": (_is_number, "a number"),
+    "DURATION": (_is_duration, "a number of seconds"),
+    "BOOLEAN": (_is_boolean, "true or false"),
+    "DATE": (_is_iso_date_or_datetime, "an ISO 8601 date or date-time"),
+    "URL": (_is_url, "an http(s) URL"),
 }
-"""How a custom field's string ``value`` must parse for each ``dataType`` (STRING: any)."""
-
-VALUE_EXPECTATIONS = {
-    "NUMBER": "a number",
-    "DURATION": "a number of seconds",
-    "BOOLEAN": "true or false",
-    "DATE": "an ISO 8601 date or date-time",
-    "URL": "an http(s) URL",
-}
+"""How a custom field's string ``value`` must parse for each ``dataType`` (STRING: any),
+and how to say so when it does not."""
 
 _FORMATS = {"date-time": is_iso_datetime}
 _fast_check = fastjsonschema.compile(BODY_SCHEMA, formats=_FORMATS)
@@ -144,11 +137,11 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     for path, fields in _custom_field_lists(body):
         for index, field in enumerate(fields):
             data_type = field.get("dataType", "STRING")
-            parses = VALUE_PARSERS.get(data_type)
+            parses, expected = VALUE_PARSERS.get(data_type, (None, ""))
             if parses is not None and not parses(field["value"]):
                 errors.append(
                     f"{path}[{index}].value: {field['value']!r} of custom field "
-                    f"{field['name']!r} is not {VALUE_EXPECTATIONS[data_type]} "
+                    f"{field['name']!r} is not {expected} "
                     f"(dataType {data_type})"
                 )
     return errors
