@@ -11,7 +11,8 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
   the connection closes, before or during the answer) and latency, each at a given rate.
 
 What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
-answers by status; ``DELETE /sandbox/events`` forgets everything.
+answers to POSTs by status (``dropped`` and ``lost_reply`` for the injected hang-ups);
+``DELETE /sandbox/events`` forgets everything.
 """
 
 from __future__ import annotations
@@ -118,6 +119,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(
         self, status: int, payload: dict[str, t.Any], headers: dict[str, str] | None = None
     ) -> None:
+        """Send one JSON answer.
+
+        A POST's answer is tallied before it is sent, so a client never reads stats that lag
+        behind an answer it already has.
+        """
+        if self.command == "POST":
+            self.server.store.count(str(status))
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -126,7 +134,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-        self.server.store.count(str(status))
 
     def _error(self, status: int, *errors: str, headers: dict[str, str] | None = None) -> None:
         self._reply(status, {"requestId": _request_id(), "errors": list(errors)}, headers)
@@ -208,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
         Half the time before the first byte, half the time after the headers and part of
         the body, as a dropped connection can do either.
         """
+        self.server.store.count("lost_reply")
         if self.server.draw() < 0.5:
             data = json.dumps({"requestId": _request_id()}).encode()
             self.send_response(200)
@@ -215,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
-        self._hang_up()
+        self.close_connection = True
 
 
 def _request_id() -> str:

@@ -45,6 +45,14 @@ def test_stats_count_answers_by_status(sandbox):
     assert stats == {"answers": {"200": 1, "409": 1}, "stored": 1}
 
 
+def test_stats_do_not_count_their_own_reads(sandbox):
+    post(sandbox, BODY)
+    requests.get(f"{sandbox.url}/sandbox/events", timeout=5)
+    requests.get(f"{sandbox.url}/sandbox/stats", timeout=5)
+    stats = requests.get(f"{sandbox.url}/sandbox/stats", timeout=5).json()
+    assert stats["answers"] == {"200": 1}
+
+
 def test_delete_forgets_everything(sandbox):
     post(sandbox, BODY)
     requests.delete(f"{sandbox.url}/sandbox/events", timeout=5)
@@ -104,6 +112,7 @@ def test_lost_reply_stores_the_event_then_hangs_up_before_or_during_the_answer(m
             post(server, {**BODY, "eventId": f"e{number}"})
         failures.add(type(raised.value).__name__)
     assert len(server.store.events) == 8
+    assert server.store.answers == {"lost_reply": 8}
     assert failures == {"ConnectionError", "ChunkedEncodingError"}
 
 
