@@ -68,6 +68,11 @@ class GongDISink(BatchSink):
         return False
 
     @property
+    def process_activate_version_messages(self) -> bool:
+        """Never: Gong's interactions are append-only events, with no table version to swap."""
+        return False
+
+    @property
     def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
         """A date the SDK cannot parse has already failed ``RecordCheck``: dead-letter it."""
         return DatetimeErrorTreatmentEnum.NULL

@@ -72,6 +72,17 @@ def test_rerun_is_idempotent_and_counted_as_duplicates(run_target, sandbox):
     assert "0 delivered, 4 duplicates" in second.stderr
 
 
+def test_activate_version_of_a_full_table_sync_is_ignored_and_records_delivered(
+    run_target, sandbox
+):
+    activate = {"type": "ACTIVATE_VERSION", "stream": VIEWS, "version": 7}
+    schema_message, *records = views(2)
+    run = run_target(CONFIG, [schema_message, activate, *records, activate], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 2
+    assert "not enabled for 'page_views'. Ignoring." in run.stderr
+
+
 def test_run_summary_counts_each_stream(run_target, sandbox):
     run = run_target(CONFIG, [*views(2), view(9, id="not-an-int")], sandbox=sandbox)
     assert (
