@@ -18,6 +18,8 @@ import fastjsonschema
 import jsonschema
 from singer_sdk.sinks.core import JSONSchemaValidator
 
+from target_gong_di.validation import describe
+
 
 def _parses(parse: t.Callable[[str], object]) -> t.Callable[[object], bool]:
     """A format check that passes exactly what the SDK's own date parsing accepts."""
@@ -46,6 +48,31 @@ for _name, _check in FAST_FORMATS.items():
     FORMAT_CHECKER.checks(_name)(_check)
 
 
+def _uses_multiple_of(schema: object) -> bool:
+    """True when ``multipleOf`` appears anywhere in ``schema``.
+
+    The SDK reads numbers as ``Decimal`` (schema and records alike), and fastjsonschema's
+    compiled ``multipleOf`` divides them by a float literal, which raises ``TypeError``.
+    jsonschema divides ``Decimal`` by ``Decimal``, exactly, so such schemas (SQL taps emit
+    ``multipleOf`` for every ``numeric(p, s)`` column) are checked by jsonschema alone.
+    """
+    if isinstance(schema, dict):
+        return "multipleOf" in schema or any(map(_uses_multiple_of, schema.values()))
+    if isinstance(schema, list):
+        return any(map(_uses_multiple_of, schema))
+    return False
+
+
+def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
+    """The compiled fast check, or None where jsonschema alone must answer (slower, exact)."""
+    if _uses_multiple_of(schema):
+        return None
+    try:
+        return fastjsonschema.compile(schema, formats=FAST_FORMATS)
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A record that failed its stream's SCHEMA: as received, and every reason."""
@@ -64,12 +91,7 @@ class RecordCheck(JSONSchemaValidator):
         super().__init__(schema, validate_formats=True, format_checker=FORMAT_CHECKER)
         self._key_properties = tuple(key_properties)
         self._rejection: Rejection | None = None
-        try:
-            self._fast_check: t.Callable[[t.Any], t.Any] | None = fastjsonschema.compile(
-                schema, formats=FAST_FORMATS
-            )
-        except fastjsonschema.JsonSchemaDefinitionException:
-            self._fast_check = None  # jsonschema alone, slower but it takes any schema
+        self._fast_check = _compiled(schema)
 
     def _errors(self, record: dict[str, t.Any]) -> list[str]:
         """Why ``record`` breaks the schema: compiled check first, jsonschema for the why."""
@@ -80,10 +102,7 @@ class RecordCheck(JSONSchemaValidator):
                 pass
             else:
                 return []
-        return [
-            f"{'.'.join(map(str, error.path)) or '(record)'}: {error.message}"
-            for error in self.validator.iter_errors(record)
-        ]
+        return [describe(error, "(record)") for error in self.validator.iter_errors(record)]
 
     def validate(self, record: dict[str, t.Any]) -> None:
         """Check ``record``; a failure is kept for ``take_rejection``."""

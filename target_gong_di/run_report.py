@@ -128,5 +128,8 @@ class RunReport:
         rejected = self.total("dead_lettered")
         if rejected:
             self._logger.warning(
-                "%d records could not be delivered; see %s", rejected, dead_letter_path
+                "%d %s could not be delivered; see %s",
+                rejected,
+                "record" if rejected == 1 else "records",
+                dead_letter_path,
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import typing as t
 from urllib.parse import urlsplit
 
@@ -80,11 +81,24 @@ _format_checker.checks("date-time")(is_iso_datetime)
 _full_check = jsonschema.Draft202012Validator(BODY_SCHEMA, format_checker=_format_checker)
 
 
-def _path(parts: t.Iterable[object]) -> str:
+def _path(parts: t.Iterable[object], root: str) -> str:
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text.lstrip(".") or "(body)"
+    return text.lstrip(".") or root
+
+
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+
+
+def describe(error: jsonschema.ValidationError, root: str) -> str:
+    """``path: message`` for a person: ``items[0].name``, numbers as written, not as ``Decimal``.
+
+    The SDK reads every JSON number with a fraction as ``Decimal``, and jsonschema's messages
+    show values by ``repr``; ``root`` names the document when the error is about all of it.
+    """
+    message = _DECIMAL_REPR.sub(r"\1", error.message)
+    return f"{_path(error.path, root)}: {message}"
 
 
 def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
@@ -93,7 +107,7 @@ def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
         _fast_check(body)
     except fastjsonschema.JsonSchemaValueException:
         errors = sorted(_full_check.iter_errors(body), key=lambda e: list(map(str, e.path)))
-        return [f"{_path(error.path)}: {error.message}" for error in errors]
+        return [describe(error, "(body)") for error in errors]
     return []
 
 

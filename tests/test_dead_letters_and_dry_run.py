@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from test_target import CONFIG, VIEWS, view, views
+from conftest import schema
+from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
 
 
 def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):
@@ -15,6 +16,22 @@ def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):
     assert letter["stage"] == "schema"
     assert letter["record"]["viewed_at"] == "not a date"
     assert letter["errors"] == ["viewed_at: 'not a date' is not a 'date-time'"]
+
+
+def test_decimal_columns_are_checked_exactly_against_multiple_of(run_target, sandbox):
+    properties = {**VIEW_PROPERTIES, "amount": {"type": "number", "multipleOf": 0.01}}
+    messages = [
+        schema(VIEWS, properties, ["id"]),
+        view(1, amount=12.3),
+        view(2, amount=0.07),
+        view(3, amount=12.345),
+    ]
+    run = run_target(CONFIG, messages, sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 2
+    [letter] = run.dead_letters
+    assert letter["stage"] == "schema"
+    assert letter["errors"] == ["amount: 12.345 is not a multiple of 0.01"]
 
 
 def test_mapping_that_raises_dead_letters_the_record(run_target, sandbox):
@@ -51,7 +68,7 @@ def test_dead_letter_file_is_appended_across_runs(run_target, sandbox):
 
 def test_dead_letter_warning_names_the_file(run_target, sandbox):
     run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
-    assert f"1 records could not be delivered; see {run.dead_letter_path}" in run.stderr
+    assert f"1 record could not be delivered; see {run.dead_letter_path}" in run.stderr
 
 
 def test_dry_run_writes_bodies_and_sends_nothing(run_target, sandbox):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 import pytest
 
@@ -121,6 +122,11 @@ def test_numeric_values_must_be_int32(value):
     errors = body_errors(changed("content.numericContentDetails.value", value))
     assert errors
     assert errors[0].startswith("content.numericContentDetails.value")
+
+
+def test_errors_show_numbers_as_written_not_as_decimal_objects():
+    errors = body_errors(changed("content.numericContentDetails.value", Decimal("9.5")))
+    assert errors == ["content.numericContentDetails.value: 9.5 is not of type 'integer'"]
 
 
 def test_int32_bounds_are_accepted():
