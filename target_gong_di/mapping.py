@@ -11,6 +11,7 @@ body per record then only evaluates pre-parsed expressions.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -50,6 +51,15 @@ class RecordMappingError(ValueError):
 
 def _field_label(path: tuple[str, ...]) -> str:
     return ".".join(path) or "(body)"
+
+
+@contextlib.contextmanager
+def _timestamps_of(path: tuple[str, ...]) -> t.Iterator[None]:
+    """A value that is no point in time fails the record, naming the field it was for."""
+    try:
+        yield
+    except TimestampError as error:
+        raise RecordMappingError(f"{_field_label(path)}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -190,10 +200,8 @@ class _Leaf:
 
     def build(self, evaluator: _Evaluator) -> t.Any:
         value = self.value.evaluate(evaluator, self.path)
-        try:
+        with _timestamps_of(self.path):
             return conform(value, self.schema)
-        except TimestampError as error:
-            raise RecordMappingError(f"{_field_label(self.path)}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -228,12 +236,13 @@ class _CustomFields:
     def build(self, evaluator: _Evaluator) -> list[dict[str, str]] | None:
         built = []
         for name, source, schema_type in self.fields:
-            value = source.evaluate(evaluator, (*self.path, name))
+            path = (*self.path, name)
+            value = source.evaluate(evaluator, path)
             if value is not None:
                 data_type = schema_type or data_type_of_value(value)
-                built.append(
-                    {"name": name, "value": custom_field_text(value), "dataType": data_type}
-                )
+                with _timestamps_of(path):
+                    text = custom_field_text(value)
+                built.append({"name": name, "value": text, "dataType": data_type})
         return built or None
 
 
@@ -487,10 +496,8 @@ class StreamMapping:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
         if self._template is None:
             fields = {key: value for key, value in record.items() if not key.startswith("_sdc_")}
-            try:
+            with _timestamps_of(("timestamp",)):
                 body = conform(fields, BODY_SCHEMA) or {}
-            except TimestampError as error:
-                raise RecordMappingError(f"timestamp: {error}") from None
         else:
             self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
             body = self._template.build(self._evaluator) or {}
@@ -501,7 +508,8 @@ class StreamMapping:
                     f"eventId: cannot be derived, key properties "
                     f"{', '.join(self._key_properties)} are all null"
                 )
-            body["eventId"] = derive_event_id(self.stream_name, key_values)
+            with _timestamps_of(("eventId",)):
+                body["eventId"] = derive_event_id(self.stream_name, key_values)
         if self._source_system_name and "sourceSystemName" not in body:
             body["sourceSystemName"] = self._source_system_name
         return body

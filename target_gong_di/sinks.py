@@ -113,7 +113,13 @@ class GongDISink(BatchSink):
         context.setdefault("events", []).append((number, record, body))
 
     def process_batch(self, context: dict) -> None:
-        """Deliver the batch; return only when every event in it is settled."""
+        """Deliver the batch; return only when every event in it is settled.
+
+        A tap's BATCH message arrives here too, as ``records`` read from its files and not yet
+        checked or parsed: each goes through the same steps as a RECORD message's record.
+        """
+        if "records" in context:
+            context = self._events_of_batch_file(context["records"])
         events: list[Event] = context.get("events", [])
         if self._client is None:
             self._dry_run_file.append(*(body for _, _, body in events))
@@ -135,6 +141,13 @@ class GongDISink(BatchSink):
 
             self._client.send_all([body for _, _, body in events], settle)
         self._dead_letters.sync()
+
+    def _events_of_batch_file(self, records: list[dict]) -> dict:
+        context: dict = {}
+        for record in records:
+            parsed = self._validate_and_parse(record)
+            self.process_record(self.preprocess_record(parsed, context), context)
+        return context
 
     def _reject(
         self, number: int, record: dict, stage: str, errors: list[str], **extra: t.Any

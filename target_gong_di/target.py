@@ -114,7 +114,8 @@ class TargetGongDI(Target):
         target.listen(file_input)
         rejected = target.report.total("dead_lettered")
         if rejected:
-            raise SystemExit(f"{rejected} records would be dead-lettered; see the warnings above")
+            noun = "record" if rejected == 1 else "records"
+            raise SystemExit(f"{rejected} {noun} would be dead-lettered; see the warnings above")
         cls.logger.info("Config is valid and every record in the input builds a valid body")
 
     @classmethod

@@ -24,7 +24,12 @@ def to_utc_iso(value: object) -> str:
     moment = _to_datetime(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+    except OverflowError as error:
+        shown = moment.isoformat()
+        raise TimestampError(f"{shown!r} falls outside the years 1-9999 in UTC") from error
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def _to_datetime(value: object) -> dt.datetime:
@@ -50,11 +55,13 @@ def _from_epoch(number: float) -> dt.datetime:
 
 
 def _from_text(text: str) -> dt.datetime:
+    """ISO 8601 first, so a basic-format date such as ``20261120`` is not read as epoch."""
     try:
-        return _from_epoch(float(text))
+        return dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
         pass
     try:
-        return dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+        number = float(text)
     except ValueError as error:
         raise TimestampError(f"{text!r} is not an ISO 8601 date-time or epoch time") from error
+    return _from_epoch(number)

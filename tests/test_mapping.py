@@ -253,6 +253,17 @@ def test_date_timestamp_is_midnight_utc():
     assert body["timestamp"] == "2024-05-01T00:00:00Z"
 
 
+def test_basic_format_date_text_is_a_date_not_epoch_seconds():
+    body = build({"timestamp": "when"}, {**RECORD, "when": "20240501"}, WITH_WHEN)
+    assert body["timestamp"] == "2024-05-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:30"])
+def test_timestamp_beyond_year_9999_or_before_year_1_in_utc_fails_the_record(value):
+    with pytest.raises(RecordMappingError, match="outside the years 1-9999"):
+        build({"timestamp": "when"}, {**RECORD, "when": value}, WITH_WHEN)
+
+
 def test_unreadable_timestamp_fails_the_record_naming_the_field():
     with pytest.raises(RecordMappingError, match="timestamp"):
         build({"timestamp": "page"})

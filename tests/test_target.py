@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 from conftest import SECRET, record, schema, state
 
@@ -81,6 +82,27 @@ def test_activate_version_of_a_full_table_sync_is_ignored_and_records_delivered(
     assert run.returncode == 0, run.stderr
     assert len(sandbox.store.events) == 2
     assert "not enabled for 'page_views'. Ignoring." in run.stderr
+
+
+def test_batch_message_records_are_checked_mapped_and_delivered_before_the_next_state(
+    run_target, sandbox, tmp_path
+):
+    batch_file = tmp_path / "batch-1.jsonl"
+    rows = [view(n)["record"] for n in (10, 11)] + [view(12, viewed_at="soon")["record"]]
+    batch_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    batch = {
+        "type": "BATCH",
+        "stream": VIEWS,
+        "encoding": {"format": "jsonl", "compression": "none"},
+        "manifest": [batch_file.as_uri()],
+    }
+    messages = [*views(1), batch, state({"bookmarks": {VIEWS: {"id": 12}}})]
+    run = run_target(CONFIG, messages, sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    stored = {body["content"]["contentTitle"] for body in sandbox.store.events.values()}
+    assert stored == {"Page 0", "Page 10", "Page 11"}
+    assert [letter["record"]["id"] for letter in run.dead_letters] == [12]
+    assert run.states == [{"bookmarks": {VIEWS: {"id": 12}}}]
 
 
 def test_run_summary_counts_each_stream(run_target, sandbox):
