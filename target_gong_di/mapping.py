@@ -328,30 +328,33 @@ def data_type_of_value(value: t.Any) -> str:
     return "STRING"
 
 
-def _schema_types(prop: dict[str, t.Any]) -> tuple[set[str], set[str]]:
-    """JSON types and formats a SCHEMA property allows, looking through anyOf/oneOf."""
+_DATA_TYPE_OF_FORMAT = {"date-time": "DATE", "date": "DATE", "uri": "URL"}
+_DATA_TYPE_OF_KIND = {"boolean": "BOOLEAN", "integer": "NUMBER", "number": "NUMBER"}
+
+
+def _data_types(prop: dict[str, t.Any]) -> set[str]:
+    """The Gong dataType of each kind of value a SCHEMA property allows, null aside."""
     kinds = prop.get("type", [])
-    types = {kinds} if isinstance(kinds, str) else set(kinds)
-    formats = {prop["format"]} if "format" in prop else set()
+    found = set()
+    for kind in ({kinds} if isinstance(kinds, str) else set(kinds)) - {"null"}:
+        if kind == "string":
+            found.add(_DATA_TYPE_OF_FORMAT.get(prop.get("format", ""), "STRING"))
+        else:
+            found.add(_DATA_TYPE_OF_KIND.get(kind, "STRING"))
     for option in prop.get("anyOf", []) + prop.get("oneOf", []):
-        more_types, more_formats = _schema_types(option)
-        types |= more_types
-        formats |= more_formats
-    return types, formats
+        found |= _data_types(option)
+    return found
 
 
-def data_type_of_property(prop: dict[str, t.Any]) -> str:
-    """Gong dataType for a stream property, from its SCHEMA type and format."""
-    types, formats = _schema_types(prop)
-    if formats & {"date-time", "date"}:
-        return "DATE"
-    if "uri" in formats:
-        return "URL"
-    if "boolean" in types:
-        return "BOOLEAN"
-    if types & {"integer", "number"}:
-        return "NUMBER"
-    return "STRING"
+def data_type_of_property(prop: dict[str, t.Any]) -> str | None:
+    """Gong dataType for a stream property, from its SCHEMA type and format.
+
+    None when the property allows values of more than one dataType (``["string", "number"]``,
+    an ``anyOf`` of a date-time and a plain string): then each value's own type decides, so
+    ``"N/A"`` is sent as STRING rather than failing as a NUMBER.
+    """
+    found = _data_types(prop)
+    return found.pop() if len(found) == 1 else None
 
 
 def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:

@@ -9,6 +9,7 @@ its dates) and the sink collects that with ``take_rejection``. As for bodies, a 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import typing as t
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import fastjsonschema
 import jsonschema
+from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.sinks.core import JSONSchemaValidator
 
 from target_gong_di.validation import describe
@@ -36,12 +38,15 @@ def _parses(parse: t.Callable[[str], object]) -> t.Callable[[object], bool]:
     return check
 
 
-FAST_FORMATS = {
-    "date-time": _parses(dt.datetime.fromisoformat),
-    "date": _parses(dt.date.fromisoformat),
-    "time": _parses(dt.time.fromisoformat),
+DATE_PARSERS: dict[str, t.Callable[[str], object]] = {
+    "date-time": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
 }
-"""Date formats checked as the SDK parses them; other formats are not checked, as in the SDK."""
+"""How date-like strings are read, as the SDK reads them (Python 3.11's full ISO 8601)."""
+
+FAST_FORMATS = {name: _parses(parse) for name, parse in DATE_PARSERS.items()}
+"""Date formats are checked by parsing them; other formats are not checked, as in the SDK."""
 
 FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
 for _name, _check in FAST_FORMATS.items():
@@ -71,6 +76,23 @@ def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
         return fastjsonschema.compile(schema, formats=FAST_FORMATS)
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
+
+
+def parse_dates(record: dict[str, t.Any], properties: dict[str, t.Any]) -> None:
+    """Turn the record's date-like strings into ``datetime``/``date``/``time``, in place.
+
+    As the SDK does, for top-level properties whose SCHEMA says date-time, date or time
+    (also as a branch of ``anyOf``). Unlike the SDK, a value that does not parse is kept as
+    it came rather than replaced with null or crashing on a non-string: ``RecordCheck`` has
+    dead-lettered the invalid ones already, so what is left is valid by its SCHEMA (the
+    plain-string branch of an ``anyOf``, an integer in a ``["string", "integer"]`` property).
+    """
+    for key, value in record.items():
+        if isinstance(value, str) and key in properties:
+            kind = get_datelike_property_type(properties[key])
+            if kind is not None:
+                with contextlib.suppress(ValueError):
+                    record[key] = DATE_PARSERS[kind](value)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from target_gong_di.mapping import (
     StreamSchema,
     compile_stream_mapping,
 )
-from target_gong_di.record_check import RecordCheck
+from target_gong_di.record_check import RecordCheck, parse_dates
 from target_gong_di.validation import body_errors
 
 if t.TYPE_CHECKING:
@@ -72,10 +72,11 @@ class GongDISink(BatchSink):
         """Never: Gong's interactions are append-only events, with no table version to swap."""
         return False
 
-    @property
-    def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
-        """A date the SDK cannot parse has already failed ``RecordCheck``: dead-letter it."""
-        return DatetimeErrorTreatmentEnum.NULL
+    def _parse_timestamps_in_record(
+        self, record: dict, schema: dict, treatment: DatetimeErrorTreatmentEnum
+    ) -> None:
+        """Parse dates as the SDK does, keeping values that do not parse (see parse_dates)."""
+        parse_dates(record, schema.get("properties", {}))
 
     def get_validator(self) -> RecordCheck | None:
         """Check records against the SCHEMA without stopping the run on failures."""

@@ -190,6 +190,24 @@ def test_custom_field_datatype_comes_from_the_value_for_expressions(expression, 
     ]
 
 
+@pytest.mark.parametrize(
+    ("declared", "value", "data_type"),
+    [
+        ({"type": ["null", "string", "number"]}, "N/A", "STRING"),
+        ({"type": ["null", "string", "number"]}, 3, "NUMBER"),
+        ({"type": ["boolean", "string"]}, "yes", "STRING"),
+        ({"anyOf": [{"type": "string", "format": "date"}, {"type": "string"}]}, "n/a", "STRING"),
+        ({"type": ["null", "integer", "number"]}, "7", "NUMBER"),
+    ],
+)
+def test_custom_field_of_a_property_allowing_several_datatypes_takes_the_values_type(
+    declared, value, data_type
+):
+    stream = StreamSchema({**PROPERTIES, "mixed": declared}, ("id",))
+    body = build({"customFields": {"f": "mixed"}}, {**RECORD, "mixed": value}, stream)
+    assert body["customFields"][0]["dataType"] == data_type
+
+
 def test_custom_field_with_none_value_is_omitted():
     body = build({"customFields": {"who": "email", "seats": "seats"}}, {**RECORD, "email": None})
     assert body["customFields"] == [{"name": "seats", "value": "12", "dataType": "NUMBER"}]

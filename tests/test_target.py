@@ -105,6 +105,28 @@ def test_batch_message_records_are_checked_mapped_and_delivered_before_the_next_
     assert run.states == [{"bookmarks": {VIEWS: {"id": 12}}}]
 
 
+def test_values_valid_by_a_union_schema_are_kept_when_they_are_not_dates(run_target, sandbox):
+    properties = {
+        **VIEW_PROPERTIES,
+        "when": {"type": ["null", "string", "integer"], "format": "date-time"},
+        "label": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string"}]},
+    }
+    mapping = {**VIEW_MAPPING, "timestamp": "when", "content": {"contentTitle": "label"}}
+    messages = [
+        schema(VIEWS, properties, ["id"]),
+        view(1, when=1714550400, label="tomorrow"),
+        view(2, when="2024-05-01T08:00:00Z", label="2024-05-01T08:00:00Z"),
+    ]
+    run = run_target({"mappings": {VIEWS: mapping}}, messages, sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    bodies = sorted(sandbox.store.events.values(), key=lambda body: body["content"]["contentTitle"])
+    assert [body["content"]["contentTitle"] for body in bodies] == [
+        "2024-05-01T08:00:00Z",
+        "tomorrow",
+    ]
+    assert {body["timestamp"] for body in bodies} == {"2024-05-01T08:00:00Z"}
+
+
 def test_run_summary_counts_each_stream(run_target, sandbox):
     run = run_target(CONFIG, [*views(2), view(9, id="not-an-int")], sandbox=sandbox)
     assert (
