@@ -14,11 +14,14 @@ import copy
 import datetime as dt
 import typing as t
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import fastjsonschema
 import jsonschema
 from singer_sdk.helpers._typing import get_datelike_property_type
-from singer_sdk.sinks.core import JSONSchemaValidator
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
+from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
 from target_gong_di.validation import describe
 
@@ -57,15 +60,70 @@ def _uses_multiple_of(schema: object) -> bool:
     """True when ``multipleOf`` appears anywhere in ``schema``.
 
     The SDK reads numbers as ``Decimal`` (schema and records alike), and fastjsonschema's
-    compiled ``multipleOf`` divides them by a float literal, which raises ``TypeError``.
-    jsonschema divides ``Decimal`` by ``Decimal``, exactly, so such schemas (SQL taps emit
-    ``multipleOf`` for every ``numeric(p, s)`` column) are checked by jsonschema alone.
+    compiled ``multipleOf`` divides them by a float literal, which raises ``TypeError``; such
+    schemas (SQL taps emit ``multipleOf`` for every ``numeric`` column) go to jsonschema.
     """
     if isinstance(schema, dict):
         return "multipleOf" in schema or any(map(_uses_multiple_of, schema.values()))
     if isinstance(schema, list):
         return any(map(_uses_multiple_of, schema))
     return False
+
+
+def _fraction(number: int | float | Decimal) -> Fraction:
+    return Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
+
+
+def _exact_multiple_of(
+    validator: jsonschema.protocols.Validator, divisor: t.Any, instance: t.Any, schema: t.Any
+) -> t.Iterator[jsonschema.ValidationError]:
+    """``multipleOf`` in exact arithmetic.
+
+    jsonschema's own runs out of ``Decimal`` precision on ``multipleOf: 1e-38`` (what
+    tap-postgres declares for a plain ``numeric``) and raises instead of answering.
+    """
+    if validator.is_type(instance, "number") and (
+        (_fraction(instance) / _fraction(divisor)).denominator != 1
+    ):
+        yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {divisor}")
+
+
+def _is_integer(checker: jsonschema.TypeChecker, instance: object) -> bool:
+    """JSON Schema's integer, also for a whole number the SDK read as ``Decimal('7.0')``."""
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return jsonschema.Draft7Validator.TYPE_CHECKER.is_type(instance, "integer")
+
+
+class StreamSchemaError(ValueError):
+    """A stream's SCHEMA is not JSON Schema that records can be checked against."""
+
+
+def _declared_draft(schema: dict[str, t.Any]) -> type[jsonschema.protocols.Validator]:
+    """The draft the SCHEMA names in ``$schema``, else the SDK's default (Draft 7)."""
+    return jsonschema.validators.validator_for(schema, default=DEFAULT_JSONSCHEMA_VALIDATOR)
+
+
+def _draft_of(stream_name: str, schema: dict[str, t.Any]) -> type[jsonschema.protocols.Validator]:
+    """The draft a tap's SCHEMA is valid in: the declared one, else Draft 4.
+
+    Taps often write draft-04 without saying so (``"exclusiveMaximum": true`` from
+    pipelinewise tap-postgres and tap-mysql), which is invalid in later drafts.
+    """
+    problems = []
+    for candidate in dict.fromkeys([_declared_draft(schema), jsonschema.Draft4Validator]):
+        try:
+            candidate.check_schema(schema)
+        except jsonschema.SchemaError as error:
+            problems.append(error)
+        else:
+            return candidate
+    where = "/".join(map(str, problems[0].path)) or "(schema)"
+    raise StreamSchemaError(
+        f"stream {stream_name!r}: its SCHEMA is not valid JSON Schema at {where}: "
+        f"{problems[0].message}; fix the tap's schema, or set validate_records to false "
+        "to deliver without checking records against it"
+    )
 
 
 def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
@@ -103,17 +161,28 @@ class Rejection:
     errors: list[str]
 
 
-class RecordCheck(JSONSchemaValidator):
-    """The SDK's validator with date formats and key properties checked.
+class RecordCheck(BaseJSONSchemaValidator):
+    """Checks records as the SDK's validator does, plus date formats and key properties.
 
-    Remembers failures instead of raising them.
+    Remembers failures instead of raising them, reads the draft-04 that taps often write,
+    and checks ``multipleOf`` exactly.
     """
 
-    def __init__(self, schema: dict[str, t.Any], key_properties: t.Sequence[str]) -> None:
-        super().__init__(schema, validate_formats=True, format_checker=FORMAT_CHECKER)
+    def __init__(
+        self, stream_name: str, schema: dict[str, t.Any], key_properties: t.Sequence[str]
+    ) -> None:
+        super().__init__(schema)
+        draft = _draft_of(stream_name, schema)
+        exact = jsonschema.validators.extend(
+            draft,
+            validators={"multipleOf": _exact_multiple_of},
+            type_checker=draft.TYPE_CHECKER.redefine("integer", _is_integer),
+        )
+        self.validator = exact(schema, format_checker=FORMAT_CHECKER)
         self._key_properties = tuple(key_properties)
         self._rejection: Rejection | None = None
-        self._fast_check = _compiled(schema)
+        # fastjsonschema reads the declared draft only (draft-04's booleans it misreads).
+        self._fast_check = _compiled(schema) if draft is _declared_draft(schema) else None
 
     def _errors(self, record: dict[str, t.Any]) -> list[str]:
         """Why ``record`` breaks the schema: compiled check first, jsonschema for the why."""

@@ -81,7 +81,9 @@ class GongDISink(BatchSink):
     def get_validator(self) -> RecordCheck | None:
         """Check records against the SCHEMA without stopping the run on failures."""
         self._record_check = (
-            RecordCheck(self.schema, self.key_properties) if self.validate_schema else None
+            RecordCheck(self.stream_name, self.schema, self.key_properties)
+            if self.validate_schema
+            else None
         )
         return self._record_check
 

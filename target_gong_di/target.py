@@ -21,6 +21,7 @@ from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import DeliveryStopped, GongClient
 from target_gong_di.jsonlines import JsonLinesFile
 from target_gong_di.mapping import MappingConfigError
+from target_gong_di.record_check import StreamSchemaError
 from target_gong_di.run_report import RunReport
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
 from target_gong_di.sinks import GongDISink
@@ -92,7 +93,7 @@ class TargetGongDI(Target):
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
-        except (MappingConfigError, DeliveryStopped) as error:
+        except (MappingConfigError, StreamSchemaError, DeliveryStopped) as error:
             cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
             sys.exit(1)
 

@@ -234,6 +234,15 @@ def test_refused_stream_is_one_line_not_a_traceback(run_target, sandbox):
     assert "Traceback" not in run.stderr
 
 
+def test_schema_no_validator_can_read_stops_with_one_line_naming_the_stream(run_target, sandbox):
+    unreadable = {**VIEW_PROPERTIES, "page": {"type": "string", "pattern": "^\\p{L}+$"}}
+    run = run_target(CONFIG, [schema(VIEWS, unreadable, ["id"]), view(1)], sandbox=sandbox)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "stream 'page_views': its SCHEMA is not valid JSON Schema" in run.stderr
+    assert sandbox.store.events == {}
+
+
 def test_wrong_secret_is_one_line_not_a_traceback(run_target, sandbox):
     run = run_target({**CONFIG, "access_key_secret": "nope"}, views(2), sandbox=sandbox)
     assert run.returncode == 1
