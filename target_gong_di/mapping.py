@@ -238,7 +238,7 @@ class _CustomFields:
         for name, source, schema_type in self.fields:
             path = (*self.path, name)
             value = source.evaluate(evaluator, path)
-            if value is not None:
+            if value is not None and value != "":
                 data_type = schema_type or data_type_of_value(value)
                 with _timestamps_of(path):
                     text = custom_field_text(value)
@@ -282,13 +282,14 @@ def _json_safe(value: t.Any) -> t.Any:
 def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
     """Fit ``value`` to the body field described by ``schema``.
 
-    Nones and containers left empty are dropped (``None`` is returned for them), date-time
-    fields become ISO 8601 UTC (raising TimestampError when they cannot), numbers and dates
-    in other string fields become text, integral numbers in integer fields become int, and
-    nested objects and lists are fitted field by field. Values of the wrong kind are left
-    for validation to report rather than guessed at.
+    Nones, empty text (what CSV and SaaS taps give for "no value") and containers left
+    empty are dropped (``None`` is returned for them), date-time fields become ISO 8601 UTC
+    (raising TimestampError when they cannot), numbers and dates in other string fields
+    become text, integral numbers in integer fields become int, and nested objects and
+    lists are fitted field by field. Values of the wrong kind are left for validation to
+    report rather than guessed at.
     """
-    if value is None:
+    if value is None or value == "":
         return None
     if type(value) is str and not (schema and "format" in schema):
         return value  # the common case, first

@@ -166,3 +166,17 @@ class GongDISink(BatchSink):
             stage,
             "; ".join(errors)[:500],
         )
+
+
+class DroppedStreamSink(BatchSink):
+    """For a stream that ``stream_maps`` removes (``null`` or ``__NULL__``).
+
+    The SDK still opens a sink for it, but filters its records out before any sink sees
+    them; such a stream needs no entry in ``mappings``.
+    """
+
+    def get_validator(self) -> None:
+        """Nothing is checked: no record of this stream is kept."""
+
+    def process_batch(self, context: dict) -> None:
+        """A BATCH message's records for this stream are dropped, as its RECORDs are."""

@@ -16,6 +16,7 @@ import click
 from singer_sdk import Target
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.mapper import RemoveRecordTransform
 
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import DeliveryStopped, GongClient
@@ -24,10 +25,12 @@ from target_gong_di.mapping import MappingConfigError
 from target_gong_di.record_check import StreamSchemaError
 from target_gong_di.run_report import RunReport
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
-from target_gong_di.sinks import GongDISink
+from target_gong_di.sinks import DroppedStreamSink, GongDISink
 
 if t.TYPE_CHECKING:
     from types import FrameType
+
+    from singer_sdk.sinks import Sink
 
 
 def _without_secret_values(message: str) -> str:
@@ -54,6 +57,13 @@ class TargetGongDI(Target):
     default_sink_class = GongDISink
     message_reader_class = MsgSpecReader
     """The SDK's faster reader (its msgspec extra): reading JSON is a third of the floor."""
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """GongDISink, or DroppedStreamSink for a stream that ``stream_maps`` removes."""
+        maps = self.mapper.stream_maps.get(stream_name, [])
+        if any(isinstance(stream_map, RemoveRecordTransform) for stream_map in maps):
+            return DroppedStreamSink
+        return super().get_sink_class(stream_name)
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
@@ -147,10 +157,15 @@ class TargetGongDI(Target):
             raise ConfigValidationError(
                 "Config validation failed", errors=error.errors, schema=CONFIG_SCHEMA
             ) from None
+        # As in SDK stream maps, `config` is `stream_map_config`; the non-secret settings are
+        # readable too, where `stream_map_config` does not use the same name.
         self.expression_config = {
-            key: value
-            for key, value in self.config.items()
-            if key not in {*SECRET_SETTINGS, "mappings"}
+            **{
+                key: value
+                for key, value in self.config.items()
+                if key not in {*SECRET_SETTINGS, "mappings"}
+            },
+            **(self.config.get("stream_map_config") or {}),
         }
         self.checkpoints = Checkpoints()
         self.dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)

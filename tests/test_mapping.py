@@ -116,6 +116,18 @@ def test_leaf_evaluating_to_none_is_omitted():
     assert "person" not in body
 
 
+def test_leaf_evaluating_to_empty_text_is_omitted_like_none():
+    spec = {"person": {"email": "email"}, "trackingId": "page"}
+    body = build(spec, {**RECORD, "email": "", "page": "Pricing"})
+    assert "person" not in body
+    assert body["trackingId"] == "Pricing"
+
+
+def test_custom_field_with_empty_text_is_omitted():
+    body = build({"customFields": {"who": "email", "seats": "seats"}}, {**RECORD, "email": ""})
+    assert [field["name"] for field in body["customFields"]] == ["seats"]
+
+
 def test_object_left_empty_is_omitted():
     body = build({"person": {"location": {"city": "None"}, "email": "email"}})
     assert body["person"] == {"email": "ana@acme.com"}

@@ -234,6 +234,24 @@ def test_refused_stream_is_one_line_not_a_traceback(run_target, sandbox):
     assert "Traceback" not in run.stderr
 
 
+def test_config_in_expressions_is_stream_map_config_as_in_sdk_stream_maps(run_target, sandbox):
+    mapping = {**VIEW_MAPPING, "sessionId": "config['env']", "sourceSystemName": "config['app']"}
+    config = {"mappings": {VIEWS: mapping}, "stream_map_config": {"env": "prod", "app": "Web"}}
+    run = run_target(config, views(1), sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    [body] = sandbox.store.events.values()
+    assert (body["sessionId"], body["sourceSystemName"]) == ("prod", "Web")
+
+
+def test_stream_removed_by_stream_maps_needs_no_mapping(run_target, sandbox):
+    orders = [schema("orders", {"id": {"type": "integer"}}, ["id"]), record("orders", {"id": 1})]
+    config = {**CONFIG, "stream_maps": {"orders": None}}
+    run = run_target(config, [*views(2), *orders, state({"done": True})], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 2
+    assert run.states == [{"done": True}]
+
+
 def test_schema_no_validator_can_read_stops_with_one_line_naming_the_stream(run_target, sandbox):
     unreadable = {**VIEW_PROPERTIES, "page": {"type": "string", "pattern": "^\\p{L}+$"}}
     run = run_target(CONFIG, [schema(VIEWS, unreadable, ["id"]), view(1)], sandbox=sandbox)
