@@ -9,7 +9,6 @@ or rejected) or the run stops with an exception and forwards no STATE past it.
 from __future__ import annotations
 
 import email.utils
-import json
 import random
 import threading
 import time
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from target_gong_di.encoding import to_json
 
 if t.TYPE_CHECKING:
     import logging
@@ -205,7 +206,7 @@ class GongClient:
             raise
 
     def _send(self, body: t.Mapping[str, t.Any]) -> Outcome:
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        payload = to_json(body)
         retries = throttled = 0
         while True:
             self._limiter.acquire()

@@ -8,29 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import json
 import os
 import threading
 import typing as t
-from decimal import Decimal
 from pathlib import Path
 
+from target_gong_di.encoding import to_json
 from target_gong_di.timestamps import to_utc_iso
-
-
-def _json_default(value: object) -> object:
-    """Records reach the sink with the SDK's Python types; write them as JSON would."""
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return str(value)
-
-
-dumps: t.Callable[[object], str] = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=_json_default
-).encode
-"""One compact JSON line, unicode kept as is (the encoder is built once)."""
 
 
 class JsonLinesFile:
@@ -45,16 +29,16 @@ class JsonLinesFile:
         self.path = Path(path)
         self._durable = durable
         self._lock = threading.RLock()  # a signal handler may sync mid-append
-        self._file: t.TextIO | None = None
+        self._file: t.BinaryIO | None = None
         self._unsynced = False
 
     def append(self, *documents: object) -> None:
         """Write each document as one line; ``sync`` makes them durable."""
-        lines = "".join(dumps(document) + "\n" for document in documents)
+        lines = b"".join(to_json(document) + b"\n" for document in documents)
         with self._lock:
             if self._file is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = self.path.open("a", encoding="utf-8")
+                self._file = self.path.open("ab")
             self._file.write(lines)
             self._unsynced = True
 

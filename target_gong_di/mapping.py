@@ -22,6 +22,7 @@ from decimal import Decimal
 import simpleeval
 from singer_sdk.mapper import md5, sha256
 
+from target_gong_di.encoding import JsonFunctions, to_json
 from target_gong_di.event_schema import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 from target_gong_di.timestamps import TimestampError, to_utc_iso
 
@@ -33,7 +34,7 @@ FUNCTIONS: dict[str, t.Any] = {
     "sha256": sha256,
     "datetime": simpleeval.ModuleWrapper(dt),
     "bool": bool,
-    "json": simpleeval.ModuleWrapper(json),
+    "json": JsonFunctions,
 }
 """The functions the SDK's stream maps offer, so expressions mean the same in both."""
 
@@ -314,7 +315,7 @@ def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
 def custom_field_text(value: t.Any) -> str:
     """A custom field's ``value`` is always a string: JSON text for lists and objects."""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return to_json(value).decode("utf-8")
     return str(_text(value))
 
 

@@ -191,8 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             body = json.loads(raw)
+            json.dumps(body, ensure_ascii=False).encode("utf-8")  # no lone surrogate escapes
         except ValueError as error:
-            self._error(400, f"body is not JSON: {error}")
+            self._error(400, f"body is not valid JSON text: {error}")
             return
         errors = body_errors(body) if isinstance(body, dict) else ["(body): must be an object"]
         if errors:

@@ -34,6 +34,27 @@ def test_decimal_columns_are_checked_exactly_against_multiple_of(run_target, san
     assert letter["errors"] == ["amount: 12.345 is not a multiple of 0.01"]
 
 
+def test_nan_and_lone_surrogates_from_python_taps_are_read_and_dead_lettered(run_target, sandbox):
+    properties = {**VIEW_PROPERTIES, "score": {"type": ["null", "number"]}}
+    mapping = {**CONFIG["mappings"][VIEWS], "customFields": {"score": "score"}}
+    lines = [
+        json.dumps(schema(VIEWS, properties, ["id"])),
+        json.dumps(view(1, score=float("nan"))),  # Python's json.dumps writes NaN
+        json.dumps(view(2, page="cut \ud83d")),  # a lone surrogate escape
+        json.dumps(view(3, score=4)),
+        json.dumps({"type": "STATE", "value": {"done": True}}),
+    ]
+    run = run_target({"mappings": {VIEWS: mapping}}, "\n".join(lines) + "\n", sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert [body["customFields"] for body in sandbox.store.events.values()] == [
+        [{"name": "score", "value": "4", "dataType": "NUMBER"}]
+    ]
+    nan, surrogate = run.dead_letters
+    assert (nan["stage"], nan["record"]["score"]) == ("validation", None)
+    assert (surrogate["stage"], surrogate["record"]["page"]) == ("api", "cut \ud83d")
+    assert run.states == [{"done": True}]
+
+
 def test_mapping_that_raises_dead_letters_the_record(run_target, sandbox):
     mapping = {**CONFIG["mappings"][VIEWS], "sessionId": "email.split('@')[1]"}
     run = run_target(

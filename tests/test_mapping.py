@@ -220,6 +220,13 @@ def test_custom_field_of_a_property_allowing_several_datatypes_takes_the_values_
     assert body["customFields"][0]["dataType"] == data_type
 
 
+def test_json_dumps_in_an_expression_writes_decimals_and_datetimes_as_json():
+    stream = StreamSchema({**PROPERTIES, "meta": {"type": "object"}}, ("id",))
+    meta = {"score": Decimal("0.50"), "at": dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)}
+    body = build({"customFields": {"raw": "json.dumps(meta)"}}, {**RECORD, "meta": meta}, stream)
+    assert body["customFields"][0]["value"] == '{"score":0.50,"at":"2024-05-01T00:00:00Z"}'
+
+
 def test_custom_field_with_none_value_is_omitted():
     body = build({"customFields": {"who": "email", "seats": "seats"}}, {**RECORD, "email": None})
     assert body["customFields"] == [{"name": "seats", "value": "12", "dataType": "NUMBER"}]

@@ -1,0 +1,24 @@
+"""Reads Singer messages: fast where the input is strict JSON, forgiving where a tap is not.
+
+The SDK's msgspec reader is a third faster than its stock one but refuses two things
+Python taps do write: ``NaN``/``Infinity`` (``json.dumps``' default for a float column's NaN)
+and lone UTF-16 surrogates. The stock reader accepts both, so refusing them would stop a
+pipeline on a line that every other SDK target reads; such lines are read the stock way.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from singer_sdk.contrib.msgspec import MsgSpecReader, decoder
+from singer_sdk.singerlib.encoding import SimpleSingerReader
+
+
+class SingerReader(MsgSpecReader):
+    """msgspec first; the SDK's stock reader for the lines msgspec refuses."""
+
+    def deserialize_json(self, line: str) -> dict:
+        """One message; a line neither reader can parse raises the SDK's InvalidInputLine."""
+        try:
+            return decoder.decode(line)  # type: ignore[no-any-return]
+        except msgspec.DecodeError:
+            return SimpleSingerReader.deserialize_json(self, line)  # type: ignore[arg-type]
