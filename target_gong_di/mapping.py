@@ -468,9 +468,10 @@ class _Compiler:
         )
         if unknown:
             raise MappingConfigError(
-                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is not "
-                f"a property in the stream's SCHEMA (properties: "
-                f"{', '.join(sorted(self.stream.properties)) or 'none'})"
+                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is "
+                f"neither a property in the stream's SCHEMA (properties: "
+                f"{', '.join(sorted(self.stream.properties)) or 'none'}) nor a function "
+                f"({', '.join(sorted(FUNCTIONS))})"
             )
         return expression
 
