@@ -13,7 +13,7 @@ import random
 import threading
 import time
 import typing as t
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import requests
@@ -141,6 +141,7 @@ class GongClient:
         self._stop_lock = threading.Lock()
         self._stop_cause: DeliveryStopped | None = None
         self._in_flight = 0
+        self._answered = False
         self._idle = threading.Condition()
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.max_concurrency)
@@ -166,10 +167,20 @@ class GongClient:
         if self._stop_cause is not None:
             raise self._stop_cause
 
-        def deliver(index: int, body: t.Mapping[str, t.Any]) -> None:
-            on_outcome(index, self.send(body))
+        def deliver(index: int) -> None:
+            on_outcome(index, self.send(bodies[index]))
 
-        futures = [self._pool.submit(deliver, index, body) for index, body in enumerate(bodies)]
+        first = 0
+        if not self._answered and bodies:
+            # The run's first request goes alone: wrong credentials cost one 401, not one per
+            # worker, and a wrong base URL is reported before anything else is tried.
+            self._finish([self._pool.submit(deliver, 0)])
+            self._answered = True
+            first = 1
+        self._finish([self._pool.submit(deliver, index) for index in range(first, len(bodies))])
+
+    def _finish(self, futures: list[Future[None]]) -> None:
+        """Wait for ``futures``; raise the stop cause, or the first unexpected error."""
         _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         # Cancelled futures never count as done for wait(): wait only for running ones.
         wait([future for future in pending if not future.cancel()])

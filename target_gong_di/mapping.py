@@ -11,7 +11,6 @@ body per record then only evaluates pre-parsed expressions.
 from __future__ import annotations
 
 import ast
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -54,13 +53,12 @@ def _field_label(path: tuple[str, ...]) -> str:
     return ".".join(path) or "(body)"
 
 
-@contextlib.contextmanager
-def _timestamps_of(path: tuple[str, ...]) -> t.Iterator[None]:
-    """A value that is no point in time fails the record, naming the field it was for."""
-    try:
-        yield
-    except TimestampError as error:
-        raise RecordMappingError(f"{_field_label(path)}: {error}") from None
+def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMappingError:
+    """A value that is no point in time fails the record, naming the field it was for.
+
+    (Raised from plain ``try`` blocks: they cost nothing per record, a context manager does.)
+    """
+    return RecordMappingError(f"{_field_label(path)}: {error}")
 
 
 @dataclass(frozen=True)
@@ -201,8 +199,10 @@ class _Leaf:
 
     def build(self, evaluator: _Evaluator) -> t.Any:
         value = self.value.evaluate(evaluator, self.path)
-        with _timestamps_of(self.path):
+        try:
             return conform(value, self.schema)
+        except TimestampError as error:
+            raise _unreadable_time(self.path, error) from None
 
 
 @dataclass(frozen=True)
@@ -241,8 +241,10 @@ class _CustomFields:
             value = source.evaluate(evaluator, path)
             if value is not None and value != "":
                 data_type = schema_type or data_type_of_value(value)
-                with _timestamps_of(path):
+                try:
                     text = custom_field_text(value)
+                except TimestampError as error:
+                    raise _unreadable_time(path, error) from None
                 built.append({"name": name, "value": text, "dataType": data_type})
         return built or None
 
@@ -502,8 +504,10 @@ class StreamMapping:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
         if self._template is None:
             fields = {key: value for key, value in record.items() if not key.startswith("_sdc_")}
-            with _timestamps_of(("timestamp",)):
+            try:
                 body = conform(fields, BODY_SCHEMA) or {}
+            except TimestampError as error:
+                raise _unreadable_time(("timestamp",), error) from None
         else:
             self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
             body = self._template.build(self._evaluator) or {}
@@ -514,8 +518,10 @@ class StreamMapping:
                     f"eventId: cannot be derived, key properties "
                     f"{', '.join(self._key_properties)} are all null"
                 )
-            with _timestamps_of(("eventId",)):
+            try:
                 body["eventId"] = derive_event_id(self.stream_name, key_values)
+            except TimestampError as error:
+                raise _unreadable_time(("eventId",), error) from None
         if self._source_system_name and "sourceSystemName" not in body:
             body["sourceSystemName"] = self._source_system_name
         return body

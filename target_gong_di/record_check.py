@@ -9,7 +9,6 @@ its dates) and the sink collects that with ``take_rejection``. As for bodies, a 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
 import typing as t
@@ -136,21 +135,31 @@ def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
         return None
 
 
-def parse_dates(record: dict[str, t.Any], properties: dict[str, t.Any]) -> None:
+def date_parsers(properties: dict[str, t.Any]) -> dict[str, t.Callable[[str], object]]:
+    """The parser of each date-like top-level property, as the SDK picks them.
+
+    Date-time, date or time by the property's ``format``, also as a branch of ``anyOf``;
+    worked out once per SCHEMA rather than per record.
+    """
+    kinds = {key: get_datelike_property_type(prop) for key, prop in properties.items()}
+    return {key: DATE_PARSERS[kind] for key, kind in kinds.items() if kind in DATE_PARSERS}
+
+
+def parse_dates(record: dict[str, t.Any], parsers: dict[str, t.Callable[[str], object]]) -> None:
     """Turn the record's date-like strings into ``datetime``/``date``/``time``, in place.
 
-    As the SDK does, for top-level properties whose SCHEMA says date-time, date or time
-    (also as a branch of ``anyOf``). Unlike the SDK, a value that does not parse is kept as
-    it came rather than replaced with null or crashing on a non-string: ``RecordCheck`` has
-    dead-lettered the invalid ones already, so what is left is valid by its SCHEMA (the
-    plain-string branch of an ``anyOf``, an integer in a ``["string", "integer"]`` property).
+    Unlike the SDK, a value that does not parse is kept as it came rather than replaced
+    with null or crashing on a non-string: ``RecordCheck`` has dead-lettered the invalid
+    ones already, so what is left is valid by its SCHEMA (the plain-string branch of an
+    ``anyOf``, an integer in a ``["string", "integer"]`` property).
     """
-    for key, value in record.items():
-        if isinstance(value, str) and key in properties:
-            kind = get_datelike_property_type(properties[key])
-            if kind is not None:
-                with contextlib.suppress(ValueError):
-                    record[key] = DATE_PARSERS[kind](value)
+    for key, parse in parsers.items():
+        value = record.get(key)
+        if isinstance(value, str):
+            try:
+                record[key] = parse(value)
+            except ValueError:
+                continue  # valid by its SCHEMA all the same: kept as it came
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from target_gong_di.mapping import (
     StreamSchema,
     compile_stream_mapping,
 )
-from target_gong_di.record_check import RecordCheck, parse_dates
+from target_gong_di.record_check import RecordCheck, date_parsers, parse_dates
 from target_gong_di.validation import body_errors
 
 if t.TYPE_CHECKING:
@@ -56,6 +56,7 @@ class GongDISink(BatchSink):
             source_system_name=settings.source_system_name,
             expression_config=target.expression_config,
         )
+        self._date_parsers = date_parsers(schema.get("properties", {}))
         self._client = target.client
         self._dead_letters = target.dead_letters
         self._dry_run_file = target.dry_run_file
@@ -76,7 +77,7 @@ class GongDISink(BatchSink):
         self, record: dict, schema: dict, treatment: DatetimeErrorTreatmentEnum
     ) -> None:
         """Parse dates as the SDK does, keeping values that do not parse (see parse_dates)."""
-        parse_dates(record, schema.get("properties", {}))
+        parse_dates(record, self._date_parsers)
 
     def get_validator(self) -> RecordCheck | None:
         """Check records against the SCHEMA without stopping the run on failures."""
