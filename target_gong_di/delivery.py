@@ -9,6 +9,7 @@ or rejected) or the run stops with an exception and forwards no STATE past it.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import threading
 import time
@@ -30,6 +31,7 @@ ENDPOINT = "/v2/digital-interaction"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
+RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
 
 
 class DeliveryStopped(Exception):
@@ -101,18 +103,27 @@ class RateLimiter:
 
 
 def retry_after_seconds(header: str | None) -> float:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
+
+    Bounded to a year, so that ``inf`` or ``1e20`` still makes a readable resume time.
+    """
     if not header:
         return DEFAULT_RETRY_AFTER_SECONDS
     try:
-        return max(0.0, float(header))
+        seconds = float(header)
     except ValueError:
         pass
+    else:
+        return DEFAULT_RETRY_AFTER_SECONDS if math.isnan(seconds) else _bounded(seconds)
     try:
         moment = email.utils.parsedate_to_datetime(header)
     except (TypeError, ValueError):
         return DEFAULT_RETRY_AFTER_SECONDS
-    return max(0.0, moment.timestamp() - time.time())
+    return _bounded(moment.timestamp() - time.time())
+
+
+def _bounded(seconds: float) -> float:
+    return min(max(0.0, seconds), RETRY_AFTER_CEILING_SECONDS)
 
 
 def _answer(response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
@@ -120,10 +131,11 @@ def _answer(response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
     try:
         payload = response.json()
     except ValueError:
-        return None, (response.text[:500],) if response.text else ()
+        payload = response.text[:500]
     if not isinstance(payload, dict):
-        return None, (str(payload)[:500],)
-    errors = payload.get("errors") or ()
+        text = str(payload) if payload else f"HTTP {response.status_code} with no error text"
+        return None, (text,)
+    errors = payload.get("errors") or (f"HTTP {response.status_code} with no error text",)
     return payload.get("requestId"), tuple(map(str, errors))
 
 
@@ -136,6 +148,7 @@ class GongClient:
         self._settings = settings
         self._logger = logger
         self._url = settings.api_url + ENDPOINT
+        self._secrets = settings.auth.secrets  # longest first: the header before its parts
         self._stopped = threading.Event()
         self._limiter = RateLimiter(settings.max_requests_per_second, self._stopped)
         self._stop_lock = threading.Lock()
@@ -203,10 +216,14 @@ class GongClient:
         self._stopped.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def wait_idle(self) -> None:
-        """Block until no request is in flight (each ends within the request timeout)."""
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no request is in flight, or ``timeout`` seconds; True when idle.
+
+        ``request_timeout_seconds`` bounds each wait for a byte, not a whole answer: a server
+        trickling one out could otherwise hold a stopping run forever.
+        """
         with self._idle:
-            self._idle.wait_for(lambda: self._in_flight == 0)
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def send(self, body: t.Mapping[str, t.Any]) -> Outcome:
         """Send one body, retrying as the answer calls for; a stop stops every thread."""
@@ -234,13 +251,18 @@ class GongClient:
                 # The request may have arrived: a later 409 then means it was delivered.
                 retries = self._backoff(retries, body, f"{type(error).__name__}")
                 continue
+            except requests.RequestException as error:
+                raise DeliveryStopped(
+                    f"the request for eventId {body.get('eventId')!r} to {self._url} could not "
+                    f"be made: {type(error).__name__}: {self._redacted(str(error))}"
+                ) from None
             status = response.status_code
             if status < 300:
                 return Outcome("delivered", _answer(response)[0], (), retries, throttled)
             if status == 409:  # also after a lost reply: settled, counted as a duplicate
                 return Outcome("duplicate", _answer(response)[0], (), retries, throttled)
             if status == 400:
-                request_id, errors = _answer(response)
+                request_id, errors = self._answer(response)
                 return Outcome("rejected", request_id, errors, retries, throttled)
             if status in {401, 403}:
                 raise self._auth_error(response)
@@ -248,13 +270,18 @@ class GongClient:
                 throttled += 1
                 self._wait_retry_after(response)
                 continue
-            if status >= 500:
+            if status >= 500 or status == 408:
                 retries = self._backoff(retries, body, f"HTTP {status}")
                 continue
-            request_id, errors = _answer(response)
+            request_id, errors = self._answer(response)
+            if 300 <= status < 400:
+                errors = (
+                    f"a redirect to {response.headers.get('Location')!r}, which is not followed: "
+                    "api_url must be the base URL Gong's API answers at",
+                )
             raise DeliveryStopped(
                 f"Gong answered HTTP {status} for eventId {body.get('eventId')!r} at "
-                f"{self._url} (requestId {request_id}): {'; '.join(errors) or response.reason}"
+                f"{self._url} (requestId {request_id}): {'; '.join(errors)}"
             )
 
     def _post(self, payload: bytes) -> requests.Response:
@@ -262,7 +289,10 @@ class GongClient:
             self._in_flight += 1
         try:
             return self._session.post(
-                self._url, data=payload, timeout=self._settings.request_timeout_seconds
+                self._url,
+                data=payload,
+                timeout=self._settings.request_timeout_seconds,
+                allow_redirects=False,  # a redirected POST turns into a GET that "succeeds"
             )
         finally:
             with self._idle:
@@ -299,16 +329,27 @@ class GongClient:
 
     def _auth_error(self, response: requests.Response) -> AuthRejected:
         assert self._settings.auth is not None
-        request_id, errors = _answer(response)
+        request_id, errors = self._answer(response)
         return AuthRejected(
             f"Gong refused the credentials with HTTP {response.status_code} "
             f"({self._settings.auth.description}, api_url {self._settings.api_url}, "
-            f"requestId {request_id}): {'; '.join(errors) or response.reason}. Check the "
+            f"requestId {request_id}): {'; '.join(errors)}. Check the "
             "credentials and their api:digital-interactions:write scope, and that api_url "
             "is your company's own base URL: a wrong base URL also answers 401."
         )
 
+    def _answer(self, response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
+        """``requestId`` and ``errors``, with any credential the server echoed blanked."""
+        request_id, errors = _answer(response)
+        return request_id, tuple(map(self._redacted, errors))
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the Authorization header's value, the secret or the token."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
     def close(self) -> None:
-        """Finish in-flight requests and release the connections."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Release the connections; requests still in flight after a stop are abandoned."""
+        self._pool.shutdown(wait=not self._stopped.is_set(), cancel_futures=True)
         self._session.close()

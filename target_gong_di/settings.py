@@ -186,6 +186,8 @@ class Auth:
 
     header: str
     description: str
+    secrets: tuple[str, ...]
+    """Every text that must never be shown: the header's value, its credential, the secret."""
 
     def __repr__(self) -> str:
         return f"Auth({self.description})"
@@ -217,7 +219,7 @@ class Settings:
         errors = config_errors(config)
         if errors:
             raise ConfigError(errors)
-        values = {**_defaults(), **config}
+        values = _with_defaults(config)
         rate = float(values["max_requests_per_second"])
         return cls(
             api_url=values["api_url"].rstrip("/"),
@@ -238,21 +240,26 @@ class Settings:
         )
 
 
-def _defaults() -> dict[str, t.Any]:
-    return {
+def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """``config`` with each unset or null setting at its default (Meltano may pass nulls)."""
+    defaults = {
         name: prop["default"]
         for name, prop in CONFIG_SCHEMA["properties"].items()
         if "default" in prop
     }
+    return {**defaults, **{name: value for name, value in config.items() if value is not None}}
 
 
 def _auth(values: t.Mapping[str, t.Any]) -> Auth:
     if values.get("access_token"):
-        return Auth(f"Bearer {values['access_token']}", "OAuth access_token")
-    pair = f"{values['access_key']}:{values['access_key_secret']}".encode()
+        token = str(values["access_token"])
+        return Auth(f"Bearer {token}", "OAuth access_token", (f"Bearer {token}", token))
+    secret = str(values["access_key_secret"])
+    credential = base64.b64encode(f"{values['access_key']}:{secret}".encode()).decode()
     return Auth(
-        f"Basic {base64.b64encode(pair).decode()}",
+        f"Basic {credential}",
         f"HTTP Basic with access_key {values['access_key']!r}",
+        tuple(filter(None, (f"Basic {credential}", credential, secret))),
     )
 
 
@@ -265,12 +272,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+ENDPOINT_PREFIXES = ("/v2", "/v2/digital-interaction")
+
+
 def _api_url_errors(url: t.Any) -> list[str]:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"api_url: {url!r} is not an http(s) URL like https://us-12345.api.gong.io"]
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return [f"api_url: {url!r} uses plain http://; use https:// (http is only for loopback)"]
+    if parts.query or parts.fragment or parts.path.rstrip("/").endswith(ENDPOINT_PREFIXES):
+        return [
+            f"api_url: {url!r} should be the base URL only, like https://us-12345.api.gong.io "
+            "(no /v2 path, query or fragment: the target adds /v2/digital-interaction)"
+        ]
     return []
 
 
@@ -297,7 +312,7 @@ def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
 
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Problems the config schema cannot express, one readable line each."""
-    values = {**_defaults(), **config}
+    values = _with_defaults(config)
     errors = _api_url_errors(values["api_url"])
     if not values["dry_run"]:
         errors += _auth_errors(values)

@@ -8,6 +8,7 @@ newest safe STATE from the ``Checkpoints`` ledger.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import typing as t
@@ -235,9 +236,17 @@ class TargetGongDI(Target):
         self.logger.warning(
             "Received signal %d: finishing in-flight requests, then stopping", signum
         )
+        abandoned = 0
         if self.client is not None:
             self.client.stop(Interrupted(f"stopped by signal {signum}"))
-            self.client.wait_idle()
+            grace = 2 * self.settings.request_timeout_seconds
+            if not self.client.wait_idle(grace):
+                abandoned = self.client.in_flight
+                self.logger.warning(
+                    "%d requests still unanswered after %.0fs; stopping without them",
+                    abandoned,
+                    grace,
+                )
         self._forward_state(self.checkpoints.safe_state)
         self._finish()
         self.logger.error(
@@ -246,6 +255,11 @@ class TargetGongDI(Target):
             signum,
             self.checkpoints.unsettled,
         )
+        if abandoned:
+            # Their threads still wait on the server, and a normal exit would join them.
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(1)
         sys.exit(1)
 
     # Helpers.

@@ -19,6 +19,13 @@ def test_defaults_apply_when_settings_are_absent():
     assert settings.batch_size == 180
 
 
+def test_null_settings_take_their_defaults():
+    nulls = dict.fromkeys(["max_concurrency", "max_retries", "request_timeout_seconds"])
+    settings = Settings.from_config({**BASIC, **nulls, "max_requests_per_second": None})
+    assert settings.max_requests_per_second == 3
+    assert settings.max_concurrency == 4
+
+
 def test_batch_size_defaults_to_a_minute_at_the_configured_rate():
     assert Settings.from_config({**BASIC, "max_requests_per_second": 10}).batch_size == 600
 
@@ -80,6 +87,20 @@ def test_plain_http_to_a_remote_host_is_refused():
 @pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://"])
 def test_api_url_that_is_not_http_is_refused(url):
     assert config_errors({**BASIC, "api_url": url})[0].startswith("api_url:")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://us-1.api.gong.io/v2",
+        "https://us-1.api.gong.io/v2/digital-interaction",
+        "https://us-1.api.gong.io/?x=1",
+        "https://us-1.api.gong.io#top",
+    ],
+)
+def test_api_url_with_the_endpoint_path_a_query_or_a_fragment_is_refused(url):
+    [error] = config_errors({**BASIC, "api_url": url})
+    assert "should be the base URL only" in error
 
 
 def test_trailing_slash_of_api_url_is_dropped():

@@ -1,0 +1,187 @@
+"""Answers the real API or a proxy in front of it may give, from a scripted server on 127.0.0.1.
+
+The sandbox behaves like Gong; this server answers exactly what each test scripts, to pin
+down how the target copes with redirects, echoed headers, empty errors and stalled replies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import SECRET
+from test_target import CONFIG, interleaved, views
+
+CREDENTIAL = base64.b64encode(f"key:{SECRET}".encode()).decode()
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    trickle: bool = False  # send the headers, then one byte every half second, forever
+
+
+class ScriptedServer(ThreadingHTTPServer):
+    """Answers POSTs with ``answers`` in turn, the last one repeating; logs every request."""
+
+    daemon_threads = True
+
+    def __init__(self, answers: list[Answer]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.answers = answers
+        self.requests: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def next_answer(self, method: str, path: str) -> Answer:
+        with self.lock:
+            self.requests.append((method, path))
+            return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: ScriptedServer
+
+    def log_message(self, format: str, *args: t.Any) -> None:
+        """Quiet."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answer = self.server.next_answer(self.command, self.path)
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body) + (10**6 if answer.trickle else 0)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+        while answer.trickle:
+            time.sleep(0.5)
+            self.wfile.write(b" ")
+            self.wfile.flush()
+
+    do_POST = do_GET = _answer
+
+
+@pytest.fixture
+def scripted() -> t.Iterator[t.Callable[..., ScriptedServer]]:
+    started: list[ScriptedServer] = []
+
+    def start(*answers: Answer) -> ScriptedServer:
+        server = ScriptedServer(list(answers))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+def config_for(server: ScriptedServer, **settings: t.Any) -> dict:
+    return {
+        **CONFIG,
+        "api_url": server.url,
+        "access_key": "key",
+        "access_key_secret": SECRET,
+        "max_retries": 2,
+        **settings,
+    }
+
+
+OK = Answer(200, b'{"requestId": "r1"}', {"Content-Type": "application/json"})
+
+
+def test_redirect_is_not_followed_and_stops_the_run_naming_the_location(run_target, scripted):
+    server = scripted(Answer(302, headers={"Location": "/elsewhere"}))
+    run = run_target(config_for(server), interleaved(3))
+    assert run.returncode == 1
+    assert "HTTP 302" in run.stderr
+    assert "redirect to '/elsewhere'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert server.requests == [("POST", "/v2/digital-interaction")]
+    assert run.states == []
+
+
+def test_http_408_is_retried_like_a_server_error(run_target, scripted):
+    server = scripted(Answer(408), OK)
+    run = run_target(config_for(server), views(1))
+    assert run.returncode == 0, run.stderr
+    assert len(server.requests) == 2
+
+
+def test_credentials_a_server_echoes_back_are_blanked_in_logs_and_dead_letters(
+    run_target, scripted
+):
+    echoed = f'{{"errors": ["bad request; Authorization: Basic {CREDENTIAL}"]}}'.encode()
+    server = scripted(Answer(400, echoed, {"Content-Type": "application/json"}))
+    run = run_target(config_for(server), views(1))
+    assert run.returncode == 0, run.stderr
+    [letter] = run.dead_letters
+    assert letter["errors"] == ["bad request; Authorization: [redacted]"]
+    for text in (run.stderr, run.dead_letter_path.read_text()):
+        assert CREDENTIAL not in text
+        assert SECRET not in text
+
+
+def test_http_400_without_error_text_says_so(run_target, scripted):
+    server = scripted(Answer(400))
+    run = run_target(config_for(server), views(1))
+    [letter] = run.dead_letters
+    assert letter["errors"] == ["HTTP 400 with no error text"]
+
+
+@pytest.mark.parametrize("retry_after", ["inf", "1e20"])
+def test_retry_after_beyond_any_date_stops_with_one_line(run_target, scripted, retry_after):
+    server = scripted(Answer(429, headers={"Retry-After": retry_after}))
+    run = run_target(config_for(server), views(1))
+    assert run.returncode == 1
+    assert "resume after" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_stop_signal_does_not_wait_forever_for_a_trickling_answer(scripted, tmp_path: Path):
+    server = scripted(Answer(200, b"{", trickle=True))
+    config_path = tmp_path / "config.json"
+    config_path.write_text(
+        json.dumps(
+            config_for(
+                server, request_timeout_seconds=1, dead_letter_path=str(tmp_path / "dl.jsonl")
+            )
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_gong_di", "--config", str(config_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    process.stdin.write("".join(json.dumps(message) + "\n" for message in views(1)))
+    process.stdin.close()  # end of input: the record is sent
+    deadline = time.monotonic() + 30
+    while not server.requests:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=20) == 1
+    assert process.stderr is not None
+    assert "1 requests still unanswered" in process.stderr.read()
