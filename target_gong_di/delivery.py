@@ -21,17 +21,19 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from target_gong_di.encoding import to_json
+from target_gong_di.event_schema import ENDPOINT
 
 if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.settings import Settings
 
-ENDPOINT = "/v2/digital-interaction"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
+ERROR_TEXT_LIMIT = 500
+"""Characters kept of each error text an answer carries (a proxy may answer a whole page)."""
 
 
 class DeliveryStopped(Exception):
@@ -131,7 +133,7 @@ def _answer(response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
     try:
         payload = response.json()
     except ValueError:
-        payload = response.text[:500]
+        payload = response.text
     if not isinstance(payload, dict):
         text = str(payload) if payload else f"HTTP {response.status_code} with no error text"
         return None, (text,)
@@ -172,10 +174,11 @@ class GongClient:
         bodies: t.Sequence[t.Mapping[str, t.Any]],
         on_outcome: t.Callable[[int, Outcome], None],
     ) -> None:
-        """Send every body concurrently; ``on_outcome(index, outcome)`` runs as each ends.
+        """Send every body, concurrently; ``on_outcome(index, outcome)`` runs as each ends.
 
-        Returns once every body has its outcome. The first ``DeliveryStopped`` stops all
-        further requests; requests already in flight finish (and report) before it is raised.
+        The run's very first request goes alone. Returns once every body has its outcome.
+        The first ``DeliveryStopped`` stops all further requests; requests already in flight
+        finish (and report) before it is raised.
         """
         if self._stop_cause is not None:
             raise self._stop_cause
@@ -187,10 +190,18 @@ class GongClient:
         if not self._answered and bodies:
             # The run's first request goes alone: wrong credentials cost one 401, not one per
             # worker, and a wrong base URL is reported before anything else is tried.
-            self._finish([self._pool.submit(deliver, 0)])
+            self._finish(self._submit(deliver, range(1)))
             self._answered = True
             first = 1
-        self._finish([self._pool.submit(deliver, index) for index in range(first, len(bodies))])
+        self._finish(self._submit(deliver, range(first, len(bodies))))
+
+    def _submit(self, deliver: t.Callable[[int], None], indexes: range) -> list[Future[None]]:
+        try:
+            return [self._pool.submit(deliver, index) for index in indexes]
+        except RuntimeError:  # a worker's stop shut the pool while these were submitted
+            if self._stop_cause is None:
+                raise
+            raise self._stop_cause from None
 
     def _finish(self, futures: list[Future[None]]) -> None:
         """Wait for ``futures``; raise the stop cause, or the first unexpected error."""
@@ -252,9 +263,15 @@ class GongClient:
                 retries = self._backoff(retries, body, f"{type(error).__name__}")
                 continue
             except requests.RequestException as error:
+                # An invalid header's text shows the header escaped, past redaction: omit it.
+                detail = (
+                    ""
+                    if isinstance(error, requests.exceptions.InvalidHeader)
+                    else (f": {self._redacted(str(error))}")
+                )
                 raise DeliveryStopped(
                     f"the request for eventId {body.get('eventId')!r} to {self._url} could not "
-                    f"be made: {type(error).__name__}: {self._redacted(str(error))}"
+                    f"be made: {type(error).__name__}{detail}"
                 ) from None
             status = response.status_code
             if status < 300:
@@ -275,8 +292,9 @@ class GongClient:
                 continue
             request_id, errors = self._answer(response)
             if 300 <= status < 400:
+                location = self._redacted(response.headers.get("Location") or "")
                 errors = (
-                    f"a redirect to {response.headers.get('Location')!r}, which is not followed: "
+                    f"a redirect to {location!r}, which is not followed: "
                     "api_url must be the base URL Gong's API answers at",
                 )
             raise DeliveryStopped(
@@ -341,7 +359,7 @@ class GongClient:
     def _answer(self, response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
         """``requestId`` and ``errors``, with any credential the server echoed blanked."""
         request_id, errors = _answer(response)
-        return request_id, tuple(map(self._redacted, errors))
+        return request_id, tuple(self._redacted(error)[:ERROR_TEXT_LIMIT] for error in errors)
 
     def _redacted(self, text: str) -> str:
         """``text`` without the Authorization header's value, the secret or the token."""
@@ -350,6 +368,6 @@ class GongClient:
         return text
 
     def close(self) -> None:
-        """Release the connections; requests still in flight after a stop are abandoned."""
+        """Release the connections, waiting for in-flight requests unless delivery stopped."""
         self._pool.shutdown(wait=not self._stopped.is_set(), cancel_futures=True)
         self._session.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+import uuid
 
 import msgspec
 
@@ -25,7 +26,40 @@ def to_json(document: object) -> bytes:
     try:
         return _encode(document)
     except UnicodeEncodeError:
-        return json.dumps(document, separators=(",", ":"), default=str).encode("ascii")
+        return _encode_with_surrogates(document)
+
+
+_MARK = f"surrogate-{uuid.uuid4().hex}-"
+"""Stands in for a text msgspec cannot encode; unique, so it cannot clash with real data."""
+
+
+def _encode_with_surrogates(document: object) -> bytes:
+    """``to_json`` for a document holding lone surrogates.
+
+    Each such text is swapped for a placeholder, the rest is encoded as usual, then each
+    placeholder is replaced by its text's JSON escape, which is valid JSON.
+    """
+    texts: dict[bytes, bytes] = {}
+
+    def swap(value: t.Any) -> t.Any:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                token = f"{_MARK}{len(texts)}."
+                texts[token.encode()] = json.dumps(value)[1:-1].encode("ascii")
+                return token
+            return value
+        if isinstance(value, dict):
+            return {swap(key): swap(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [swap(item) for item in value]
+        return value
+
+    encoded = _encode(swap(document))
+    for token, escaped in texts.items():
+        encoded = encoded.replace(token, escaped)
+    return encoded
 
 
 class JsonFunctions:
@@ -39,7 +73,11 @@ class JsonFunctions:
 
     @staticmethod
     def dumps(value: object, **options: t.Any) -> str:
-        """JSON text of ``value``; with ``json.dumps`` options, numbers as text where needed."""
+        """JSON text of ``value`` as ``to_json`` writes it.
+
+        Given ``json.dumps`` options (``indent``, ``sort_keys``...), it is ``json.dumps``
+        itself, with any other value (``Decimal``, ``datetime``) written as its text.
+        """
         if options:
             return json.dumps(value, default=str, **options)
         return to_json(value).decode("utf-8")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
+ENDPOINT = "/v2/digital-interaction"
+"""The path of the endpoint under a company's base URL (``api_url``)."""
+
 INT32 = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
 STRING = {"type": "string"}
 STRING_LIST = {"type": "array", "items": STRING}

@@ -199,6 +199,8 @@ class _Leaf:
 
     def build(self, evaluator: _Evaluator) -> t.Any:
         value = self.value.evaluate(evaluator, self.path)
+        if value == "":
+            return None  # what CSV and SaaS taps give for "no value": left out, like None
         try:
             return conform(value, self.schema)
         except TimestampError as error:
@@ -285,14 +287,13 @@ def _json_safe(value: t.Any) -> t.Any:
 def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
     """Fit ``value`` to the body field described by ``schema``.
 
-    Nones, empty text (what CSV and SaaS taps give for "no value") and containers left
-    empty are dropped (``None`` is returned for them), date-time fields become ISO 8601 UTC
-    (raising TimestampError when they cannot), numbers and dates in other string fields
-    become text, integral numbers in integer fields become int, and nested objects and
-    lists are fitted field by field. Values of the wrong kind are left for validation to
-    report rather than guessed at.
+    Nones and containers left empty are dropped (``None`` is returned for them), date-time
+    fields become ISO 8601 UTC (raising TimestampError when they cannot), numbers and dates
+    in other string fields become text, integral numbers in integer fields become int, and
+    nested objects and lists are fitted field by field. Values of the wrong kind are left
+    for validation to report rather than guessed at.
     """
-    if value is None or value == "":
+    if value is None:
         return None
     if type(value) is str and not (schema and "format" in schema):
         return value  # the common case, first

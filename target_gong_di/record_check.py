@@ -4,13 +4,16 @@ The SDK validates a record just before handing it to the sink and, by default, a
 run on the first invalid one. Here an invalid record is dead-lettered instead: this
 validator remembers why it failed (and the record as the tap sent it, before the SDK parses
 its dates) and the sink collects that with ``take_rejection``. As for bodies, a compiled
-``fastjsonschema`` validator answers first and ``jsonschema`` explains only the failures.
+``fastjsonschema`` validator answers first and ``jsonschema`` explains only the failures,
+except for the SCHEMAs fastjsonschema misreads (``multipleOf`` on the SDK's ``Decimal``s,
+draft-04), which ``jsonschema`` checks alone.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import typing as t
 from dataclasses import dataclass
 from decimal import Decimal
@@ -81,9 +84,11 @@ def _exact_multiple_of(
     jsonschema's own runs out of ``Decimal`` precision on ``multipleOf: 1e-38`` (what
     tap-postgres declares for a plain ``numeric``) and raises instead of answering.
     """
-    if validator.is_type(instance, "number") and (
-        (_fraction(instance) / _fraction(divisor)).denominator != 1
-    ):
+    if not validator.is_type(instance, "number"):
+        return
+    if isinstance(instance, float | Decimal) and not math.isfinite(instance):
+        yield jsonschema.ValidationError(f"{instance} is not a finite number")
+    elif (_fraction(instance) / _fraction(divisor)).denominator != 1:
         yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {divisor}")
 
 

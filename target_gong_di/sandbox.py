@@ -30,7 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from target_gong_di.delivery import ENDPOINT
+from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.validation import body_errors
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
+from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
 
 SECRET_SETTINGS = ("access_key_secret", "access_token")
@@ -272,7 +273,8 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-ENDPOINT_PREFIXES = ("/v2", "/v2/digital-interaction")
+ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
+"""``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
 
 
 def _api_url_errors(url: t.Any) -> list[str]:
@@ -281,7 +283,7 @@ def _api_url_errors(url: t.Any) -> list[str]:
         return [f"api_url: {url!r} is not an http(s) URL like https://us-12345.api.gong.io"]
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         return [f"api_url: {url!r} uses plain http://; use https:// (http is only for loopback)"]
-    if parts.query or parts.fragment or parts.path.rstrip("/").endswith(ENDPOINT_PREFIXES):
+    if "?" in url or "#" in url or parts.path.rstrip("/").endswith(ENDPOINT_SUFFIXES):
         return [
             f"api_url: {url!r} should be the base URL only, like https://us-12345.api.gong.io "
             "(no /v2 path, query or fragment: the target adds /v2/digital-interaction)"

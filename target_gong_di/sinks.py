@@ -76,7 +76,14 @@ class GongDISink(BatchSink):
     def _parse_timestamps_in_record(
         self, record: dict, schema: dict, treatment: DatetimeErrorTreatmentEnum
     ) -> None:
-        """Parse dates as the SDK does, keeping values that do not parse (see parse_dates)."""
+        """Parse dates as the SDK does, keeping values that do not parse (see parse_dates).
+
+        The SDK passes ``schema`` and ``treatment`` by keyword; the parsers were worked out
+        from the schema once, and no value is ever replaced, so neither is needed here. (The
+        SDK's "No schema for record field" warning goes too: a mapping may only name
+        properties in the SCHEMA, so unknown fields are never read.)
+        """
+        del schema, treatment
         parse_dates(record, self._date_parsers)
 
     def get_validator(self) -> RecordCheck | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import schema
+from conftest import schema, state
 from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
 
 
@@ -34,24 +34,38 @@ def test_decimal_columns_are_checked_exactly_against_multiple_of(run_target, san
     assert letter["errors"] == ["amount: 12.345 is not a multiple of 0.01"]
 
 
-def test_nan_and_lone_surrogates_from_python_taps_are_read_and_dead_lettered(run_target, sandbox):
-    properties = {**VIEW_PROPERTIES, "score": {"type": ["null", "number"]}}
+SCORED = {**VIEW_PROPERTIES, "score": {"type": ["null", "number"]}}
+
+
+def lines(*messages: dict) -> str:
+    """Messages as Python's json.dumps writes them: NaN bare, lone surrogates escaped."""
+    return "".join(json.dumps(message) + "\n" for message in messages)
+
+
+def test_nan_from_a_python_tap_is_read_and_the_record_dead_lettered(run_target, sandbox):
     mapping = {**CONFIG["mappings"][VIEWS], "customFields": {"score": "score"}}
-    lines = [
-        json.dumps(schema(VIEWS, properties, ["id"])),
-        json.dumps(view(1, score=float("nan"))),  # Python's json.dumps writes NaN
-        json.dumps(view(2, page="cut \ud83d")),  # a lone surrogate escape
-        json.dumps(view(3, score=4)),
-        json.dumps({"type": "STATE", "value": {"done": True}}),
-    ]
-    run = run_target({"mappings": {VIEWS: mapping}}, "\n".join(lines) + "\n", sandbox=sandbox)
+    messages = lines(schema(VIEWS, SCORED, ["id"]), view(1, score=float("nan")), view(2, score=4))
+    run = run_target({"mappings": {VIEWS: mapping}}, messages, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
-    assert [body["customFields"] for body in sandbox.store.events.values()] == [
-        [{"name": "score", "value": "4", "dataType": "NUMBER"}]
-    ]
-    nan, surrogate = run.dead_letters
-    assert (nan["stage"], nan["record"]["score"]) == ("validation", None)
-    assert (surrogate["stage"], surrogate["record"]["page"]) == ("api", "cut \ud83d")
+    assert len(sandbox.store.events) == 1
+    [letter] = run.dead_letters
+    assert (letter["stage"], letter["record"]["score"]) == ("validation", None)
+
+
+def test_lone_surrogate_is_sent_escaped_and_its_refusal_dead_letters_the_record_intact(
+    run_target, sandbox
+):
+    messages = lines(
+        schema(VIEWS, SCORED, ["id"]),
+        view(1, page="cut \ud83d", score=12.5),
+        state({"done": True}),
+    ).replace('"score": 12.5', '"score": 12.50')  # a tap's exact decimal
+    run = run_target(CONFIG, messages, sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    [letter] = run.dead_letters
+    assert letter["stage"] == "api"
+    assert letter["record"] == {**view(1, page="cut \ud83d")["record"], "score": 12.5}
+    assert '"score":12.50' in run.dead_letter_path.read_text()
     assert run.states == [{"done": True}]
 
 

@@ -209,7 +209,6 @@ def test_custom_field_datatype_comes_from_the_value_for_expressions(expression, 
         ({"type": ["null", "string", "number"]}, 3, "NUMBER"),
         ({"type": ["boolean", "string"]}, "yes", "STRING"),
         ({"anyOf": [{"type": "string", "format": "date"}, {"type": "string"}]}, "n/a", "STRING"),
-        ({"type": ["null", "integer", "number"]}, "7", "NUMBER"),
     ],
 )
 def test_custom_field_of_a_property_allowing_several_datatypes_takes_the_values_type(
@@ -383,6 +382,12 @@ def test_expressions_are_parsed_once_per_stream(monkeypatch):
     for _ in range(3):
         mapping.build(RECORD)
     assert parses == []
+
+
+def test_passthrough_keeps_empty_text_as_sent():
+    mapping = compile_stream_mapping("raw", "passthrough", StreamSchema({"eventId": {}}, ()))
+    fields = [{"name": "note", "value": "", "dataType": "STRING"}]
+    assert mapping.build({"eventId": "e1", "customFields": fields})["customFields"] == fields
 
 
 def test_passthrough_drops_singer_metadata_columns():

@@ -141,6 +141,23 @@ def test_credentials_a_server_echoes_back_are_blanked_in_logs_and_dead_letters(
         assert SECRET not in text
 
 
+def test_credentials_in_a_long_non_json_answer_are_blanked_before_it_is_cut(run_target, scripted):
+    page = ("x" * 480 + f"Authorization: Basic {CREDENTIAL}").encode()
+    server = scripted(Answer(400, page, {"Content-Type": "text/html"}))
+    run = run_target(config_for(server), views(1))
+    [letter] = run.dead_letters
+    assert letter["errors"][0].endswith("Authorization: [redacted]"[:20])
+    assert CREDENTIAL[:8] not in run.stderr + run.dead_letter_path.read_text()
+
+
+def test_credentials_in_a_redirect_location_are_blanked(run_target, scripted):
+    server = scripted(Answer(302, headers={"Location": f"/login?auth={CREDENTIAL}"}))
+    run = run_target(config_for(server), views(1))
+    assert run.returncode == 1
+    assert "redirect to '/login?auth=[redacted]'" in run.stderr
+    assert CREDENTIAL not in run.stderr
+
+
 def test_http_400_without_error_text_says_so(run_target, scripted):
     server = scripted(Answer(400))
     run = run_target(config_for(server), views(1))
@@ -184,4 +201,4 @@ def test_stop_signal_does_not_wait_forever_for_a_trickling_answer(scripted, tmp_
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=20) == 1
     assert process.stderr is not None
-    assert "1 requests still unanswered" in process.stderr.read()
+    assert "Requests still unanswered after 2s: 1" in process.stderr.read()

@@ -47,6 +47,11 @@ def test_fraction_or_non_finite_number_is_not_an_integer(value):
     assert errors({"seats": {"type": "integer"}}, {"seats": value})
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), Decimal("NaN")])
+def test_non_finite_number_under_multiple_of_is_refused_not_a_crash(value):
+    assert errors(AMOUNT, {"amount": value}) == [f"amount: {value} is not a finite number"]
+
+
 def test_draft_04_exclusive_maximum_as_a_boolean_is_understood():
     draft_04 = {"ratio": {"type": "number", "maximum": 1, "exclusiveMaximum": True}}
     assert errors(draft_04, {"ratio": Decimal("0.5")}) == []
