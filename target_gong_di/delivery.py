@@ -135,10 +135,8 @@ def _answer(response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
     except ValueError:
         payload = response.text
     if not isinstance(payload, dict):
-        text = str(payload) if payload else f"HTTP {response.status_code} with no error text"
-        return None, (text,)
-    errors = payload.get("errors") or (f"HTTP {response.status_code} with no error text",)
-    return payload.get("requestId"), tuple(map(str, errors))
+        return None, (str(payload),) if payload else ()
+    return payload.get("requestId"), tuple(map(str, payload.get("errors") or ()))
 
 
 class GongClient:
@@ -357,8 +355,10 @@ class GongClient:
         )
 
     def _answer(self, response: requests.Response) -> tuple[str | None, tuple[str, ...]]:
-        """``requestId`` and ``errors``, with any credential the server echoed blanked."""
+        """``requestId`` and ``errors`` of a refusal, with any credential it echoes blanked."""
         request_id, errors = _answer(response)
+        if not errors:
+            return request_id, (f"HTTP {response.status_code} with no error text",)
         return request_id, tuple(self._redacted(error)[:ERROR_TEXT_LIMIT] for error in errors)
 
     def _redacted(self, text: str) -> str:
