@@ -22,6 +22,11 @@ if t.TYPE_CHECKING:
 OUTCOMES = ("delivered", "duplicates", "dead_lettered", "retries", "throttled", "dry_run_written")
 
 
+def records(count: int) -> str:
+    """``1 record``, ``2 records``: counts read as sentences in the run's messages."""
+    return f"{count} record" if count == 1 else f"{count} records"
+
+
 @dataclass
 class StreamCounts:
     """What became of a stream's records in this run."""
@@ -128,8 +133,5 @@ class RunReport:
         rejected = self.total("dead_lettered")
         if rejected:
             self._logger.warning(
-                "%d %s could not be delivered; see %s",
-                rejected,
-                "record" if rejected == 1 else "records",
-                dead_letter_path,
+                "%s could not be delivered; see %s", records(rejected), dead_letter_path
             )

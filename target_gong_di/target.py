@@ -24,7 +24,7 @@ from target_gong_di.jsonlines import JsonLinesFile
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.record_check import StreamSchemaError
-from target_gong_di.run_report import RunReport
+from target_gong_di.run_report import RunReport, records
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 
@@ -126,8 +126,7 @@ class TargetGongDI(Target):
         target.listen(file_input)
         rejected = target.report.total("dead_lettered")
         if rejected:
-            noun = "record" if rejected == 1 else "records"
-            raise SystemExit(f"{rejected} {noun} would be dead-lettered; see the warnings above")
+            raise SystemExit(f"{records(rejected)} would be dead-lettered; see the warnings above")
         cls.logger.info("Config is valid and every record in the input builds a valid body")
 
     @classmethod
