@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from postgres_server import PostgresServer
 
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
@@ -128,3 +129,13 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> t.Iterator[str]:
+    """A real PostgreSQL server on loopback for the whole session (see postgres_server)."""
+    server = PostgresServer().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
