@@ -5,9 +5,10 @@ A record is settled once it is delivered, answered 409, or written to the dead-l
 in whatever order the concurrent requests finish. The watermark is the longest run of
 settled records from the start, and a STATE is safe once the watermark has reached it.
 
-The SDK forwards STATE after a full drain, when everything is settled. This ledger is for
-the moments a run ends early (a stop signal, the daily quota, too many rejects, an error):
-it still forwards the newest safe STATE, so a restart resends at most what was unsettled.
+This watermark is the target's one STATE mechanism: the ``StateForwarder`` writes each new
+safe STATE within a moment of it becoming safe, while the run goes on and when it stops
+early (a signal, the daily quota, too many rejects, an error), so a restart resends at most
+what was unsettled.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class Checkpoints:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self.advanced = threading.Event()
+        """Set whenever ``safe_state`` changes; whoever forwards STATE clears it."""
         self._received = 0
         self._watermark = 0
         self._settled_ahead: set[int] = set()
@@ -37,6 +40,8 @@ class Checkpoints:
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Remember a STATE as covering every record read so far."""
         with self._lock:
+            if self._pending_states and self._pending_states[-1][0] == self._received:
+                self._pending_states.pop()  # no record between them: the newer one says it all
             self._pending_states.append((self._received, state))
             self._advance()
 
@@ -50,8 +55,12 @@ class Checkpoints:
             self._advance()
 
     def _advance(self) -> None:
+        advanced = False
         while self._pending_states and self._pending_states[0][0] <= self._watermark:
             self._safe_state = self._pending_states.popleft()[1]
+            advanced = True
+        if advanced:
+            self.advanced.set()
 
     @property
     def safe_state(self) -> dict[str, t.Any] | None:

@@ -11,20 +11,18 @@ draft-04), which ``jsonschema`` checks alone.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 import typing as t
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 import fastjsonschema
 import jsonschema
 from singer_sdk.helpers._typing import get_datelike_property_type
-from singer_sdk.sinks.core import BaseJSONSchemaValidator
 from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
+from target_gong_di.exceptions import StreamSchemaError
 from target_gong_di.validation import describe
 
 
@@ -99,10 +97,6 @@ def _is_integer(checker: jsonschema.TypeChecker, instance: object) -> bool:
     return jsonschema.Draft7Validator.TYPE_CHECKER.is_type(instance, "integer")
 
 
-class StreamSchemaError(ValueError):
-    """A stream's SCHEMA is not JSON Schema that records can be checked against."""
-
-
 def _declared_draft(schema: dict[str, t.Any]) -> type[jsonschema.protocols.Validator]:
     """The draft the SCHEMA names in ``$schema``, else the SDK's default (Draft 7)."""
     return jsonschema.validators.validator_for(schema, default=DEFAULT_JSONSCHEMA_VALIDATOR)
@@ -167,39 +161,48 @@ def parse_dates(record: dict[str, t.Any], parsers: dict[str, t.Callable[[str], o
                 continue  # valid by its SCHEMA all the same: kept as it came
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A record that failed its stream's SCHEMA: as received, and every reason."""
-
-    record: dict[str, t.Any]
-    errors: list[str]
-
-
-class RecordCheck(BaseJSONSchemaValidator):
+class RecordCheck:
     """Checks records as the SDK's validator does, plus date formats and key properties.
 
-    Remembers failures instead of raising them, reads the draft-04 that taps often write,
-    and checks ``multipleOf`` exactly.
+    Returns the reasons instead of raising them, reads the draft-04 that taps often write,
+    and checks ``multipleOf`` exactly. With ``check_schema`` off (the SDK's
+    ``validate_records: false``) only key properties are checked: an eventId may need them.
     """
 
     def __init__(
-        self, stream_name: str, schema: dict[str, t.Any], key_properties: t.Sequence[str]
+        self,
+        stream_name: str,
+        schema: dict[str, t.Any],
+        key_properties: t.Sequence[str],
+        *,
+        check_schema: bool = True,
     ) -> None:
-        super().__init__(schema)
+        self._key_properties = tuple(key_properties)
+        self._check_schema = check_schema
+        if not check_schema:
+            return
         draft = _draft_of(stream_name, schema)
         exact = jsonschema.validators.extend(
             draft,
             validators={"multipleOf": _exact_multiple_of},
             type_checker=draft.TYPE_CHECKER.redefine("integer", _is_integer),
         )
-        self.validator = exact(schema, format_checker=FORMAT_CHECKER)
-        self._key_properties = tuple(key_properties)
-        self._rejection: Rejection | None = None
+        self._validator = exact(schema, format_checker=FORMAT_CHECKER)
         # fastjsonschema reads the declared draft only (draft-04's booleans it misreads).
         self._fast_check = _compiled(schema) if draft is _declared_draft(schema) else None
 
-    def _errors(self, record: dict[str, t.Any]) -> list[str]:
-        """Why ``record`` breaks the schema: compiled check first, jsonschema for the why."""
+    def errors(self, record: dict[str, t.Any]) -> list[str]:
+        """Why ``record`` cannot be used: its SCHEMA's rules, then missing key properties."""
+        errors = self._schema_errors(record) if self._check_schema else []
+        errors += [
+            f"{key}: key property is missing from the record"
+            for key in self._key_properties
+            if key not in record
+        ]
+        return errors
+
+    def _schema_errors(self, record: dict[str, t.Any]) -> list[str]:
+        """Compiled check first; jsonschema only to say why a record fails."""
         if self._fast_check is not None:
             try:
                 self._fast_check(record)
@@ -207,24 +210,4 @@ class RecordCheck(BaseJSONSchemaValidator):
                 pass
             else:
                 return []
-        return [describe(error, "(record)") for error in self.validator.iter_errors(record)]
-
-    def validate(self, record: dict[str, t.Any]) -> None:
-        """Check ``record``; a failure is kept for ``take_rejection``."""
-        errors = self._errors(record)
-        errors += [
-            f"{key}: key property is missing from the record"
-            for key in self._key_properties
-            if key not in record
-        ]
-        self._rejection = Rejection(copy.deepcopy(record), errors) if errors else None
-
-    @property
-    def has_rejection(self) -> bool:
-        """True while the last validated record's failure has not been taken."""
-        return self._rejection is not None
-
-    def take_rejection(self) -> Rejection | None:
-        """The last validated record's failure, if any, cleared once taken."""
-        rejection, self._rejection = self._rejection, None
-        return rejection
+        return [describe(error, "(record)") for error in self._validator.iter_errors(record)]

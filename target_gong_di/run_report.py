@@ -17,7 +17,7 @@ from singer_sdk import metrics
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.delivery import Outcome
+    from target_gong_di.pipeline import Outcome
 
 OUTCOMES = ("delivered", "duplicates", "dead_lettered", "retries", "throttled", "dry_run_written")
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from singer_sdk import typing as th
 
 from target_gong_di.event_schema import ENDPOINT
+from target_gong_di.exceptions import ConfigError
 from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
 
 SECRET_SETTINGS = ("access_key_secret", "access_token")
@@ -111,9 +112,13 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
         "max_concurrency",
         th.IntegerType(minimum=1),
-        default=4,
+        default=64,
         title="Max concurrent requests",
-        description="Requests in flight at once, so the rate is reachable at real latencies.",
+        description=(
+            "Cap on requests in flight. Below it, concurrency sizes itself: what "
+            "max_requests_per_second needs at the latency observed (with headroom), halved "
+            "while timeouts or 5xx cluster. Set only the rate; lower this to spare a proxy."
+        ),
     ),
     th.Property(
         "max_retries",
@@ -164,21 +169,15 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
         "batch_size_rows",
         th.IntegerType(minimum=1),
-        title="Batch size",
+        title="Read-ahead (records)",
+        default=1000,
         description=(
-            "Records per batch; STATE is forwarded after each. Default: a minute of "
-            "requests at max_requests_per_second (180 at 3/s)."
+            "Records read ahead of delivery at most. Records are sent one by one as they "
+            "are read, never held for a batch; reading pauses while this many wait, so "
+            "memory stays flat however large the input."
         ),
     ),
 ).to_dict()
-
-
-class ConfigError(ValueError):
-    """The config cannot work; each of ``errors`` names its setting."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -212,7 +211,7 @@ class Settings:
     max_retry_after_seconds: float
     max_rejected_records: int | None
     progress_interval_seconds: float
-    batch_size: int
+    queue_size: int
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -237,7 +236,7 @@ class Settings:
             max_retry_after_seconds=float(values["max_retry_after_seconds"]),
             max_rejected_records=values.get("max_rejected_records"),
             progress_interval_seconds=float(values["progress_interval_seconds"]),
-            batch_size=int(values.get("batch_size_rows") or max(1, round(rate * 60))),
+            queue_size=int(values["batch_size_rows"]),
         )
 
 

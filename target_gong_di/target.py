@@ -1,37 +1,47 @@
-"""The Singer target: wires settings, sinks, delivery and STATE together.
+"""The Singer target: wires settings, streams, delivery and STATE together.
 
-Data flows one way: the SDK reads messages, each stream's ``GongDISink`` maps and validates
-records, the shared ``GongClient`` delivers them, and STATE goes out only when every record
-before it is settled: after each full drain of the sinks, and, when a run ends early, the
-newest safe STATE from the ``Checkpoints`` ledger.
+Data flows one way: the SDK reads messages, each stream's sink hands its records to a
+``StreamEvents`` (check, map, validate), bodies stream through the shared
+``DeliveryPipeline`` to Gong, and the ``StateForwarder`` writes each STATE once every
+record before it is settled (``Checkpoints``). When a run stops early (a signal, the
+quota, too many rejects, a failure) requests in flight finish, the newest safe STATE goes
+out, and the run exits non-zero.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import sys
+import threading
 import typing as t
 
 import click
-from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import RemoveRecordTransform
 
 from target_gong_di.checkpoints import Checkpoints
-from target_gong_di.delivery import DeliveryStopped, GongClient
+from target_gong_di.delivery import open_delivery
+from target_gong_di.events import RunContext
+from target_gong_di.exceptions import ConfigError, DeliveryStopped, GongDIError, Interrupted
 from target_gong_di.jsonlines import JsonLinesFile
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
-from target_gong_di.record_check import StreamSchemaError
 from target_gong_di.run_report import RunReport, records
-from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
+from target_gong_di.sdk_hooks import StateAndSignalTarget
+from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
+from target_gong_di.state_forwarder import StateForwarder
 
 if t.TYPE_CHECKING:
-    from types import FrameType
-
     from singer_sdk.sinks import Sink
+
+
+STOP_PICKUP_SECONDS = 2.0
+"""How long a delivery stop waits for the main thread to notice it. The main thread may be
+blocked reading a quiet tap; then the stop is carried out without it."""
 
 
 def _without_secret_values(message: str) -> str:
@@ -42,15 +52,7 @@ def _without_secret_values(message: str) -> str:
     return message
 
 
-class TooManyRejected(DeliveryStopped):
-    """More records were dead-lettered than ``max_rejected_records`` allows."""
-
-
-class Interrupted(DeliveryStopped):
-    """SIGTERM or SIGINT: finish what is in flight, checkpoint, stop."""
-
-
-class TargetGongDI(Target):
+class TargetGongDI(StateAndSignalTarget):
     """Delivers Singer records to Gong's Digital Interactions API."""
 
     name = "target-gong-di"
@@ -65,6 +67,29 @@ class TargetGongDI(Target):
         if any(isinstance(stream_map, RemoveRecordTransform) for stream_map in maps):
             return DroppedStreamSink
         return super().get_sink_class(stream_name)
+
+    def get_sink(
+        self,
+        stream_name: str,
+        *,
+        record: dict | None = None,
+        schema: dict | None = None,
+        key_properties: t.Sequence[str] | None = None,
+    ) -> Sink:
+        """The stream's sink; a changed SCHEMA first waits for the events already read.
+
+        A new SCHEMA may change what the stream's records mean, so its records are not
+        mixed with the old one's in flight.
+        """
+        existing = self._sinks_active.get(stream_name)
+        changed = existing is not None and (
+            existing.original_schema != schema or existing.key_properties != key_properties
+        )
+        if schema is not None and changed and self.run.pipeline is not None:
+            self.run.pipeline.wait_until_settled()
+        return super().get_sink(
+            stream_name, record=record, schema=schema, key_properties=key_properties
+        )
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
@@ -104,7 +129,7 @@ class TargetGongDI(Target):
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
-        except (MappingConfigError, StreamSchemaError, DeliveryStopped) as error:
+        except (MappingConfigError, GongDIError) as error:
             cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
             sys.exit(1)
 
@@ -148,142 +173,156 @@ class TargetGongDI(Target):
                 errors=[_without_secret_values(message) for message in error.errors],
                 schema=error.schema,
             ) from None
-        # Sinks drain one after another: their requests already run concurrently in the
-        # shared GongClient, and parallel draining would add joblib's polling to each batch.
-        self.max_parallelism = 1
         try:
             self.settings = Settings.from_config(self.config)
         except ConfigError as error:
             raise ConfigValidationError(
                 "Config validation failed", errors=error.errors, schema=CONFIG_SCHEMA
             ) from None
-        # As in SDK stream maps, `config` is `stream_map_config`; the non-secret settings are
-        # readable too, where `stream_map_config` does not use the same name.
-        self.expression_config = {
-            **{
-                key: value
-                for key, value in self.config.items()
-                if key not in {*SECRET_SETTINGS, "mappings"}
+        checkpoints = Checkpoints()
+        dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)
+        self.run = RunContext(
+            settings=self.settings,
+            checkpoints=checkpoints,
+            dead_letters=dead_letters,
+            dry_run_file=JsonLinesFile(self.settings.dry_run_path, durable=False),
+            report=RunReport(
+                self.logger, self.metrics_logger, self.settings.progress_interval_seconds
+            ),
+            pipeline=None,  # opened when the run starts listening
+            # As in SDK stream maps, `config` is `stream_map_config`; the non-secret
+            # settings are readable too, where `stream_map_config` does not use the name.
+            expression_config={
+                **{
+                    key: value
+                    for key, value in self.config.items()
+                    if key not in {*SECRET_SETTINGS, "mappings"}
+                },
+                **(self.config.get("stream_map_config") or {}),
             },
-            **(self.config.get("stream_map_config") or {}),
-        }
-        self.checkpoints = Checkpoints()
-        self.dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)
-        self.dry_run_file = JsonLinesFile(self.settings.dry_run_path, durable=False)
-        self.client = None if self.settings.dry_run else GongClient(self.settings, self.logger)
-        self.report = RunReport(
-            self.logger, self.metrics_logger, self.settings.progress_interval_seconds
         )
-        self._forwarded_state: dict[str, t.Any] | None = None
+        self.report = self.run.report
+        self._forwarder: StateForwarder | None = None
+        self._stop_lock = threading.Lock()
+        self._stopping = False
 
-    def listen(self, file_input: t.IO[str] | None = None) -> None:
-        """Read and deliver everything; if the run stops early, checkpoint what is safe."""
-        self.report.start_progress(lambda: self.client.in_flight if self.client else 0)
+    # The run.
+
+    @contextlib.contextmanager
+    def delivering(self) -> t.Iterator[None]:
+        """Open delivery and STATE forwarding for one run; on a stop, checkpoint and raise."""
+        if not self.settings.dry_run:
+            pipeline = open_delivery(self.settings, self.logger, self._delivery_stopped)
+            self.run = dataclasses.replace(self.run, pipeline=pipeline)
+            self._forwarder = StateForwarder(
+                self.run.checkpoints, self.run.dead_letters.sync, self.logger
+            )
+            self._forwarder.start()
+        pipeline_in_flight = self.run.pipeline
+        self.report.start_progress(
+            lambda: pipeline_in_flight.in_flight if pipeline_in_flight else 0
+        )
         try:
-            super().listen(file_input)
-        except DeliveryStopped:
-            self._forward_state(self.checkpoints.safe_state)
-            self._finish()
+            yield
+        except DeliveryStopped as cause:
+            self._stop(cause)
+            raise
+        except Exception as error:
+            # Bad input (a SCHEMA refused, a line unreadable): what was read before it is
+            # delivered and checkpointed first, as at the end of input.
+            cause = DeliveryStopped(str(error))
+            try:
+                if self.run.pipeline is not None:
+                    self.run.pipeline.wait_until_settled()
+            except DeliveryStopped as stopped:
+                cause = stopped
+            self._stop(cause)
             raise
 
     def process_endofpipe(self) -> None:
-        """Deliver what is left, forward the last STATE, and log the run summary."""
+        """Wait until every event is settled, forward the last STATE, log the summary."""
         super().process_endofpipe()
-        self._check_rejections()
+        if self.run.pipeline is not None:
+            self.run.pipeline.wait_until_settled()
+        with self._stop_lock:
+            self._stopping = True  # a late signal has nothing left to stop
         self._finish()
 
-    def _finish(self) -> None:
-        if self.client is not None:
-            self.client.close()
-        self.dead_letters.close()
-        self.dry_run_file.close()
-        self.report.finish(
-            self.settings.dead_letter_path,
-            self.settings.dry_run_path if self.settings.dry_run else None,
-        )
+    def state_received(self, state: dict[str, t.Any]) -> None:
+        """Place the STATE after the records read so far; it goes out once they settle."""
+        self.run.checkpoints.state_received(state)
 
-    # The SDK's message hooks, extended.
-
-    def _process_state_message(self, message_dict: dict) -> None:
-        """Note where the STATE falls among the records, so the ledger knows when it is safe."""
-        super()._process_state_message(message_dict)
-        self.checkpoints.state_received(message_dict["value"])
-
-    def _handle_max_record_age(self) -> None:
-        """Drain all sinks once a batch's worth of records waits, so STATE follows it.
-
-        The SDK calls this after every record; on its own it drains only on age (and a
-        full sink alone, which writes no STATE), so a batch is counted across streams.
-        """
-        pending = sum(sink.current_size for sink in self._sinks_active.values())
-        if pending >= self.settings.batch_size:
-            self.drain_all()
-        else:
-            super()._handle_max_record_age()
-        self._check_rejections()
-
-    def _write_state_message(self, state: dict) -> None:
-        """Forward STATE once the dead letters it counts on are on disk."""
-        self._forward_state(state)
-
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """SIGTERM/SIGINT: send nothing new, let in-flight requests finish, checkpoint, exit 1.
-
-        Unlike the SDK's default this does not drain: a batch could take minutes at Gong's
-        rate, longer than an orchestrator waits after SIGTERM.
-        """
+    def stop_requested(self, signum: int) -> None:
+        """SIGTERM/SIGINT: unwind the main thread into the stop path (see ``delivering``)."""
+        if self._stopping:
+            self.logger.warning("Received signal %d: already stopping", signum)
+            return
         self.logger.warning(
             "Received signal %d: finishing in-flight requests, then stopping", signum
         )
+        raise Interrupted(f"stopped by signal {signum}")
+
+    def _delivery_stopped(self, cause: DeliveryStopped) -> None:
+        """Make sure a stop from a worker thread ends the run.
+
+        The main thread may be blocked reading a quiet tap and never ask the pipeline again.
+        """
+
+        def stop_without_main_thread() -> None:
+            threading.Event().wait(STOP_PICKUP_SECONDS)
+            if self._stop(cause):
+                self.logger.error("%s", cause)
+                logging.shutdown()
+                os._exit(1)
+
+        threading.Thread(target=stop_without_main_thread, name="gong-di-stop", daemon=True).start()
+
+    def _stop(self, cause: DeliveryStopped) -> bool:
+        """Send nothing new, let in-flight requests finish, forward the safe STATE, close.
+
+        Runs once (False for any later caller), from the main thread or the stop thread.
+        """
+        with self._stop_lock:
+            if self._stopping:
+                return False
+            self._stopping = True
+        pipeline = self.run.pipeline
         abandoned = 0
-        if self.client is not None:
-            self.client.stop(Interrupted(f"stopped by signal {signum}"))
+        if pipeline is not None:
+            pipeline.stop(cause)
             grace = 2 * self.settings.request_timeout_seconds
-            if not self.client.wait_idle(grace):
-                abandoned = self.client.in_flight
+            if not pipeline.wait_idle(grace):
+                abandoned = pipeline.in_flight
                 self.logger.warning(
                     "Requests still unanswered after %.0fs: %d; stopping without them",
                     grace,
                     abandoned,
                 )
         try:
-            self._forward_state(self.checkpoints.safe_state)
             self._finish()
-            self.logger.error(
-                "Stopped by signal %d; %d records were not settled and will be sent again "
-                "when the tap resumes from the last STATE forwarded",
-                signum,
-                self.checkpoints.unsettled,
-            )
+            if isinstance(cause, Interrupted):
+                self.logger.error(
+                    "Stopped by signal; %s not settled and will be sent again when the tap "
+                    "resumes from the last STATE forwarded",
+                    records(self.run.checkpoints.unsettled),
+                )
         finally:
             if abandoned:
                 # Their threads still wait on the server, and a normal exit would join them.
+                self.logger.error("%s", cause)
                 logging.shutdown()
                 sys.stdout.flush()
                 os._exit(1)
-        sys.exit(1)
+        return True
 
-    # Helpers.
-
-    def _forward_state(self, state: dict[str, t.Any] | None) -> None:
-        if state is None or state == self._forwarded_state:
-            return
-        if self.settings.dry_run:
-            # Nothing was sent: a bookmark saved now would make the real run skip it all.
-            self._forwarded_state = state
-            return
-        self.dead_letters.sync()
-        super()._write_state_message(state)
-        self._forwarded_state = state
-
-    def _check_rejections(self) -> None:
-        limit = self.settings.max_rejected_records
-        if limit is None:
-            return
-        rejected = self.report.total("dead_lettered")
-        if rejected > limit:
-            self.drain_all()  # deliver and checkpoint what came before, then stop
-            raise TooManyRejected(
-                f"{rejected} records were dead-lettered, more than max_rejected_records={limit}; "
-                f"see {self.settings.dead_letter_path}"
-            )
+    def _finish(self) -> None:
+        if self._forwarder is not None:
+            self._forwarder.close()
+        if self.run.pipeline is not None:
+            self.run.pipeline.close()
+        self.run.dead_letters.close()
+        self.run.dry_run_file.close()
+        self.report.finish(
+            self.settings.dead_letter_path,
+            self.settings.dry_run_path if self.settings.dry_run else None,
+        )

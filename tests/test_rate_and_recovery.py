@@ -16,7 +16,7 @@ import pytest
 from conftest import SECRET, record, state
 from test_target import CONFIG, VIEWS, interleaved, view
 
-from target_gong_di.delivery import RateLimiter
+from target_gong_di.pacing import RateLimiter
 
 
 def stored_ids(server) -> set[int]:

@@ -11,10 +11,7 @@ from target_gong_di.record_check import RecordCheck, StreamSchemaError
 
 def errors(properties: dict, record: dict, schema_extra: dict | None = None) -> list[str]:
     schema = {"type": "object", "properties": properties, **(schema_extra or {})}
-    check = RecordCheck("orders", schema, ())
-    check.validate(record)
-    rejection = check.take_rejection()
-    return rejection.errors if rejection else []
+    return RecordCheck("orders", schema, ()).errors(record)
 
 
 AMOUNT = {"amount": {"type": ["null", "number"], "multipleOf": Decimal("0.01")}}

@@ -16,22 +16,19 @@ def test_defaults_apply_when_settings_are_absent():
     assert settings.dead_letter_path == "gong-di-rejected.jsonl"
     assert settings.dry_run is False
     assert settings.max_requests_per_second == 3
-    assert settings.batch_size == 180
+    assert settings.queue_size == 1000
+    assert settings.max_concurrency == 64
 
 
 def test_null_settings_take_their_defaults():
     nulls = dict.fromkeys(["max_concurrency", "max_retries", "request_timeout_seconds"])
     settings = Settings.from_config({**BASIC, **nulls, "max_requests_per_second": None})
     assert settings.max_requests_per_second == 3
-    assert settings.max_concurrency == 4
+    assert settings.max_concurrency == 64
 
 
-def test_batch_size_defaults_to_a_minute_at_the_configured_rate():
-    assert Settings.from_config({**BASIC, "max_requests_per_second": 10}).batch_size == 600
-
-
-def test_batch_size_rows_overrides_the_default():
-    assert Settings.from_config({**BASIC, "batch_size_rows": 7}).batch_size == 7
+def test_batch_size_rows_sets_how_many_records_may_wait_for_delivery():
+    assert Settings.from_config({**BASIC, "batch_size_rows": 7}).queue_size == 7
 
 
 def test_access_key_and_secret_give_http_basic_auth():

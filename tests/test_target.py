@@ -167,12 +167,19 @@ def test_passthrough_stream_sends_records_as_they_are(run_target, sandbox):
     }
 
 
-def test_stream_without_a_mapping_is_refused_at_its_schema_before_any_request(run_target, sandbox):
-    messages = [*views(2), schema("orders", {"id": {"type": "integer"}}, ["id"])]
-    run = run_target(CONFIG, messages, sandbox=sandbox)
+def test_stream_without_a_mapping_stops_the_run_at_its_schema(run_target, sandbox):
+    orders = [schema("orders", {"id": {"type": "integer"}}, ["id"]), record("orders", {"id": 1})]
+    run = run_target(CONFIG, [*views(2), *orders], sandbox=sandbox)
     assert run.returncode != 0
     assert "stream 'orders' has no entry in mappings (mapped streams: page_views)" in run.stderr
-    assert sum(sandbox.store.answers.values()) == 0
+    assert sum(sandbox.store.answers.values()) <= 2  # only the page views read before it
+
+
+def test_records_read_before_an_unmapped_stream_are_checkpointed(run_target, sandbox):
+    orders = schema("orders", {"id": {"type": "integer"}}, ["id"])
+    run = run_target(CONFIG, [*interleaved(3), orders], sandbox=sandbox)
+    assert run.returncode != 0
+    assert run.states[-1] == {"bookmarks": {VIEWS: {"id": 2}}}
 
 
 def test_expression_naming_a_missing_property_is_refused_at_schema(run_target, sandbox):

@@ -1,0 +1,154 @@
+"""What Gong's answer to one request means, and when to try again: pure functions, no I/O.
+
+``classify`` turns a status, headers and body into a ``Verdict``; ``RetryPolicy`` (a small
+immutable object, as urllib3's ``Retry``) says how long to back off and when to give up.
+The client that sends requests and the pipeline that schedules them act on these; keeping
+the decisions here lets them be read, and tested, without a server.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import random
+import time
+import typing as t
+from dataclasses import dataclass
+
+DEFAULT_RETRY_AFTER_SECONDS = 1.0
+RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Gong has the event: 2xx (``delivered``) or 409, already there (``duplicate``)."""
+
+    status: t.Literal["delivered", "duplicate"]
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """400: Gong will never take this body; the record is dead-lettered with ``errors``."""
+
+    request_id: str | None
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TryAgain:
+    """Send the same body again, after a 429's wait for everyone, or a backoff for one.
+
+    ``retry_after`` is set for a 429 (every request waits); None means 5xx, 408, a dropped
+    connection or a timeout: this event alone backs off, and since the request may have
+    arrived, a later 409 counts as delivered.
+    """
+
+    reason: str
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """The run cannot go on.
+
+    ``kind`` says why (``auth``, ``quota``, ``redirect``, ``unexpected``), ``detail`` what
+    Gong said, before any credential in it is blanked.
+    """
+
+    kind: t.Literal["auth", "quota", "redirect", "unexpected"]
+    status: int
+    request_id: str | None
+    detail: str
+    retry_after: float | None = None
+
+
+Verdict = Settled | Refused | TryAgain | Stop
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How one event is retried: exponential backoff with jitter, bounded in count and size.
+
+    ``max_retry_after`` is the longest ``Retry-After`` waited out; a longer one is Gong's
+    daily quota talking, and stops the run instead.
+    """
+
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    max_retry_after: float = 300.0
+
+    def exhausted(self, retries: int) -> bool:
+        """True when ``retries`` already made leave no further try."""
+        return retries >= self.max_retries
+
+    def backoff(
+        self, retries: int, jitter: t.Callable[[float, float], float] = random.uniform
+    ) -> float:
+        """Seconds before retry number ``retries + 1``: base·2ⁿ, capped, ±50% jitter."""
+        return min(self.backoff_max, self.backoff_base * 2**retries) * jitter(0.5, 1.5)
+
+
+def classify(status: int, headers: t.Mapping[str, str], text: str, policy: RetryPolicy) -> Verdict:
+    """What an HTTP answer to ``POST /v2/digital-interaction`` means for its event."""
+    if status < 300:
+        return Settled("delivered", _request_id(text))
+    if status == 409:  # also after a lost reply: the first try arrived
+        return Settled("duplicate", _request_id(text))
+    if status == 400:
+        request_id, errors = gong_errors(text)
+        return Refused(request_id, errors or (f"HTTP {status} with no error text",))
+    if status == 429:
+        wait = retry_after_seconds(headers.get("Retry-After"))
+        if wait > policy.max_retry_after:
+            return Stop("quota", status, _request_id(text), "", wait)
+        return TryAgain("HTTP 429", wait)
+    if status >= 500 or status == 408:
+        return TryAgain(f"HTTP {status}")
+    request_id, errors = gong_errors(text)
+    if status in {401, 403}:
+        return Stop("auth", status, request_id, "; ".join(errors))
+    if 300 <= status < 400:
+        return Stop("redirect", status, request_id, headers.get("Location") or "")
+    return Stop("unexpected", status, request_id, "; ".join(errors))
+
+
+def gong_errors(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """``requestId`` and ``errors`` of a Gong answer, tolerating non-JSON bodies."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = text
+    if not isinstance(payload, dict):
+        return None, (str(payload),) if payload else ()
+    return payload.get("requestId"), tuple(map(str, payload.get("errors") or ()))
+
+
+def _request_id(text: str) -> str | None:
+    return gong_errors(text)[0] if text else None
+
+
+def retry_after_seconds(header: str | None) -> float:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
+
+    Bounded to a year, so that ``inf`` or ``1e20`` still makes a readable resume time.
+    """
+    if not header:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    try:
+        seconds = float(header)
+    except ValueError:
+        pass
+    else:
+        return DEFAULT_RETRY_AFTER_SECONDS if math.isnan(seconds) else _bounded(seconds)
+    try:
+        moment = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return _bounded(moment.timestamp() - time.time())
+
+
+def _bounded(seconds: float) -> float:
+    return min(max(0.0, seconds), RETRY_AFTER_CEILING_SECONDS)

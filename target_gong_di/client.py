@@ -1,0 +1,137 @@
+"""One request to ``POST {api_url}/v2/digital-interaction`` and what its answer means.
+
+``GongClient.attempt`` sends one body once and returns a ``Verdict`` (see ``answers``):
+the pipeline decides what happens next. Everything the client says about an answer goes
+through ``redacted``, so a credential a server echoes never reaches a log or dead letter.
+"""
+
+from __future__ import annotations
+
+import time
+import typing as t
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from target_gong_di.answers import (
+    Refused,
+    RetryPolicy,
+    Stop,
+    TryAgain,
+    Verdict,
+    classify,
+)
+from target_gong_di.event_schema import ENDPOINT
+from target_gong_di.exceptions import AuthRejected, DeliveryStopped, QuotaExhausted
+
+if t.TYPE_CHECKING:
+    from target_gong_di.settings import Auth
+
+ERROR_TEXT_LIMIT = 500
+"""Characters kept of each error text an answer carries (a proxy may answer a whole page)."""
+
+TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+"""Failures after which the request may or may not have arrived: retried (a 409 then settles)."""
+
+
+def pooled_session(auth: Auth, connections: int) -> requests.Session:
+    """A keep-alive session with one pool of ``connections``, sending the auth header."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=connections)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"Authorization": auth.header, "Content-Type": "application/json"})
+    return session
+
+
+class GongClient:
+    """Sends one body at a time (from any thread) and classifies the answer."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        api_url: str,
+        auth: Auth,
+        policy: RetryPolicy,
+        timeout: float,
+    ) -> None:
+        self.url = api_url + ENDPOINT
+        self._api_url = api_url
+        self._session = session
+        self._auth = auth
+        self._policy = policy
+        self._timeout = timeout
+        self._secrets = auth.secrets  # longest first: the header before its parts
+
+    def attempt(self, payload: bytes) -> Verdict:
+        """POST ``payload`` once; transport failures come back as ``TryAgain``."""
+        try:
+            response = self._session.post(
+                self.url,
+                data=payload,
+                timeout=self._timeout,
+                allow_redirects=False,  # a redirected POST turns into a GET that "succeeds"
+            )
+        except TRANSPORT_ERRORS as error:
+            return TryAgain(type(error).__name__)
+        except requests.RequestException as error:
+            # An invalid header's text shows the header escaped, past redaction: omit it.
+            detail = (
+                ""
+                if isinstance(error, requests.exceptions.InvalidHeader)
+                else f": {self.redacted(str(error))}"
+            )
+            return Stop("unexpected", 0, None, f"{type(error).__name__}{detail}")
+        verdict = classify(response.status_code, response.headers, response.text, self._policy)
+        if isinstance(verdict, Refused):
+            errors = tuple(self.redacted(error)[:ERROR_TEXT_LIMIT] for error in verdict.errors)
+            return Refused(verdict.request_id, errors)
+        return verdict
+
+    def stop_error(self, stop: Stop, event_id: object) -> DeliveryStopped:
+        """The exception that ends the run for ``stop``, worded for the person reading it."""
+        detail = self.redacted(stop.detail)[:ERROR_TEXT_LIMIT]
+        if stop.kind == "auth":
+            return AuthRejected(
+                f"Gong refused the credentials with HTTP {stop.status} "
+                f"({self._auth.description}, api_url {self._api_url}, "
+                f"requestId {stop.request_id}): {detail or 'no error text'}. Check the "
+                "credentials and their api:digital-interactions:write scope, and that "
+                "api_url is your company's own base URL: a wrong base URL also answers 401."
+            )
+        if stop.kind == "quota":
+            wait = stop.retry_after or 0.0
+            resume = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + wait))
+            return QuotaExhausted(
+                f"Gong's rate limit asks to wait {wait:.0f}s (more than "
+                f"max_retry_after_seconds={self._policy.max_retry_after:g}), "
+                f"likely the daily quota; resume after {resume}"
+            )
+        if stop.kind == "redirect":
+            detail = (
+                f"a redirect to {detail!r}, which is not followed: "
+                "api_url must be the base URL Gong's API answers at"
+            )
+        if stop.status == 0:
+            return DeliveryStopped(
+                f"the request for eventId {event_id!r} to {self.url} could not be made: {detail}"
+            )
+        return DeliveryStopped(
+            f"Gong answered HTTP {stop.status} for eventId {event_id!r} at "
+            f"{self.url} (requestId {stop.request_id}): {detail or 'no error text'}"
+        )
+
+    def close(self) -> None:
+        """Release the connections."""
+        self._session.close()
+
+    def redacted(self, text: str) -> str:
+        """``text`` without the Authorization header's value, the secret or the token."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text

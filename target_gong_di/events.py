@@ -1,0 +1,165 @@
+"""One stream's records become events: checked, mapped, validated, then sent or dead-lettered.
+
+``StreamEvents.accept`` reads top to bottom as the life of a record: it is numbered, checked
+against its stream's SCHEMA (and key properties), its dates parsed, its body built and
+validated; a body that may be sent goes to the delivery pipeline at once (or to the dry-run
+file), anything else to the dead-letter file. ``settle`` hears how a sent event ended.
+What it needs from the run comes in one ``RunContext``, so it can be built on its own.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from target_gong_di.encoding import to_json
+from target_gong_di.exceptions import TooManyRejected
+from target_gong_di.jsonlines import dead_letter
+from target_gong_di.mapping import (
+    MappingConfigError,
+    RecordMappingError,
+    StreamSchema,
+    compile_stream_mapping,
+)
+from target_gong_di.pipeline import Event, Outcome
+from target_gong_di.record_check import RecordCheck, date_parsers, parse_dates
+from target_gong_di.run_report import records
+from target_gong_di.validation import body_errors
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.checkpoints import Checkpoints
+    from target_gong_di.jsonlines import JsonLinesFile
+    from target_gong_di.pipeline import DeliveryPipeline
+    from target_gong_di.run_report import RunReport
+    from target_gong_di.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every stream shares in one run: settings, ledgers, files and the pipeline."""
+
+    settings: Settings
+    checkpoints: Checkpoints
+    dead_letters: JsonLinesFile
+    dry_run_file: JsonLinesFile
+    report: RunReport
+    pipeline: DeliveryPipeline | None
+    """None in a dry run: bodies go to the dry-run file instead."""
+    expression_config: dict[str, t.Any]
+    """What ``config`` means in expressions (``stream_map_config`` and non-secret settings)."""
+
+
+class StreamEvents:
+    """Turns one stream's records into events, under one SCHEMA."""
+
+    def __init__(
+        self,
+        run: RunContext,
+        stream_name: str,
+        schema: dict[str, t.Any],
+        key_properties: t.Sequence[str],
+        logger: logging.Logger,
+        *,
+        check_schema: bool = True,
+    ) -> None:
+        settings = run.settings
+        if stream_name not in settings.mappings:
+            raise MappingConfigError(
+                f"stream {stream_name!r} has no entry in mappings (mapped streams: "
+                f'{", ".join(sorted(settings.mappings))}); add one, or "passthrough"'
+            )
+        properties = schema.get("properties", {})
+        self.stream_name = stream_name
+        self.mapping = compile_stream_mapping(
+            stream_name,
+            settings.mappings[stream_name],
+            StreamSchema(properties, tuple(key_properties)),
+            source_system_name=settings.source_system_name,
+            expression_config=run.expression_config,
+        )
+        self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
+        self._date_parsers = date_parsers(properties)
+        self._run = run
+        self._logger = logger
+        self.counts = run.report.counts_for(stream_name)
+
+    def accept(self, record: dict[str, t.Any]) -> None:
+        """Take one record as the tap sent it: send its body, or dead-letter it."""
+        number = self._run.checkpoints.record_received()
+        body = self._body(number, record)
+        if body is None:
+            self._check_rejections()
+        elif self._run.pipeline is None:
+            self._run.dry_run_file.append(body)
+            self._run.checkpoints.settled(number)
+            self.counts.add("dry_run_written")
+        else:
+            self._run.pipeline.submit(Event(number, record, body, to_json(body), self))
+
+    def _body(self, number: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The record's valid body; None once the record is dead-lettered."""
+        errors = self._check.errors(record)
+        if errors:
+            self._reject(number, record, "schema", errors)
+            return None
+        parse_dates(record, self._date_parsers)
+        try:
+            body = self.mapping.build(record)
+        except RecordMappingError as error:
+            self._reject(number, record, "mapping", [str(error)])
+            return None
+        errors = body_errors(body)
+        if errors:
+            self._reject(number, record, "validation", errors, body=body)
+            return None
+        return body
+
+    def settle(self, event: Event, outcome: Outcome) -> None:
+        """Count how a sent event ended; a 400 dead-letters its record."""
+        self.counts.count(outcome)
+        if outcome.status == "rejected":
+            self._reject(
+                event.number,
+                event.record,
+                "api",
+                list(outcome.errors),
+                body=event.body,
+                request_id=outcome.request_id,
+            )
+        else:
+            self._run.checkpoints.settled(event.number)
+
+    def _reject(
+        self, number: int, record: dict, stage: str, errors: list[str], **extra: t.Any
+    ) -> None:
+        self._run.dead_letters.append(
+            dead_letter(stream=self.stream_name, record=record, stage=stage, errors=errors, **extra)
+        )
+        self._run.checkpoints.settled(number)
+        self.counts.add("dead_lettered")
+        self._logger.warning(
+            "Dead-lettered a record of stream '%s' at stage %s: %s",
+            self.stream_name,
+            stage,
+            "; ".join(errors)[:500],
+        )
+
+    def _check_rejections(self) -> None:
+        """Past ``max_rejected_records``: deliver what was read before, then stop the run.
+
+        Checked on the reading thread only, so what came before is delivered and
+        checkpointed first, as at the end of input.
+        """
+        limit = self._run.settings.max_rejected_records
+        if limit is None or self._run.report.total("dead_lettered") <= limit:
+            return
+        if self._run.pipeline is not None:
+            self._run.pipeline.wait_until_settled()
+        rejected = self._run.report.total("dead_lettered")
+        verb = "was" if rejected == 1 else "were"
+        raise TooManyRejected(
+            f"{records(rejected)} {verb} dead-lettered, more than "
+            f"max_rejected_records={limit}; see {self._run.settings.dead_letter_path}"
+        )

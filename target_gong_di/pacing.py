@@ -1,0 +1,109 @@
+"""How fast and how wide requests go: evenly spaced starts, and a concurrency that sizes itself.
+
+``RateLimiter`` keeps starts just under ``max_requests_per_second`` for the whole process,
+with one shared pause after a 429. ``ConcurrencySizer`` decides how many requests may be in
+flight: by Little's law the rate needs ``rate * latency`` of them, so it follows the latency
+it observes (with headroom), and halves its ceiling when timeouts or 5xx cluster, a sign
+that more requests at once would only make things worse. ``max_concurrency`` is its cap.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+import time
+
+RATE_MARGIN = 0.025
+"""Share of the ceiling left unused. Starts spaced at exactly 1/rate put every second-long
+window of arrivals right at the limit, so any jitter on the way (a thread waiting for the
+GIL, the network) lets one window see rate + 1 requests and earns a 429 and a pause."""
+
+
+class RateLimiter:
+    """Spaces request starts evenly, just under ``rate`` per second, across all threads.
+
+    ``pause_until`` holds every request back after a 429, not only the one that got it.
+    """
+
+    def __init__(self, rate: float, stopped: threading.Event) -> None:
+        self._interval = (1.0 + RATE_MARGIN) / rate
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+        self._stopped = stopped
+
+    def acquire(self) -> bool:
+        """Block until this caller may start a request; False when stopped meanwhile.
+
+        A slot taken before a pause began is given up and taken again after it.
+        """
+        while not self._stopped.is_set():
+            with self._lock:
+                now = time.monotonic()
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + self._interval
+            if slot > now:
+                self._stopped.wait(slot - now)
+            if time.monotonic() >= self._paused_until and not self._stopped.is_set():
+                return True
+        return False
+
+    def pause_until(self, moment: float) -> None:
+        """No request starts before ``moment`` (``time.monotonic`` clock)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, moment)
+            self._next_slot = max(self._next_slot, moment)
+
+
+HEADROOM = 1.5
+"""In flight beyond what the mean latency needs: latency varies, and a slow answer must not
+leave the rate's next slot without a free request."""
+LATENCY_WEIGHT = 0.2
+"""Weight of the newest answer in the latency average: follows a change within ~10 answers."""
+FAILURE_WINDOW = 20
+FAILURE_SHARE = 0.25
+"""A cluster: this share of failures (timeouts, dropped connections, 5xx) among the last
+``FAILURE_WINDOW`` answers."""
+
+
+class ConcurrencySizer:
+    """How many requests may be in flight now, from the rate and the observed latency."""
+
+    def __init__(self, rate: float, cap: int) -> None:
+        self._rate = rate
+        self._cap = cap
+        self._latency: float | None = None
+        self._ceiling = float(cap)
+        self._recent: collections.deque[bool] = collections.deque(maxlen=FAILURE_WINDOW)
+        self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed in flight: one until the first answer says what latency is."""
+        with self._lock:
+            if self._latency is None:
+                return 1
+            needed = math.ceil(self._rate * self._latency * HEADROOM) + 1
+            return max(1, min(self._cap, needed, math.floor(self._ceiling)))
+
+    @property
+    def latency(self) -> float | None:
+        """The running mean of request latency in seconds, once one answer came."""
+        return self._latency
+
+    def observe(self, seconds: float, *, failed: bool) -> None:
+        """One answer (or failure) that took ``seconds``."""
+        with self._lock:
+            if self._latency is None:
+                self._latency = seconds
+            else:
+                self._latency += LATENCY_WEIGHT * (seconds - self._latency)
+            self._recent.append(failed)
+            if failed and len(self._recent) == FAILURE_WINDOW:
+                if sum(self._recent) >= FAILURE_SHARE * FAILURE_WINDOW:
+                    self._ceiling = max(1.0, self._ceiling / 2)
+                    self._recent.clear()
+            elif not failed:
+                # Additive increase: about one more request in flight per ceiling's answers.
+                self._ceiling = min(float(self._cap), self._ceiling + 1 / self._ceiling)
