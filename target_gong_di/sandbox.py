@@ -8,7 +8,12 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
 - injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
   dropped connections (nothing stored), lost replies (stored, then
-  the connection closes, before or during the answer) and latency, each at a given rate.
+  the connection closes, before or during the answer) and latency, each at a given rate;
+- answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
+  a test that needs one event to be retried while others flow.
+
+It counts the requests it is answering at once (``peak_in_flight`` in the stats), which
+is how a test sees the target's concurrency.
 
 What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
 answers to POSTs by status (``dropped`` and ``lost_reply`` for the injected hang-ups);
@@ -50,6 +55,8 @@ class SandboxOptions:
     lost_reply_rate: float = 0.0
     latency_ms: float = 0.0
     seed: int | None = None
+    failing_text: str | None = None
+    failures_per_match: int = 0
 
     def accepts(self, authorization: str | None) -> bool:
         """True when the Authorization header carries the sandbox's credentials."""
@@ -68,6 +75,9 @@ class SandboxStore:
     accepted_at: list[float] = field(default_factory=list)
     answers: collections.Counter[str] = field(default_factory=collections.Counter)
     recent: collections.deque[float] = field(default_factory=collections.deque)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    failed_matches: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def over_rate(self, limit: float | None) -> bool:
@@ -104,6 +114,15 @@ class SandboxStore:
             self.accepted_at.clear()
             self.answers.clear()
             self.recent.clear()
+            self.peak_in_flight = self.failed_matches = 0
+
+    def fails_match(self, raw: bytes, options: SandboxOptions) -> bool:
+        """True while a body holding ``failing_text`` has failed fewer times than asked."""
+        if not options.failing_text or options.failing_text.encode() not in raw:
+            return False
+        with self.lock:
+            self.failed_matches += 1
+            return self.failed_matches <= options.failures_per_match
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -148,7 +167,11 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path == "/sandbox/events":
                 payload: dict[str, t.Any] = {"events": list(store.events.values())}
             elif self.path == "/sandbox/stats":
-                payload = {"answers": dict(store.answers), "stored": len(store.events)}
+                payload = {
+                    "answers": dict(store.answers),
+                    "stored": len(store.events),
+                    "peak_in_flight": store.peak_in_flight,
+                }
             else:
                 payload = {}
         if payload:
@@ -164,6 +187,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, {"events": []})
 
     def do_POST(self) -> None:
+        store = self.server.store
+        with store.lock:
+            store.in_flight += 1
+            store.peak_in_flight = max(store.peak_in_flight, store.in_flight)
+        try:
+            self._answer_post()
+        finally:
+            with store.lock:
+                store.in_flight -= 1
+
+    def _answer_post(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         options, store = self.server.options, self.server.store
         if options.latency_ms:
@@ -183,7 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
             return
         fault = self.server.draw()
-        if fault < options.fail_rate:
+        if fault < options.fail_rate or store.fails_match(raw, options):
             self._error(500, "Failed to complete the operation due to an unexpected error")
             return
         if fault < options.fail_rate + options.drop_rate:

@@ -1,0 +1,106 @@
+"""Helpers that run the target as a child process and watch what it does, as a tap would."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+from conftest import SECRET
+from test_target import CONFIG, VIEWS
+
+from target_gong_di.sandbox import Sandbox
+
+
+def stored_ids(server: Sandbox) -> set[int]:
+    return {
+        int(body["content"]["contentTitle"].split()[-1]) for body in server.store.events.values()
+    }
+
+
+class TargetProcess:
+    """The target as a child process whose stdout (STATE) is read as it is written."""
+
+    def __init__(
+        self,
+        tmp_path: Path,
+        server: Sandbox,
+        config: dict,
+        messages: list[dict],
+        *,
+        close_stdin: bool = True,
+    ) -> None:
+        full = {
+            **CONFIG,
+            "api_url": server.url,
+            "access_key": "key",
+            "access_key_secret": SECRET,
+            "dead_letter_path": str(tmp_path / "dl.jsonl"),
+            **config,
+        }
+        path = tmp_path / f"config-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(full))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "target_gong_di", "--config", str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.states: list[dict] = []
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: list[str] = []  # read as it comes: a full pipe would block the target
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        self._stderr_reader = threading.Thread(
+            target=lambda: self._stderr.extend(self.process.stderr), daemon=True
+        )
+        self._stderr_reader.start()
+        self.write(messages)
+        if close_stdin:
+            self.process.stdin.close()
+
+    def write(self, messages: list[dict]) -> None:
+        """Send more Singer messages, as a tap does."""
+        self.process.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
+        self.process.stdin.flush()
+
+    def _read_stdout(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def read_state(self, timeout: float | None = None) -> dict | None:
+        """The next STATE line; None at end of output, or when ``timeout`` passes first."""
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if line is None:
+            self._lines.put(None)  # end of output stays the answer
+            return None
+        self.states.append(json.loads(line))
+        return self.states[-1]
+
+    def finish(self) -> tuple[int, str]:
+        while self.read_state() is not None:
+            pass
+        code = self.process.wait(timeout=120)
+        self._stderr_reader.join(timeout=30)
+        return code, "".join(self._stderr)
+
+
+def wait_until(condition: t.Callable[[], bool], timeout: float = 60) -> None:
+    """Poll ``condition``, so a test acts on what happened rather than on a guessed delay."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def last_id(states: list[dict]) -> int:
+    return states[-1]["bookmarks"][VIEWS]["id"] if states else -1

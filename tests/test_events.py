@@ -1,0 +1,83 @@
+"""A stream's records become events without a Target: StreamEvents, RunContext and delivery."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from conftest import SECRET
+from test_target import CONFIG, VIEW_PROPERTIES, VIEWS
+
+from target_gong_di.checkpoints import Checkpoints
+from target_gong_di.delivery import open_delivery
+from target_gong_di.events import RunContext, StreamEvents
+from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.run_report import RunReport
+from target_gong_di.settings import Settings
+
+LOGGER = logging.getLogger("test-events")
+SCHEMA = {"type": "object", "properties": VIEW_PROPERTIES}
+
+
+def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
+    settings = Settings.from_config(
+        {
+            **CONFIG,
+            "dead_letter_path": str(tmp_path / "dead.jsonl"),
+            "dry_run_path": str(tmp_path / "dry.jsonl"),
+            **config,
+        }
+    )
+    return RunContext(
+        settings=settings,
+        checkpoints=Checkpoints(),
+        dead_letters=JsonLinesFile(settings.dead_letter_path, durable=True),
+        dry_run_file=JsonLinesFile(settings.dry_run_path, durable=False),
+        report=RunReport(LOGGER, LOGGER, 60),
+        pipeline=open_delivery(settings, LOGGER, lambda cause: None) if deliver else None,
+        expression_config={},
+    )
+
+
+def page(number: int, **changes) -> dict:
+    values = {"id": number, "email": "a@acme.com", "viewed_at": "2024-05-01T10:00:00Z"}
+    return {**values, "page": f"Page {number}", **changes}
+
+
+def test_a_valid_record_of_a_dry_run_is_written_and_settled_at_once(tmp_path):
+    run = run_context(tmp_path, {"dry_run": True}, deliver=False)
+    StreamEvents(run, VIEWS, SCHEMA, ["id"], LOGGER).accept(page(1))
+    run.dry_run_file.close()
+    [body] = [json.loads(line) for line in (tmp_path / "dry.jsonl").read_text().splitlines()]
+    assert body["content"]["contentTitle"] == "Page 1"
+    assert run.checkpoints.unsettled == 0
+
+
+def test_a_record_that_breaks_its_schema_is_dead_lettered_as_the_tap_sent_it(tmp_path):
+    run = run_context(tmp_path, {"dry_run": True}, deliver=False)
+    StreamEvents(run, VIEWS, SCHEMA, ["id"], LOGGER).accept(page(1, viewed_at="soon"))
+    run.dead_letters.close()
+    [letter] = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+    assert (letter["stage"], letter["record"]["viewed_at"]) == ("schema", "soon")
+    assert run.checkpoints.unsettled == 0
+
+
+def test_records_accepted_with_a_pipeline_are_delivered_to_gong(tmp_path, sandbox):
+    credentials = {"api_url": sandbox.url, "access_key": "key", "access_key_secret": SECRET}
+    run = run_context(tmp_path, {**credentials, "max_requests_per_second": 100}, deliver=True)
+    assert run.pipeline is not None
+    events = StreamEvents(run, VIEWS, SCHEMA, ["id"], LOGGER)
+    for number in range(5):
+        events.accept(page(number))
+    run.pipeline.wait_until_settled()
+    run.pipeline.close()
+    assert len(sandbox.store.events) == 5
+    assert events.counts.delivered == 5
+
+
+def test_a_stream_without_a_mapping_is_refused_naming_the_mapped_ones(tmp_path):
+    run = run_context(tmp_path, {"dry_run": True}, deliver=False)
+    with pytest.raises(ValueError, match="stream 'orders' has no entry in mappings"):
+        StreamEvents(run, "orders", SCHEMA, ["id"], LOGGER)
