@@ -1,12 +1,16 @@
 """`make bench`: delivery and dry-run figures, each against a baseline measured in this run.
 
-1. Throughput at a rate limit: events/s against a sandbox limited to LIMIT requests/s, as a
-   fraction of the limit, and the share of requests answered 429.
-2. Concurrency at latency: events/s against a sandbox answering after 50 ms with no limit,
-   against the same target sending one request at a time.
-3. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
+1. Quiet tap: records written with stdin held open; seconds until all are delivered and a
+   STATE covering them is out, against N / rate.
+2. Faults: 10% 500s, 5% drops, 3% lost replies under a server limit; run time against the
+   server's own bound (requests it admitted / its rate).
+3. Latency 300 ms under a 20/s limit, default settings: fraction of the limit, 429 share.
+4. Latency 50 ms, rate set high, default settings: events/s and peak in flight, against
+   the same target sending one request at a time.
+5. Throughput at a 40/s limit, default settings: fraction of the limit, 429 share.
+6. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
    SDK's own floor) over the same input; start-up is measured apart and subtracted.
-4. Memory: peak RSS of dry runs over 100k and 1M records.
+7. Memory: peak RSS of dry runs over 100k and 1M records.
 
 Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller inputs.
 """
@@ -122,45 +126,93 @@ def accepted_rate(sandbox: Sandbox) -> float:
     return (len(times) - 1) / (times[-1] - times[0])
 
 
-def bench_rate_limit(work: Path, limit: int, events: int) -> None:
+def bench_rate_limit(work: Path, limit: int, events: int, latency_ms: float = 0.0) -> str:
+    """Default settings (no max_concurrency) at the sandbox's limit: events/s, 429 share."""
     stdin = write_input(work / "rate.singer", events)
-    with Sandbox(SandboxOptions(rate_limit=limit)) as sandbox:
-        run(
-            TARGET,
-            stdin,
-            delivery_config(sandbox, max_requests_per_second=limit, max_concurrency=8),
-            work,
-        )
+    with Sandbox(SandboxOptions(rate_limit=limit, latency_ms=latency_ms)) as sandbox:
+        run(TARGET, stdin, delivery_config(sandbox, max_requests_per_second=limit), work)
         rate = accepted_rate(sandbox)
         answers = sandbox.store.answers
     share_429 = answers["429"] / sum(answers.values())
-    print(
-        f"1. rate limit {limit}/s, {events} events: {rate:.1f} events/s = "
-        f"{rate / limit:.3f} of the limit; 429s {share_429:.2%} of requests "
-        f"(target >= 0.95, <= 1%)"
+    return (
+        f"rate limit {limit}/s, {latency_ms:.0f} ms latency, {events} events, default "
+        f"settings: {rate:.1f} events/s = {rate / limit:.3f} of the limit; 429s "
+        f"{share_429:.2%} of requests (target >= 0.95, <= 1%)"
     )
 
 
-def bench_latency(work: Path, events: int) -> None:
+def bench_latency(work: Path, events: int) -> str:
+    """50 ms latency, rate set high: default settings against one request at a time."""
     stdin = write_input(work / "latency.singer", events)
-    rates = {}
-    for concurrency in (1, 8):
+    rates, peaks = {}, {}
+    for name, settings in (("default", {}), ("one at a time", {"max_concurrency": 1})):
         with Sandbox(SandboxOptions(latency_ms=50)) as sandbox:
-            run(
-                TARGET,
-                stdin,
-                delivery_config(sandbox, max_requests_per_second=1000, max_concurrency=concurrency),
-                work,
-            )
-            rates[concurrency] = accepted_rate(sandbox)
-    print(
-        f"2. 50 ms latency, no limit, {events} events: {rates[8]:.1f} events/s with "
-        f"max_concurrency=8 against {rates[1]:.1f} events/s one at a time = "
-        f"{rates[8] / rates[1]:.1f}x (target >= 100 events/s)"
+            config = delivery_config(sandbox, max_requests_per_second=10_000, **settings)
+            run(TARGET, stdin, config, work)
+            rates[name] = accepted_rate(sandbox)
+            peaks[name] = sandbox.store.peak_in_flight
+    return (
+        f"50 ms latency, max_requests_per_second 10000, {events} events: "
+        f"{rates['default']:.0f} events/s with default settings ({peaks['default']} in "
+        f"flight at peak) against {rates['one at a time']:.1f} events/s one at a time = "
+        f"{rates['default'] / rates['one at a time']:.1f}x (target >= 400 events/s)"
     )
 
 
-def bench_dry_run(work: Path, records: int) -> None:
+def bench_quiet_tap(work: Path, events: int, rate: float) -> str:
+    """Records written, stdin held open: time until all are delivered and checkpointed."""
+    stdin = write_input(work / "quiet.singer", events, state_every=1)
+    with Sandbox(SandboxOptions()) as sandbox:
+        config_path = work / "quiet.json"
+        config_path.write_text(json.dumps(delivery_config(sandbox, max_requests_per_second=rate)))
+        process = subprocess.Popen(
+            [*TARGET, "--config", str(config_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert process.stdin is not None
+        assert process.stdout is not None
+        started = time.perf_counter()
+        process.stdin.write(stdin.read_bytes())
+        process.stdin.flush()  # and kept open: the tap waits for its next page
+        last = events - 1
+        while json.loads(process.stdout.readline())["position"] < last:
+            pass
+        elapsed = time.perf_counter() - started
+        delivered = len(sandbox.store.events)
+        process.stdin.close()
+        process.wait(timeout=60)
+    bound = events / rate
+    return (
+        f"quiet tap, {events} records at {rate:g}/s, stdin left open: all {delivered} "
+        f"delivered and checkpointed after {elapsed:.2f}s against N/rate = {bound:.2f}s = "
+        f"{elapsed / bound:.2f}x (target <= 1.2x + 1 s = {1.2 * bound + 1:.2f}s)"
+    )
+
+
+def bench_faults(work: Path, events: int, server_limit: int, rate: float) -> str:
+    """Run time under faults against the server's own bound: admitted requests / its rate."""
+    stdin = write_input(work / "faults.singer", events)
+    options = SandboxOptions(
+        rate_limit=server_limit, fail_rate=0.10, drop_rate=0.05, lost_reply_rate=0.03, seed=7
+    )
+    with Sandbox(options) as sandbox:
+        config = delivery_config(sandbox, max_requests_per_second=rate, max_retries=20)
+        elapsed, _ = run(TARGET, stdin, config, work)
+        answers = sandbox.store.answers
+        stored = len(sandbox.store.events)
+    admitted = sum(answers.values()) - answers["429"]
+    bound = admitted / server_limit
+    return (
+        f"faults (10% 500s, 5% drops, 3% lost replies), server limit {server_limit}/s, "
+        f"target rate {rate:g}/s, {events} events ({stored} stored once): {elapsed:.1f}s "
+        f"against the server's bound {bound:.1f}s ({admitted} admitted requests) = "
+        f"{elapsed / bound:.2f}x; {answers['429']} 429s (target <= 1.2x)"
+    )
+
+
+def bench_dry_run(work: Path, records: int) -> str:
     stdin = write_input(work / "dry.singer", records)
     empty = write_input(work / "empty.singer", 0)
     contenders = {"floor": (NOOP, {}), "target": (TARGET, dry_run_config(work / "bodies.jsonl"))}
@@ -172,14 +224,14 @@ def bench_dry_run(work: Path, records: int) -> None:
             total[name] = min(total[name], run(command, stdin, config, work)[0])
     per_record = {name: (total[name] - startup[name]) / records * 1e6 for name in contenders}
     ratio = per_record["target"] / per_record["floor"]
-    print(
-        f"3. dry run, {records} records: {per_record['target']:.0f} us/record "
+    return (
+        f"dry run, {records} records: {per_record['target']:.0f} us/record "
         f"({1e6 / per_record['target']:.0f} records/s) against the SDK floor's "
         f"{per_record['floor']:.0f} us/record = {ratio:.2f}x the floor (target <= 1.5x)"
     )
 
 
-def bench_memory(work: Path, sizes: tuple[int, int]) -> None:
+def bench_memory(work: Path, sizes: tuple[int, int]) -> str:
     peaks = {}
     for size in sizes:
         stdin = write_input(work / f"memory-{size}.singer", size)
@@ -188,8 +240,8 @@ def bench_memory(work: Path, sizes: tuple[int, int]) -> None:
         stdin.unlink()
         (work / f"bodies-{size}.jsonl").unlink()
     small, large = sizes
-    print(
-        f"4. peak RSS in dry run: {peaks[small]:.0f} MiB for {small} records, "
+    return (
+        f"peak RSS in dry run: {peaks[small]:.0f} MiB for {small} records, "
         f"{peaks[large]:.0f} MiB for {large} = {peaks[large] / peaks[small]:.2f}x "
         "(target <= 1.2x)"
     )
@@ -210,10 +262,18 @@ def main() -> None:
     print(f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        bench_rate_limit(work, limit=40, events=200 if args.quick else 800)
-        bench_latency(work, events=150 if args.quick else 600)
-        bench_dry_run(work, records=10_000 if args.quick else 50_000)
-        bench_memory(work, (10_000, 100_000) if args.quick else (100_000, 1_000_000))
+        quick = args.quick
+        figures = [
+            lambda: bench_quiet_tap(work, events=200 if quick else 1000, rate=100),
+            lambda: bench_faults(work, events=300 if quick else 1000, server_limit=60, rate=66),
+            lambda: bench_rate_limit(work, limit=20, events=100 if quick else 400, latency_ms=300),
+            lambda: bench_latency(work, events=400 if quick else 2000),
+            lambda: bench_rate_limit(work, limit=40, events=200 if quick else 800),
+            lambda: bench_dry_run(work, records=10_000 if quick else 50_000),
+            lambda: bench_memory(work, (10_000, 100_000) if quick else (100_000, 1_000_000)),
+        ]
+        for number, figure in enumerate(figures, 1):
+            print(f"{number}. {figure()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,18 +20,34 @@ window of arrivals right at the limit, so any jitter on the way (a thread waitin
 GIL, the network) lets one window see rate + 1 requests and earns a 429 and a pause."""
 
 
+SLOWDOWN = 1.2
+"""A 429 divides the pace by this: the limit is shared (other integrations, other pipelines),
+so the room left is below what was configured, and every 429 is a request spent on nothing."""
+RECOVERY_PER_SECOND = 0.0025
+"""Share of the configured rate regained per second without a 429: back to full in about a
+minute, so a limit that is really lower costs one 429 (and its pause) every ~20 s at most."""
+
+
 class RateLimiter:
     """Spaces request starts evenly, just under ``rate`` per second, across all threads.
 
-    ``pause_until`` holds every request back after a 429, not only the one that got it.
+    ``throttled`` holds every request back after a 429, not only the one that got it, and
+    slows the pace until a minute without 429s brings it back to the configured rate.
     """
 
     def __init__(self, rate: float, stopped: threading.Event) -> None:
-        self._interval = (1.0 + RATE_MARGIN) / rate
+        self._max_rate = rate
+        self._rate = rate
+        self._updated = time.monotonic()
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._lock = threading.Lock()
         self._stopped = stopped
+
+    @property
+    def rate(self) -> float:
+        """The pace now, in requests per second (below the configured one after a 429)."""
+        return self._rate
 
     def acquire(self) -> bool:
         """Block until this caller may start a request; False when stopped meanwhile.
@@ -41,19 +57,33 @@ class RateLimiter:
         while not self._stopped.is_set():
             with self._lock:
                 now = time.monotonic()
+                self._recover(now)
                 slot = max(now, self._next_slot)
-                self._next_slot = slot + self._interval
+                self._next_slot = slot + (1.0 + RATE_MARGIN) / self._rate
             if slot > now:
                 self._stopped.wait(slot - now)
             if time.monotonic() >= self._paused_until and not self._stopped.is_set():
                 return True
         return False
 
-    def pause_until(self, moment: float) -> None:
-        """No request starts before ``moment`` (``time.monotonic`` clock)."""
+    def _recover(self, now: float) -> None:
+        regained = self._max_rate * RECOVERY_PER_SECOND * (now - self._updated)
+        self._rate = min(self._max_rate, self._rate + regained)
+        self._updated = now
+
+    def throttled(self, retry_after: float) -> None:
+        """A 429: nobody starts before ``retry_after`` seconds from now, then at a slower pace.
+
+        Requests that were already in flight when the pause began answer 429 too; only the
+        first of them slows the pace.
+        """
         with self._lock:
-            self._paused_until = max(self._paused_until, moment)
-            self._next_slot = max(self._next_slot, moment)
+            now = time.monotonic()
+            if now >= self._paused_until:
+                self._recover(now)
+                self._rate /= SLOWDOWN
+            self._paused_until = max(self._paused_until, now + retry_after)
+            self._next_slot = max(self._next_slot, self._paused_until)
 
 
 HEADROOM = 1.5

@@ -248,7 +248,7 @@ class DeliveryPipeline:
             self._logger.info(
                 "HTTP 429: all requests wait %.1fs (Retry-After)", verdict.retry_after
             )
-            self._limiter.pause_until(now + verdict.retry_after)
+            self._limiter.throttled(verdict.retry_after)
             due = now
         else:
             if self._policy.exhausted(event.retries):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from target_gong_di.pacing import FAILURE_WINDOW, ConcurrencySizer
+import threading
+
+import pytest
+
+from target_gong_di.pacing import FAILURE_WINDOW, SLOWDOWN, ConcurrencySizer, RateLimiter
 
 
 def test_one_request_until_the_first_answer_says_what_latency_is():
@@ -54,3 +58,16 @@ def test_the_limit_recovers_after_failures_stop():
     for _ in range(2000):
         sizer.observe(1.0, failed=False)
     assert sizer.limit > halved
+
+
+def test_a_429_slows_the_pace_below_the_configured_rate():
+    limiter = RateLimiter(60, threading.Event())
+    limiter.throttled(0.0)
+    assert limiter.rate == pytest.approx(60 / SLOWDOWN)
+
+
+def test_429s_from_requests_already_in_flight_slow_the_pace_once():
+    limiter = RateLimiter(60, threading.Event())
+    for _ in range(5):
+        limiter.throttled(1.0)
+    assert limiter.rate == pytest.approx(60 / SLOWDOWN)

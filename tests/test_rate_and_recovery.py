@@ -95,9 +95,7 @@ def test_stop_signal_finishes_in_flight_forwards_safe_state_and_exits_non_zero(
     make_sandbox, tmp_path, signum
 ):
     server = make_sandbox(latency_ms=150)
-    target = TargetProcess(
-        tmp_path, server, {"max_requests_per_second": 10}, interleaved(40)
-    )
+    target = TargetProcess(tmp_path, server, {"max_requests_per_second": 10}, interleaved(40))
     wait_until(lambda: len(server.store.events) >= 5)
     os.kill(target.process.pid, signum)
     code, stderr = target.finish()
@@ -125,7 +123,7 @@ def test_a_pause_after_429_holds_back_requests_that_already_had_a_slot():
     time.sleep(0.05)
     paused_at = time.monotonic()
     resume = paused_at + 1.0
-    limiter.pause_until(resume)
+    limiter.throttled(1.0)
     for thread in threads:
         thread.join(timeout=10)
     later = [start for start in starts if start >= paused_at]
