@@ -114,6 +114,30 @@ class Evaluator(simpleeval.EvalWithCompoundTypes):
             return container.get(key)
         return container[key]
 
+    def _eval_attribute(self, node: ast.Attribute) -> t.Any:
+        """``visitor_email.split`` is None when ``visitor_email`` is null.
+
+        Null propagates through methods and attributes as through subscripts, so
+        ``visitor_email.split('@')[-1]`` omits its leaf for a record with no email instead
+        of failing it. The receiver is evaluated once and handed on as a constant.
+        """
+        receiver = self._eval(node.value)
+        if receiver is None:
+            return None
+        return super()._eval_attribute(ast.Attribute(ast.Constant(receiver), node.attr))
+
+    def _eval_call(self, node: ast.Call) -> t.Any:
+        """A method of a null value (``None.split``, see above) returns null when called."""
+        if isinstance(node.func, ast.Attribute):
+            method = self._eval(node.func)
+            if method is None:
+                return None
+            return method(
+                *(self._eval(arg) for arg in node.args),
+                **dict(self._eval(keyword) for keyword in node.keywords),
+            )
+        return super()._eval_call(node)
+
 
 # Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
 # real mappings are quoted constants or bare property names; they skip simpleeval.
@@ -162,5 +186,11 @@ class Evaluated:
         except Exception as error:
             raise RecordMappingError(
                 f"{field_label(path)}: {self.expression.source!r} failed: "
-                f"{type(error).__name__}: {error}"
+                f"{type(error).__name__}: {error}{self._null_names(evaluator)}"
             ) from None
+
+    def _null_names(self, evaluator: Evaluator) -> str:
+        """Which names the expression read were null: the usual cause of a failure."""
+        names = evaluator.names
+        null = sorted(n for n in self.expression.free_names() if n in names and names[n] is None)  # type: ignore[operator,index]
+        return f" ({', '.join(null)} {'was' if len(null) == 1 else 'were'} null)" if null else ""
