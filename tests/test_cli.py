@@ -110,7 +110,14 @@ def test_meltano_yml_declares_every_setting_with_its_kind_and_default():
         assert declared[name]["description"], name
 
 
-def test_readme_settings_table_is_current():
+def test_plugin_definition_declares_the_settings_the_demo_project_declares():
+    definition = yaml.safe_load((ROOT / "target-gong-di.meltano.yml").read_text())
+    loader = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"][0]
+    shipped = {s["name"]: (s["kind"], s.get("value")) for s in definition["settings"]}
+    assert shipped == {s["name"]: (s["kind"], s.get("value")) for s in loader["settings"]}
+
+
+def test_readme_settings_table_and_plugin_definition_are_current():
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "docs.py"), "--check"],
         capture_output=True,
