@@ -14,12 +14,12 @@ from singer_sdk.sinks import BatchSink
 
 from target_gong_di.jsonlines import dead_letter
 from target_gong_di.mapping import (
-    MappingConfigError,
     RecordMappingError,
     StreamSchema,
     compile_stream_mapping,
 )
 from target_gong_di.record_check import RecordCheck, date_parsers, parse_dates
+from target_gong_di.stream_names import unmapped_stream_error
 from target_gong_di.validation import body_errors
 
 if t.TYPE_CHECKING:
@@ -45,10 +45,7 @@ class GongDISink(BatchSink):
         super().__init__(target, stream_name, schema, key_properties)
         settings = target.settings
         if stream_name not in settings.mappings:
-            raise MappingConfigError(
-                f"stream {stream_name!r} has no entry in mappings (mapped streams: "
-                f'{", ".join(sorted(settings.mappings))}); add one, or "passthrough"'
-            )
+            raise unmapped_stream_error(stream_name, settings.mappings)
         self.mapping = compile_stream_mapping(
             stream_name,
             settings.mappings[stream_name],

@@ -27,6 +27,7 @@ from target_gong_di.record_check import StreamSchemaError
 from target_gong_di.run_report import RunReport, records
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
+from target_gong_di.suggest import print_suggestion
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -80,6 +81,17 @@ class TargetGongDI(Target):
                 ),
             )
         )
+        command.params.append(
+            click.Option(
+                ["--suggest-mappings"],
+                type=click.Path(exists=True, dir_okay=False),
+                help=(
+                    "Print starter mappings as JSON for the streams of FILE, a Singer catalog "
+                    "(tap --discover) or a sample of a tap's output; what to fill in goes to "
+                    "stderr."
+                ),
+            )
+        )
         return command
 
     @classmethod
@@ -91,6 +103,7 @@ class TargetGongDI(Target):
         config: t.Any = None,
         file_input: t.IO[str] | None = None,
         validate_config: bool = False,
+        suggest_mappings: str | None = None,
     ) -> None:
         """Run the target, or with ``validate_config`` only check config and mappings.
 
@@ -98,7 +111,9 @@ class TargetGongDI(Target):
         exit code 1, not a traceback: the message already names the stream, field or cause.
         """
         try:
-            if validate_config:
+            if suggest_mappings:
+                print_suggestion(suggest_mappings)
+            elif validate_config:
                 cls._validate(config, file_input)
             else:
                 super().invoke(
