@@ -59,6 +59,11 @@ class GongDISink(BatchSink):
         self._dry_run_file = target.dry_run_file
         self._checkpoints = target.checkpoints
         self.counts = target.report.counts_for(stream_name)
+        self._report = target.report
+        self._run_id = target.run_id
+        self._reader = target.message_reader
+        self._lines: dict[int, int] = {}
+        """Input line of each record waiting in the batch, for a later API rejection."""
 
     @property
     def is_full(self) -> bool:
@@ -118,6 +123,7 @@ class GongDISink(BatchSink):
         if errors:
             self._reject(number, record, "validation", errors, body=body)
             return
+        self._lines[number] = self._reader.line_number
         context.setdefault("events", []).append((number, record, body))
 
     def process_batch(self, context: dict) -> None:
@@ -148,6 +154,8 @@ class GongDISink(BatchSink):
                     self._checkpoints.settled(number)
 
             self._client.send_all([body for _, _, body in events], settle)
+        for number, _, _ in events:
+            self._lines.pop(number, None)
         self._dead_letters.sync()
 
     def _events_of_batch_file(self, records: list[dict]) -> dict:
@@ -160,17 +168,23 @@ class GongDISink(BatchSink):
     def _reject(
         self, number: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:
+        key = {name: record.get(name) for name in self.key_properties}
+        line = self._lines.pop(number, None) or self._reader.line_number
         self._dead_letters.append(
-            dead_letter(stream=self.stream_name, record=record, stage=stage, errors=errors, **extra)
+            dead_letter(
+                stream=self.stream_name,
+                record=record,
+                stage=stage,
+                errors=errors,
+                run_id=self._run_id,
+                key=key,
+                line=line,
+                **extra,
+            )
         )
         self._checkpoints.settled(number)
         self.counts.add("dead_lettered")
-        self.logger.warning(
-            "Dead-lettered a record of stream '%s' at stage %s: %s",
-            self.stream_name,
-            stage,
-            "; ".join(errors)[:500],
-        )
+        self._report.rejected(self.stream_name, stage, errors, key, line)
 
 
 class DroppedStreamSink(BatchSink):

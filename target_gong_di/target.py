@@ -20,7 +20,7 @@ from singer_sdk.mapper import RemoveRecordTransform
 
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import DeliveryStopped, GongClient
-from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.record_check import StreamSchemaError
@@ -182,6 +182,7 @@ class TargetGongDI(Target):
             },
             **(self.config.get("stream_map_config") or {}),
         }
+        self.run_id = new_run_id()
         self.checkpoints = Checkpoints()
         self.dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)
         self.dry_run_file = JsonLinesFile(self.settings.dry_run_path, durable=False)
