@@ -1,8 +1,9 @@
 """What the run did, told as it goes (a progress line) and at the end (a summary per stream).
 
 Counts are updated from the delivery threads as outcomes arrive, hence the locks. The
-summary goes to the log and, as the SDK's ``record_count`` metric tagged with the outcome,
-to the metrics log that Meltano and log shippers already read.
+summary goes to the log and, as one SDK ``record_count`` metric per stream (delivered
+records, every outcome's count as a tag), to the metrics log that Meltano and log shippers
+already read.
 """
 
 from __future__ import annotations
@@ -188,14 +189,14 @@ class RunReport:
                 else "",
                 elapsed,
             )
-            for outcome, value in counts.items():
-                point = metrics.Point(
-                    "counter",
-                    metrics.Metric.RECORD_COUNT,
-                    value,
-                    {"stream": stream_name, "outcome": outcome},
-                )
-                metrics.log(self._metrics_logger, point)
+            # One line per stream: the records delivered, every outcome as a tag.
+            point = metrics.Point(
+                "counter",
+                metrics.Metric.RECORD_COUNT,
+                counts["delivered"],
+                {"stream": stream_name, **counts},
+            )
+            metrics.log(self._metrics_logger, point)
         self._log_rejections()
         rejected = self.total("dead_lettered")
         if rejected and dead_letter_path != os.devnull:  # --validate-config keeps none
