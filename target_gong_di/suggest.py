@@ -52,15 +52,11 @@ class StreamSample:
         return [record[name] for record in self.records if record.get(name) is not None]
 
 
-def read_streams(path: Path) -> list[StreamSample]:
+def read_streams(text: str) -> list[StreamSample]:
     """The streams in a Singer catalog or in a sample of a tap's SCHEMA and RECORD lines."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        document = None
-    if isinstance(document, dict) and "streams" in document:
-        return [_catalog_stream(entry) for entry in document["streams"]]
+    catalog = catalog_of(text)
+    if catalog is not None:
+        return [_catalog_stream(entry) for entry in catalog["streams"]]
     return _sampled_streams(text)
 
 
@@ -75,6 +71,15 @@ def _catalog_stream(entry: dict[str, t.Any]) -> StreamSample:
     )
     name = entry.get("tap_stream_id") or entry["stream"]
     return StreamSample(name, entry["schema"].get("properties", {}), tuple(keys or ()))
+
+
+def catalog_of(text: str) -> dict[str, t.Any] | None:
+    """The Singer catalog the text holds, or None for a tap's messages."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) and "streams" in document else None
 
 
 def _sampled_streams(text: str) -> list[StreamSample]:
@@ -343,7 +348,7 @@ def suggest(streams: list[StreamSample]) -> tuple[dict[str, t.Any], dict[str, No
 
 def print_suggestion(path: str) -> None:
     """Print ``{"mappings": ...}`` on stdout and, on stderr, what a person must fill in."""
-    mappings, notes = suggest(read_streams(Path(path)))
+    mappings, notes = suggest(read_streams(Path(path).read_text(encoding="utf-8")))
     sys.stdout.write(json.dumps({"mappings": mappings}, indent=2) + "\n")
     for stream_name, stream_notes in notes.items():
         for note in stream_notes:

@@ -8,6 +8,7 @@ newest safe STATE from the ``Checkpoints`` ledger.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -27,7 +28,8 @@ from target_gong_di.record_check import StreamSchemaError
 from target_gong_di.run_report import RunReport, records
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, ConfigError, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
-from target_gong_di.suggest import print_suggestion
+from target_gong_di.stream_check import stream_errors
+from target_gong_di.suggest import catalog_of, print_suggestion, read_streams
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -134,11 +136,20 @@ class TargetGongDI(Target):
                 "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)
             )
             return
+        text = file_input.read()
+        errors = stream_errors(
+            read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
+        )
+        if errors:
+            raise MappingConfigError("\n".join(errors))
+        if catalog_of(text) is not None:
+            cls.logger.info("Config is valid; every stream in the catalog is mapped")
+            return
         # The merged config (files and environment), forced into a dry run that keeps nothing.
         checked = {**configured.config, "dry_run": True}
         checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
         target = cls(config=checked)
-        target.listen(file_input)
+        target.listen(io.StringIO(text))
         rejected = target.report.total("dead_lettered")
         if rejected:
             raise SystemExit(f"{records(rejected)} would be dead-lettered; see the warnings above")

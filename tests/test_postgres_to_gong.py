@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, SECRET
-from meltano_project import MeltanoProject
+from meltano_project import ROOT, MeltanoProject
 
 pytestmark = pytest.mark.meltano
 
@@ -54,6 +54,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
         "--from-ref", str(DATA / "tap-postgres.meltano.yml"), "--no-install",
     )  # fmt: skip
     project.meltano("config", "set", "tap-postgres", "filter_schemas", '["public"]')
+    project.meltano(
+        "add", "--plugin-type", "extractor", "tap-jsonl",
+        "--from-ref", str(DATA / "tap-jsonl.meltano.yml"), "--no-install",
+    )  # fmt: skip
     project.meltano("install")
     return project
 
@@ -104,6 +108,25 @@ def test_suggestion_from_a_tap_postgres_sample_builds_valid_bodies_for_most_reco
     run = target("--config", str(config), "--validate-config", "--input", str(sample))
     # Only the 2 of 16 usages without an email name no person (visits still have a name).
     assert "2 records would be dead-lettered" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("stream", ["web_visits", "nps_responses", "intent_signals"])
+def test_suggestion_from_tap_jsonl_output_builds_a_valid_body_for_every_record(
+    project, stream, tmp_path
+):
+    data = ROOT / "demo" / "data" / f"{stream}.jsonl"
+    key = json.loads(data.read_text().splitlines()[0])
+    env = {
+        "TAP_JSONL_PATH": str(data),
+        "TAP_JSONL_STREAM_NAME": stream,
+        "TAP_JSONL_PRIMARY_KEYS": json.dumps([next(iter(key))]),
+    }
+    sample = tmp_path / "sample.singer"
+    sample.write_text(project.meltano("invoke", "tap-jsonl", env=env).stdout)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"mappings": suggested(sample), "dry_run": True}))
+    run = target("--config", str(config), "--validate-config", "--input", str(sample))
+    assert run.returncode == 0, run.stderr
 
 
 def test_missing_credentials_under_meltano_say_that_meltano_passes_only_declared_settings(
