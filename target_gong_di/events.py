@@ -15,15 +15,11 @@ from dataclasses import dataclass
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import TooManyRejected
 from target_gong_di.jsonlines import dead_letter
-from target_gong_di.mapping import (
-    MappingConfigError,
-    RecordMappingError,
-    StreamSchema,
-    compile_stream_mapping,
-)
+from target_gong_di.mapping import RecordMappingError, StreamSchema, compile_stream_mapping
 from target_gong_di.pipeline import Event, Outcome
 from target_gong_di.record_check import RecordCheck, date_parsers, parse_dates
 from target_gong_di.run_report import records
+from target_gong_di.stream_names import unmapped_stream_error
 from target_gong_di.validation import body_errors
 
 if t.TYPE_CHECKING:
@@ -49,6 +45,10 @@ class RunContext:
     """None in a dry run: bodies go to the dry-run file instead."""
     expression_config: dict[str, t.Any]
     """What ``config`` means in expressions (``stream_map_config`` and non-secret settings)."""
+    run_id: str
+    """Tells this run's dead letters from other runs' in the same file."""
+    input_line: t.Callable[[], int]
+    """The input line of the message being read, to point at a rejected record."""
 
 
 class StreamEvents:
@@ -66,10 +66,7 @@ class StreamEvents:
     ) -> None:
         settings = run.settings
         if stream_name not in settings.mappings:
-            raise MappingConfigError(
-                f"stream {stream_name!r} has no entry in mappings (mapped streams: "
-                f'{", ".join(sorted(settings.mappings))}); add one, or "passthrough"'
-            )
+            raise unmapped_stream_error(stream_name, settings.mappings)
         properties = schema.get("properties", {})
         self.stream_name = stream_name
         self.mapping = compile_stream_mapping(
@@ -80,6 +77,7 @@ class StreamEvents:
             expression_config=run.expression_config,
         )
         self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
+        self._key_properties = tuple(key_properties)
         self._date_parsers = date_parsers(properties)
         self._run = run
         self._logger = logger
@@ -96,23 +94,25 @@ class StreamEvents:
             self._run.checkpoints.settled(number)
             self.counts.add("dry_run_written")
         else:
-            self._run.pipeline.submit(Event(number, record, body, to_json(body), self))
+            line = self._run.input_line()
+            self._run.pipeline.submit(Event(number, record, body, to_json(body), self, line))
 
     def _body(self, number: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
         """The record's valid body; None once the record is dead-lettered."""
+        line = self._run.input_line()
         errors = self._check.errors(record)
         if errors:
-            self._reject(number, record, "schema", errors)
+            self._reject(number, line, record, "schema", errors)
             return None
         parse_dates(record, self._date_parsers)
         try:
             body = self.mapping.build(record)
         except RecordMappingError as error:
-            self._reject(number, record, "mapping", [str(error)])
+            self._reject(number, line, record, "mapping", [str(error)])
             return None
         errors = body_errors(body)
         if errors:
-            self._reject(number, record, "validation", errors, body=body)
+            self._reject(number, line, record, "validation", errors, body=body)
             return None
         return body
 
@@ -122,6 +122,7 @@ class StreamEvents:
         if outcome.status == "rejected":
             self._reject(
                 event.number,
+                event.line,
                 event.record,
                 "api",
                 list(outcome.errors),
@@ -132,19 +133,24 @@ class StreamEvents:
             self._run.checkpoints.settled(event.number)
 
     def _reject(
-        self, number: int, record: dict, stage: str, errors: list[str], **extra: t.Any
+        self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:
+        key = {name: record.get(name) for name in self._key_properties}
         self._run.dead_letters.append(
-            dead_letter(stream=self.stream_name, record=record, stage=stage, errors=errors, **extra)
+            dead_letter(
+                stream=self.stream_name,
+                record=record,
+                stage=stage,
+                errors=errors,
+                run_id=self._run.run_id,
+                key=key,
+                line=line,
+                **extra,
+            )
         )
         self._run.checkpoints.settled(number)
         self.counts.add("dead_lettered")
-        self._logger.warning(
-            "Dead-lettered a record of stream '%s' at stage %s: %s",
-            self.stream_name,
-            stage,
-            "; ".join(errors)[:500],
-        )
+        self._run.report.rejected(self.stream_name, stage, errors, key, line)
 
     def _check_rejections(self) -> None:
         """Past ``max_rejected_records``: deliver what was read before, then stop the run.

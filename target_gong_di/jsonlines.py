@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import secrets
 import threading
 import typing as t
 from pathlib import Path
@@ -66,12 +67,21 @@ class JsonLinesFile:
                 self._file = None
 
 
+def new_run_id() -> str:
+    """An id for this run, sortable by time: ``20261126T120000Z-3f9a1c``."""
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{now}-{secrets.token_hex(3)}"
+
+
 def dead_letter(
     *,
     stream: str,
     record: t.Mapping[str, t.Any],
     stage: str,
     errors: list[str],
+    run_id: str,
+    key: t.Mapping[str, t.Any],
+    line: int | None,
     body: t.Mapping[str, t.Any] | None = None,
     request_id: str | None = None,
 ) -> dict[str, t.Any]:
@@ -80,9 +90,19 @@ def dead_letter(
     ``stage`` is where it failed: ``schema`` (the stream's SCHEMA), ``mapping`` (an
     expression raised), ``validation`` (the built body breaks the API's rules) or ``api``
     (Gong answered 400). Re-send fixed entries by replaying their ``record`` as RECORD
-    messages of ``stream``.
+    messages of ``stream``. ``run_id`` tells runs apart in a file that every run appends to,
+    and ``key`` (the record's key-property values) and ``line`` (its line in the input)
+    point at the record, so the same record rejected by two runs is recognisable.
     """
-    entry: dict[str, t.Any] = {"stream": stream, "stage": stage, "errors": errors, "record": record}
+    entry: dict[str, t.Any] = {
+        "stream": stream,
+        "stage": stage,
+        "errors": errors,
+        "runId": run_id,
+        "key": key,
+        "line": line,
+        "record": record,
+    }
     if body is not None:
         entry["body"] = body
     if request_id is not None:

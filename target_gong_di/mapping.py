@@ -1,56 +1,56 @@
-"""Turns one record of a stream into one digital-interaction body, as the config says.
+"""Compiling a stream's mapping: one record of a stream in, one digital-interaction body out.
 
 A stream's mapping is either ``"passthrough"`` (records already are bodies) or an object
-shaped like the body whose string leaves are expressions in the Meltano SDK stream-map
-syntax (simpleeval). Everything that can be checked without a record is checked once, when
-the mapping is compiled against the stream's SCHEMA: unknown body keys, expression syntax,
-names that are not properties of the stream, and whether eventIds can be derived. Building a
-body per record then only evaluates pre-parsed expressions.
+shaped like the body whose string leaves are expressions (``expressions``). Everything that
+can be checked without a record is checked once, when the mapping is compiled against the
+stream's SCHEMA: unknown body keys, expression syntax, names that are not properties of the
+stream, and whether eventIds can be derived. Building a body per record then only evaluates
+pre-parsed expressions and fits the values to the body (``conversion``).
 """
 
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import hashlib
 import json
 import typing as t
 from dataclasses import dataclass
-from decimal import Decimal
 
-import simpleeval
-from singer_sdk.mapper import md5, sha256
-
-from target_gong_di.encoding import JsonFunctions, to_json
+from target_gong_di.conversion import (
+    conform,
+    custom_field_text,
+    data_type_of_property,
+    data_type_of_value,
+    text_of,
+)
 from target_gong_di.event_schema import BODY_SCHEMA, CUSTOM_FIELD_LISTS
-from target_gong_di.timestamps import TimestampError, to_utc_iso
+from target_gong_di.expressions import (
+    CONTEXT_NAMES,
+    FUNCTIONS,
+    Evaluated,
+    Evaluator,
+    Expression,
+    Literal,
+    MappingConfigError,
+    PropertyRead,
+    RecordMappingError,
+    Value,
+    field_label,
+)
+from target_gong_di.timestamps import TimestampError
+
+__all__ = [
+    "PASSTHROUGH",
+    "MappingConfigError",
+    "RecordMappingError",
+    "StreamMapping",
+    "StreamSchema",
+    "check_mapping",
+    "compile_stream_mapping",
+    "derive_event_id",
+]
 
 PASSTHROUGH = "passthrough"
-
-FUNCTIONS: dict[str, t.Any] = {
-    **simpleeval.DEFAULT_FUNCTIONS,
-    "md5": md5,
-    "sha256": sha256,
-    "datetime": simpleeval.ModuleWrapper(dt),
-    "bool": bool,
-    "json": JsonFunctions,
-}
-"""The functions the SDK's stream maps offer, so expressions mean the same in both."""
-
-CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
-"""Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
-
-
-class MappingConfigError(ValueError):
-    """A mapping in the config cannot work for a stream; raised before any record is sent."""
-
-
-class RecordMappingError(ValueError):
-    """One record could not be turned into a body; the record is dead-lettered."""
-
-
-def _field_label(path: tuple[str, ...]) -> str:
-    return ".".join(path) or "(body)"
 
 
 def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMappingError:
@@ -58,146 +58,31 @@ def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMapp
 
     (Raised from plain ``try`` blocks: they cost nothing per record, a context manager does.)
     """
-    return RecordMappingError(f"{_field_label(path)}: {error}")
-
-
-@dataclass(frozen=True)
-class Expression:
-    """One mapping leaf, parsed once so each record only pays for evaluation."""
-
-    source: str
-    tree: ast.AST
-
-    @classmethod
-    def compile(cls, source: str, where: str) -> Expression:
-        """Parse ``source``; ``where`` names the stream and field for the error."""
-        try:
-            module = ast.parse(source.strip(), mode="exec")
-        except SyntaxError as error:
-            raise MappingConfigError(
-                f"{where}: expression {source!r} is not valid: {error.msg}"
-            ) from None
-        if len(module.body) != 1 or not isinstance(module.body[0], ast.Expr):
-            raise MappingConfigError(
-                f"{where}: {source!r} must be a single expression "
-                "(write constants quoted, e.g. \"'page viewed'\")"
-            )
-        return cls(source, module.body[0])
-
-    def free_names(self) -> set[str]:
-        """Names read by the expression that it does not bind itself (comprehensions)."""
-        nodes = list(ast.walk(self.tree))
-        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        return read - bound - set(simpleeval.DEFAULT_NAMES)
-
-    def record_keys(self) -> set[str]:
-        """Constant keys read through ``record[...]`` or ``_[...]``."""
-        return {
-            node.slice.value
-            for node in ast.walk(self.tree)
-            if isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in {"record", "_"}
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str)
-        }
-
-
-class _Evaluator(simpleeval.EvalWithCompoundTypes):
-    """One per stream: ``names`` is replaced for each record before evaluation.
-
-    Like the SDK's own stream-map evaluator, it skips simpleeval's scan of every
-    intermediate value for modules and forbidden functions: the only modules reachable are
-    the ``ModuleWrapper``-wrapped ones in ``FUNCTIONS``, and records and config are JSON,
-    which holds neither. Attribute access to modules and calls to forbidden functions are
-    still refused by simpleeval's other checks.
-    """
-
-    def _check_disallowed_items(self, item: t.Any) -> None:
-        return
-
-    def _eval_subscript(self, node: ast.Subscript) -> t.Any:
-        """``visitor['email']`` is None when ``visitor`` is null or has no ``email``.
-
-        Taps leave nested objects null or sparse; a missing nested value then omits the
-        leaf, as a null property does, instead of failing the record.
-        """
-        container = self._eval(node.value)
-        if container is None:
-            return None
-        key = self._eval(node.slice)
-        if isinstance(container, dict):
-            return container.get(key)
-        return container[key]
-
-
-# Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
-# real mappings are quoted constants or bare property names; they skip simpleeval.
-
-
-class _Value(t.Protocol):
-    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any: ...
-
-
-@dataclass(frozen=True)
-class _Literal:
-    """An expression that is a Python literal (``'page viewed'``, ``['a', 'b']``, ``10``)."""
-
-    value: t.Any
-
-    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
-        return self.value
-
-
-@dataclass(frozen=True)
-class _PropertyRead:
-    """An expression that is one property's name: read it, None when the record lacks it."""
-
-    name: str
-
-    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
-        return evaluator.names[self.name]  # type: ignore[index]
-
-
-@dataclass(frozen=True)
-class _Evaluated:
-    """Any other expression, evaluated by simpleeval from its pre-parsed tree."""
-
-    expression: Expression
-
-    def evaluate(self, evaluator: _Evaluator, path: tuple[str, ...]) -> t.Any:
-        try:
-            return evaluator.eval(self.expression.source, previously_parsed=self.expression.tree)
-        except Exception as error:
-            raise RecordMappingError(
-                f"{_field_label(path)}: {self.expression.source!r} failed: "
-                f"{type(error).__name__}: {error}"
-            ) from None
+    return RecordMappingError(f"{field_label(path)}: {error}")
 
 
 # Templates: the compiled form of a mapping object, one node per leaf or container.
 
 
 class _Node(t.Protocol):
-    def build(self, evaluator: _Evaluator) -> t.Any: ...
+    def build(self, evaluator: Evaluator) -> t.Any: ...
 
 
 @dataclass(frozen=True)
 class _Constant:
     value: t.Any
 
-    def build(self, evaluator: _Evaluator) -> t.Any:
+    def build(self, evaluator: Evaluator) -> t.Any:
         return self.value
 
 
 @dataclass(frozen=True)
 class _Leaf:
-    value: _Value
+    value: Value
     path: tuple[str, ...]
     schema: dict[str, t.Any] | None
 
-    def build(self, evaluator: _Evaluator) -> t.Any:
+    def build(self, evaluator: Evaluator) -> t.Any:
         value = self.value.evaluate(evaluator, self.path)
         if value == "":
             return None  # what CSV and SaaS taps give for "no value": left out, like None
@@ -211,7 +96,7 @@ class _Leaf:
 class _Object:
     children: dict[str, _Node]
 
-    def build(self, evaluator: _Evaluator) -> dict[str, t.Any] | None:
+    def build(self, evaluator: Evaluator) -> dict[str, t.Any] | None:
         built = {}
         for key, node in self.children.items():
             value = node.build(evaluator)
@@ -224,7 +109,7 @@ class _Object:
 class _List:
     items: list[_Node]
 
-    def build(self, evaluator: _Evaluator) -> list[t.Any] | None:
+    def build(self, evaluator: Evaluator) -> list[t.Any] | None:
         built = [node.build(evaluator) for node in self.items]
         return [value for value in built if value is not None] or None
 
@@ -233,10 +118,10 @@ class _List:
 class _CustomFields:
     """``{name: expression}`` becomes Gong's ``[{name, value, dataType}]``."""
 
-    fields: list[tuple[str, _Value, str | None]]
+    fields: list[tuple[str, Value, str | None]]
     path: tuple[str, ...]
 
-    def build(self, evaluator: _Evaluator) -> list[dict[str, str]] | None:
+    def build(self, evaluator: Evaluator) -> list[dict[str, str]] | None:
         built = []
         for name, source, schema_type in self.fields:
             path = (*self.path, name)
@@ -251,123 +136,12 @@ class _CustomFields:
         return built or None
 
 
-# Values: shaping what an expression or a passthrough record gives into what the API takes.
-
-
-def _text(value: t.Any) -> t.Any:
-    """Scalars to the text Gong expects in a string field; anything else stays as it is."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return to_utc_iso(value)
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    return value
-
-
-def _number(value: t.Any) -> t.Any:
-    """Integral numbers to int (the SDK may give Decimal or float); others stay."""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return _json_safe(value)
-
-
-def _json_safe(value: t.Any) -> t.Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return to_utc_iso(value)
-    return value
-
-
-def conform(value: t.Any, schema: dict[str, t.Any] | None) -> t.Any:
-    """Fit ``value`` to the body field described by ``schema``.
-
-    Nones and containers left empty are dropped (``None`` is returned for them), date-time
-    fields become ISO 8601 UTC (raising TimestampError when they cannot), numbers and dates
-    in other string fields become text, integral numbers in integer fields become int, and
-    nested objects and lists are fitted field by field. Values of the wrong kind are left
-    for validation to report rather than guessed at.
-    """
-    if value is None:
-        return None
-    if type(value) is str and not (schema and "format" in schema):
-        return value  # the common case, first
-    if isinstance(value, dict):
-        properties = (schema or {}).get("properties", {})
-        fitted = {key: conform(item, properties.get(key)) for key, item in value.items()}
-        return {key: item for key, item in fitted.items() if item is not None} or None
-    if isinstance(value, list | tuple):
-        items = (schema or {}).get("items")
-        fitted_items = [conform(item, items) for item in value]
-        return [item for item in fitted_items if item is not None] or None
-    kind = (schema or {}).get("type")
-    if kind == "string":
-        if schema.get("format") == "date-time":  # type: ignore[union-attr]
-            return to_utc_iso(value)
-        return _text(value)
-    if kind == "integer":
-        return _number(value)
-    return _json_safe(value)
-
-
-def custom_field_text(value: t.Any) -> str:
-    """A custom field's ``value`` is always a string: JSON text for lists and objects."""
-    if isinstance(value, list | dict):
-        return to_json(value).decode("utf-8")
-    return str(_text(value))
-
-
-def data_type_of_value(value: t.Any) -> str:
-    """Gong dataType for a value whose stream property type is unknown."""
-    if isinstance(value, bool):
-        return "BOOLEAN"
-    if isinstance(value, int | float | Decimal):
-        return "NUMBER"
-    if isinstance(value, dt.date):
-        return "DATE"
-    return "STRING"
-
-
-_DATA_TYPE_OF_FORMAT = {"date-time": "DATE", "date": "DATE", "uri": "URL"}
-_DATA_TYPE_OF_KIND = {"boolean": "BOOLEAN", "integer": "NUMBER", "number": "NUMBER"}
-
-
-def _data_types(prop: dict[str, t.Any]) -> set[str]:
-    """The Gong dataType of each kind of value a SCHEMA property allows, null aside."""
-    kinds = prop.get("type", [])
-    found = set()
-    for kind in ({kinds} if isinstance(kinds, str) else set(kinds)) - {"null"}:
-        if kind == "string":
-            found.add(_DATA_TYPE_OF_FORMAT.get(prop.get("format", ""), "STRING"))
-        else:
-            found.add(_DATA_TYPE_OF_KIND.get(kind, "STRING"))
-    for option in prop.get("anyOf", []) + prop.get("oneOf", []):
-        found |= _data_types(option)
-    return found
-
-
-def data_type_of_property(prop: dict[str, t.Any]) -> str | None:
-    """Gong dataType for a stream property, from its SCHEMA type and format.
-
-    None when the property allows values of more than one dataType (``["string", "number"]``,
-    an ``anyOf`` of a date-time and a plain string): then each value's own type decides, so
-    ``"N/A"`` is sent as STRING rather than failing as a NUMBER.
-    """
-    found = _data_types(prop)
-    return found.pop() if len(found) == 1 else None
-
-
 def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
     """A stable eventId from the stream and the record's key values.
 
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    canonical = _CANONICAL_JSON([stream_name, [_text(value) for value in key_values]])
+    canonical = _CANONICAL_JSON([stream_name, [text_of(value) for value in key_values]])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -394,7 +168,7 @@ class _Compiler:
         self.stream = stream
 
     def where(self, path: tuple[str, ...]) -> str:
-        return f"stream {self.stream_name!r}, field {_field_label(path)!r}"
+        return f"stream {self.stream_name!r}, field {field_label(path)!r}"
 
     def object(
         self, spec: dict[str, t.Any], path: tuple[str, ...], schema: dict[str, t.Any]
@@ -405,7 +179,7 @@ class _Compiler:
             if child_schema is None:
                 raise MappingConfigError(
                     f"{self.where((*path, key))}: {key!r} is not a field of "
-                    f"{_field_label(path) if path else 'a digital-interaction body'} "
+                    f"{field_label(path) if path else 'a digital-interaction body'} "
                     f"(fields: {', '.join(sorted(schema['properties']))})"
                 )
             children[key] = self.compile(value, (*path, key), child_schema)
@@ -433,7 +207,7 @@ class _Compiler:
             value = self.value(text, (*path, name))
             declared = (
                 self.stream.properties.get(value.name)
-                if self.stream and isinstance(value, _PropertyRead)
+                if self.stream and isinstance(value, PropertyRead)
                 else None
             )
             fields.append((name, value, declared and data_type_of_property(declared)))
@@ -441,7 +215,7 @@ class _Compiler:
 
     def value(
         self, source: str, path: tuple[str, ...], schema: dict[str, t.Any] | None = None
-    ) -> _Value:
+    ) -> Value:
         """Check the expression, then pick the cheapest way to compute it per record.
 
         In an enum field (device, numericType, objectType, dataType) a bare enum value such
@@ -450,16 +224,16 @@ class _Compiler:
         bare = source.strip()
         enum = (schema or {}).get("enum", ())
         if bare in enum and not (self.stream and bare in self.stream.properties):
-            return _Literal(bare)
+            return Literal(bare)
         expression = self.expression(source, path)
         node = expression.tree.value  # type: ignore[attr-defined]
         try:
-            return _Literal(ast.literal_eval(node))
+            return Literal(ast.literal_eval(node))
         except (ValueError, TypeError):
             pass
         if isinstance(node, ast.Name) and self.stream and node.id in self.stream.properties:
-            return _PropertyRead(node.id)
-        return _Evaluated(expression)
+            return PropertyRead(node.id)
+        return Evaluated(expression)
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
@@ -494,7 +268,7 @@ class StreamMapping:
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
-        self._evaluator = _Evaluator(functions=FUNCTIONS)
+        self._evaluator = Evaluator(functions=FUNCTIONS)
         self._base_names = {
             **dict.fromkeys(stream.properties),
             "config": expression_config,

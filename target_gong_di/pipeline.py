@@ -19,7 +19,7 @@ import threading
 import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from target_gong_di.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
 from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted
@@ -58,8 +58,10 @@ class Event:
     body: dict
     payload: bytes
     owner: EventOwner
+    line: int
+    """Its input line, to point at the record if Gong refuses it."""
     retries: int = 0
-    throttled: int = field(default=0)
+    throttled: int = 0
 
     @property
     def event_id(self) -> object:

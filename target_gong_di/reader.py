@@ -14,10 +14,18 @@ from singer_sdk.singerlib.encoding import SimpleSingerReader
 
 
 class SingerReader(MsgSpecReader):
-    """msgspec first; the SDK's stock reader for the lines msgspec refuses."""
+    """msgspec first; the SDK's stock reader for the lines msgspec refuses.
+
+    ``line_number`` is the input line of the message being processed: the SDK hands each
+    line to ``deserialize_json`` and processes it before reading the next, so a rejected
+    record can be pointed at by its line in the tap's output.
+    """
+
+    line_number = 0
 
     def deserialize_json(self, line: str) -> dict:
         """One message; a line neither reader can parse raises the SDK's InvalidInputLine."""
+        self.line_number += 1
         try:
             return decoder.decode(line)  # type: ignore[no-any-return]
         except msgspec.DecodeError:

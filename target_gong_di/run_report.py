@@ -1,12 +1,15 @@
 """What the run did, told as it goes (a progress line) and at the end (a summary per stream).
 
 Counts are updated from the delivery threads as outcomes arrive, hence the locks. The
-summary goes to the log and, as the SDK's ``record_count`` metric tagged with the outcome,
-to the metrics log that Meltano and log shippers already read.
+summary goes to the log and, as one SDK ``record_count`` metric per stream (delivered
+records, every outcome's count as a tag), to the metrics log that Meltano and log shippers
+already read.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 import time
 import typing as t
@@ -58,6 +61,28 @@ class StreamCounts:
             return {f.name: getattr(self, f.name) for f in fields(self) if f.name in OUTCOMES}
 
 
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
+"""Quoted values and numbers in an error: they differ per record, the reason does not."""
+SHOWN_LINES = 10
+
+
+@dataclass
+class RejectionGroup:
+    """Records rejected at one stage, for one field and reason: a count and one example."""
+
+    example: str
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+def rejection_group_key(stage: str, error: str) -> tuple[str, str, str]:
+    """(stage, field, reason): what rejections are grouped by in the summary."""
+    field_name, _, reason = error.partition(": ")
+    if not reason:
+        field_name, reason = "(record)", error
+    return stage, field_name, _VALUES.sub("…", reason)
+
+
 class RunReport:
     """Counts per stream, a progress line every few seconds, and the closing summary."""
 
@@ -69,6 +94,8 @@ class RunReport:
         self._interval = interval
         self._streams: dict[str, StreamCounts] = {}
         self._started = time.monotonic()
+        self._rejections: dict[tuple[str, str, str], RejectionGroup] = {}
+        self._rejections_lock = threading.Lock()
         self._finished = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -79,6 +106,46 @@ class RunReport:
     def total(self, name: str) -> int:
         """One count summed over all streams."""
         return sum(getattr(counts, name) for counts in list(self._streams.values()))
+
+    def rejected(
+        self,
+        stream: str,
+        stage: str,
+        errors: list[str],
+        key: t.Mapping[str, t.Any],
+        line: int | None,
+    ) -> None:
+        """Count a dead-lettered record in its group; the summary tells each group once.
+
+        One warning per record buried the cause under hundreds of identical lines; a group
+        says how many, why, and which record to look at (stream, key values, input line).
+        """
+        group_key = rejection_group_key(stage, errors[0] if errors else "")
+        where = f"stream '{stream}', key {dict(key)}" + (f", input line {line}" if line else "")
+        with self._rejections_lock:
+            group = self._rejections.setdefault(
+                group_key, RejectionGroup(f"{where}: {'; '.join(errors)[:300]}")
+            )
+            group.count += 1
+            if line and len(group.lines) < SHOWN_LINES:
+                group.lines.append(line)
+
+    def _log_rejections(self) -> None:
+        for (stage, field_name, reason), group in sorted(
+            self._rejections.items(), key=lambda item: -item[1].count
+        ):
+            lines = f"; input lines {', '.join(map(str, group.lines))}" if group.count > 1 else ""
+            more = ", …" if lines and group.count > len(group.lines) else ""
+            self._logger.warning(
+                "Rejected %s at stage %s, field %s: %s (e.g. %s%s%s)",
+                records(group.count),
+                stage,
+                field_name,
+                reason,
+                group.example,
+                lines,
+                more,
+            )
 
     def start_progress(self, in_flight: t.Callable[[], int]) -> None:
         """Log a progress line every ``interval`` seconds until ``finish``."""
@@ -122,16 +189,17 @@ class RunReport:
                 else "",
                 elapsed,
             )
-            for outcome, value in counts.items():
-                point = metrics.Point(
-                    "counter",
-                    metrics.Metric.RECORD_COUNT,
-                    value,
-                    {"stream": stream_name, "outcome": outcome},
-                )
-                metrics.log(self._metrics_logger, point)
+            # One line per stream: the records delivered, every outcome as a tag.
+            point = metrics.Point(
+                "counter",
+                metrics.Metric.RECORD_COUNT,
+                counts["delivered"],
+                {"stream": stream_name, **counts},
+            )
+            metrics.log(self._metrics_logger, point)
+        self._log_rejections()
         rejected = self.total("dead_lettered")
-        if rejected:
+        if rejected and dead_letter_path != os.devnull:  # --validate-config keeps none
             self._logger.warning(
                 "%s could not be delivered; see %s", records(rejected), dead_letter_path
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import os
 import typing as t
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -290,6 +291,22 @@ def _api_url_errors(url: t.Any) -> list[str]:
     return []
 
 
+def _under_meltano_hint() -> str:
+    """Why credentials set in the environment may not arrive when Meltano runs the target.
+
+    Meltano passes a plugin only the settings its definition declares; a loader added
+    without them drops TARGET_GONG_DI_ACCESS_KEY and _SECRET without a word.
+    """
+    if "MELTANO_PROJECT_ROOT" not in os.environ:
+        return ""
+    return (
+        ". Meltano passes only declared settings: if TARGET_GONG_DI_ACCESS_KEY and "
+        "TARGET_GONG_DI_ACCESS_KEY_SECRET are set but did not arrive, the loader's definition "
+        "lacks them; add it with `meltano add --plugin-type loader target-gong-di --from-ref "
+        "target-gong-di.meltano.yml` (README)"
+    )
+
+
 def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
     basic = [name for name in ("access_key", "access_key_secret") if values.get(name)]
     token = bool(values.get("access_token"))
@@ -306,7 +323,7 @@ def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
     if not basic:
         return [
             "auth: no credentials; set access_key + access_key_secret (HTTP Basic) or "
-            "access_token (OAuth), or set dry_run to send nothing"
+            "access_token (OAuth), or set dry_run to send nothing" + _under_meltano_hint()
         ]
     return []
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import logging
 import os
 import sys
@@ -26,7 +27,7 @@ from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import open_delivery
 from target_gong_di.events import RunContext
 from target_gong_di.exceptions import ConfigError, DeliveryStopped, GongDIError, Interrupted
-from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.run_report import RunReport, records
@@ -34,6 +35,8 @@ from target_gong_di.sdk_hooks import StateAndSignalTarget
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 from target_gong_di.state_forwarder import StateForwarder
+from target_gong_di.stream_check import stream_errors
+from target_gong_di.suggest import catalog_of, print_suggestion, read_streams
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
@@ -105,6 +108,17 @@ class TargetGongDI(StateAndSignalTarget):
                 ),
             )
         )
+        command.params.append(
+            click.Option(
+                ["--suggest-mappings"],
+                type=click.Path(exists=True, dir_okay=False),
+                help=(
+                    "Print starter mappings as JSON for the streams of FILE, a Singer catalog "
+                    "(tap --discover) or a sample of a tap's output; what to fill in goes to "
+                    "stderr."
+                ),
+            )
+        )
         return command
 
     @classmethod
@@ -116,6 +130,7 @@ class TargetGongDI(StateAndSignalTarget):
         config: t.Any = None,
         file_input: t.IO[str] | None = None,
         validate_config: bool = False,
+        suggest_mappings: str | None = None,
     ) -> None:
         """Run the target, or with ``validate_config`` only check config and mappings.
 
@@ -123,7 +138,9 @@ class TargetGongDI(StateAndSignalTarget):
         exit code 1, not a traceback: the message already names the stream, field or cause.
         """
         try:
-            if validate_config:
+            if suggest_mappings:
+                print_suggestion(suggest_mappings)
+            elif validate_config:
                 cls._validate(config, file_input)
             else:
                 super().invoke(
@@ -144,11 +161,20 @@ class TargetGongDI(StateAndSignalTarget):
                 "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)
             )
             return
+        text = file_input.read()
+        errors = stream_errors(
+            read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
+        )
+        if errors:
+            raise MappingConfigError("\n".join(errors))
+        if catalog_of(text) is not None:
+            cls.logger.info("Config is valid; every stream in the catalog is mapped")
+            return
         # The merged config (files and environment), forced into a dry run that keeps nothing.
         checked = {**configured.config, "dry_run": True}
         checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
         target = cls(config=checked)
-        target.listen(file_input)
+        target.listen(io.StringIO(text))
         rejected = target.report.total("dead_lettered")
         if rejected:
             raise SystemExit(f"{records(rejected)} would be dead-lettered; see the warnings above")
@@ -186,6 +212,8 @@ class TargetGongDI(StateAndSignalTarget):
             checkpoints=checkpoints,
             dead_letters=dead_letters,
             dry_run_file=JsonLinesFile(self.settings.dry_run_path, durable=False),
+            run_id=new_run_id(),
+            input_line=lambda: self.message_reader.line_number,
             report=RunReport(
                 self.logger, self.metrics_logger, self.settings.progress_interval_seconds
             ),

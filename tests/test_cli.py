@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from test_target import CONFIG, views
+from conftest import schema
+from test_target import CONFIG, VIEW_PROPERTIES, views
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +70,10 @@ def test_validate_config_with_input_checks_every_record_and_sends_nothing(tmp_pa
     result = cli(tmp_path, config, "--validate-config", "--input", path)
     assert result.returncode != 0
     assert "1 record would be dead-lettered" in result.stderr
-    assert "stage validation: person, trackingId: one of them is required" in result.stderr
+    assert (
+        "at stage validation, field person, trackingId: one of them is required "
+        "(e.g. stream 'page_views', key {'id': 9}, input line 4: "
+    ) in result.stderr
     assert sum(sandbox.store.answers.values()) == 0
 
 
@@ -110,7 +114,14 @@ def test_meltano_yml_declares_every_setting_with_its_kind_and_default():
         assert declared[name]["description"], name
 
 
-def test_readme_settings_table_is_current():
+def test_plugin_definition_declares_the_settings_the_demo_project_declares():
+    definition = yaml.safe_load((ROOT / "target-gong-di.meltano.yml").read_text())
+    loader = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"][0]
+    shipped = {s["name"]: (s["kind"], s.get("value")) for s in definition["settings"]}
+    assert shipped == {s["name"]: (s["kind"], s.get("value")) for s in loader["settings"]}
+
+
+def test_readme_settings_table_and_plugin_definition_are_current():
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "docs.py"), "--check"],
         capture_output=True,
@@ -119,3 +130,33 @@ def test_readme_settings_table_is_current():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_validate_config_with_input_names_every_unmapped_stream_at_once(tmp_path):
+    messages = [schema(name, VIEW_PROPERTIES, ["id"]) for name in ("public-page_views", "clicks")]
+    path = singer_file(tmp_path, messages)
+    result = cli(tmp_path, {**CONFIG, "dry_run": True}, "--validate-config", "--input", path)
+    assert result.returncode == 1
+    assert "stream 'public-page_views' has no entry in mappings" in result.stderr
+    assert "did you mean 'page_views'?" in result.stderr
+    assert "stream 'clicks' has no entry in mappings" in result.stderr
+
+
+def test_validate_config_with_a_catalog_checks_every_stream_in_it(tmp_path):
+    catalog = {
+        "streams": [
+            {
+                "tap_stream_id": name,
+                "schema": {"properties": VIEW_PROPERTIES},
+                "key_properties": ["id"],
+            }
+            for name in ("page_views", "public-clicks")
+        ]
+    }
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog, indent=2))
+    config = {**CONFIG, "dry_run": True}
+    result = cli(tmp_path, config, "--validate-config", "--input", str(path))
+    assert result.returncode == 1
+    assert "stream 'public-clicks' has no entry in mappings" in result.stderr
+    assert "stream 'page_views'" not in result.stderr

@@ -72,7 +72,7 @@ def test_lone_surrogate_is_sent_escaped_and_its_refusal_dead_letters_the_record_
 def test_mapping_that_raises_dead_letters_the_record(run_target, sandbox):
     mapping = {**CONFIG["mappings"][VIEWS], "sessionId": "email.split('@')[1]"}
     run = run_target(
-        {"mappings": {VIEWS: mapping}}, [*views(1), view(2, email=None)], sandbox=sandbox
+        {"mappings": {VIEWS: mapping}}, [*views(1), view(2, email="nobody")], sandbox=sandbox
     )
     assert run.returncode == 0, run.stderr
     [letter] = run.dead_letters
@@ -91,8 +91,56 @@ def test_body_failing_validation_is_dead_lettered_with_the_body(run_target, sand
 
 def test_dead_letter_entry_has_every_documented_field(run_target, sandbox):
     run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
-    assert set(run.dead_letters[0]) == {"stream", "stage", "errors", "record", "body", "time"}
+    assert set(run.dead_letters[0]) == {
+        *("stream", "stage", "errors", "runId", "key", "line", "record", "body", "time")
+    }
     assert run.dead_letters[0]["stream"] == VIEWS
+
+
+def test_dead_letter_names_the_records_key_values_and_input_line(run_target, sandbox):
+    run = run_target(CONFIG, [*views(2), view(7, email=None)], sandbox=sandbox)
+    [letter] = run.dead_letters
+    assert letter["key"] == {"id": 7}
+    assert letter["line"] == 4  # SCHEMA, two records, then this one
+
+
+def test_dead_letter_of_an_api_rejection_names_the_input_line_of_its_record(
+    run_target, make_sandbox
+):
+    run = run_target(CONFIG, views(3), sandbox=make_sandbox(reject_rate=1.0))
+    assert [letter["line"] for letter in run.dead_letters] == [2, 3, 4]
+
+
+def test_same_record_rejected_in_two_runs_has_the_same_key_and_another_run_id(run_target, sandbox):
+    run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
+    run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
+    first, second = run.dead_letters
+    assert first["key"] == second["key"] == {"id": 2}
+    assert first["runId"] != second["runId"]
+
+
+def test_rejections_are_summarised_once_per_stage_field_and_reason_with_an_example(
+    run_target, sandbox
+):
+    messages = [*views(1), *(view(n, email=None) for n in (5, 6, 7)), view(8, viewed_at="x")]
+    run = run_target(CONFIG, messages, sandbox=sandbox)
+    warnings = [line for line in run.stderr.splitlines() if "Rejected" in line]
+    assert len(warnings) == 2
+    assert (
+        "Rejected 3 records at stage validation, field person, trackingId: one of them is "
+        f"required (e.g. stream '{VIEWS}', key {{'id': 5}}, input line 3: "
+    ) in warnings[0]
+    assert "input lines 3, 4, 5" in warnings[0]
+    assert "Rejected 1 record at stage schema, field viewed_at" in warnings[1]
+
+
+def test_unmapped_sql_stream_error_names_the_table_mapping_it_meant(run_target):
+    run = run_target(
+        {**CONFIG, "dry_run": True}, [schema(f"public-{VIEWS}", VIEW_PROPERTIES, ["id"])]
+    )
+    assert run.returncode == 1
+    assert f"did you mean '{VIEWS}'?" in run.stderr
+    assert "SQL taps prefix the schema" in run.stderr
 
 
 def test_dead_letter_file_is_appended_across_runs(run_target, sandbox):

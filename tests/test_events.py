@@ -38,6 +38,8 @@ def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
         report=RunReport(LOGGER, LOGGER, 60),
         pipeline=open_delivery(settings, LOGGER, lambda cause: None) if deliver else None,
         expression_config={},
+        run_id="test-run",
+        input_line=lambda: 0,
     )
 
 

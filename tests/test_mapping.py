@@ -307,7 +307,22 @@ def test_unreadable_timestamp_fails_the_record_naming_the_field():
 
 def test_expression_that_raises_fails_the_record_naming_field_and_expression():
     with pytest.raises(RecordMappingError, match=r"person\.company\.domain.*email\.split"):
-        build({"person": {"company": {"domain": "email.split('@')[1]"}}}, {**RECORD, "email": None})
+        build({"person": {"company": {"domain": "email.split('@')[1]"}}}, {**RECORD, "email": "x"})
+
+
+def test_method_on_a_null_value_omits_the_leaf():
+    spec = {"person": {"name": "page", "company": {"domain": "email.split('@')[-1]"}}}
+    assert build(spec, {**RECORD, "email": None})["person"] == {"name": "Pricing"}
+
+
+def test_attribute_on_a_null_value_omits_the_leaf():
+    spec = {"person": {"name": "page", "email": "visitor.email"}}
+    assert build(spec, {**RECORD, "visitor": None})["person"] == {"name": "Pricing"}
+
+
+def test_error_that_remains_on_a_null_value_names_the_null_property():
+    with pytest.raises(RecordMappingError, match=r"sessionId: .*TypeError.*\(email was null\)"):
+        build({"sessionId": "email + '-web'"}, {**RECORD, "email": None})
 
 
 def test_source_system_name_fills_bodies_that_lack_it():

@@ -28,7 +28,7 @@ def test_every_json_and_yaml_block_is_tagged_and_tested():
         ("json", "mapping"),
         ("json", "body"),
         ("json", "dead-letter"),
-        ("yaml", "meltano"),
+        ("yaml", "meltano-config"),
     }
     assert len(BLOCKS) >= 8
 
@@ -60,9 +60,12 @@ def test_dead_letter_example_has_the_fields_the_target_writes(text, make_sandbox
     assert set(json.loads(text)) == set(run.dead_letters[0])
 
 
-@pytest.mark.parametrize("text", blocks("yaml", "meltano"))
-def test_meltano_example_configures_a_valid_loader(text):
-    loader = yaml.safe_load(text)["plugins"]["loaders"][0]
-    assert loader["name"] == "target-gong-di"
-    assert loader["executable"] == "target-gong-di"
-    assert config_errors({**loader["config"], **CREDENTIALS}) == []
+@pytest.mark.parametrize("text", blocks("yaml", "meltano-config"))
+def test_meltano_config_example_is_a_valid_config(text):
+    assert config_errors({**yaml.safe_load(text), **CREDENTIALS}) == []
+
+
+def test_readme_adds_the_loader_from_the_shipped_definition():
+    readme = (ROOT / "README.md").read_text()
+    assert "meltano add --plugin-type loader target-gong-di \\\n  --from-ref" in readme
+    assert (ROOT / "target-gong-di.meltano.yml").exists()

@@ -1,0 +1,196 @@
+"""The mapping expression language: Meltano SDK stream-map syntax (simpleeval), parsed once.
+
+A mapping's string leaves are expressions over a record's properties. This module parses
+them, checks which names they read, and evaluates them per record, picking the cheapest way
+to compute each (a literal, one property read, or simpleeval on a pre-parsed tree).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import typing as t
+from dataclasses import dataclass
+
+import simpleeval
+from singer_sdk.mapper import md5, sha256
+
+from target_gong_di.encoding import JsonFunctions
+
+FUNCTIONS: dict[str, t.Any] = {
+    **simpleeval.DEFAULT_FUNCTIONS,
+    "md5": md5,
+    "sha256": sha256,
+    "datetime": simpleeval.ModuleWrapper(dt),
+    "bool": bool,
+    "json": JsonFunctions,
+}
+"""The functions the SDK's stream maps offer, so expressions mean the same in both."""
+
+CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
+"""Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
+
+
+class MappingConfigError(ValueError):
+    """A mapping in the config cannot work for a stream; raised before any record is sent."""
+
+
+class RecordMappingError(ValueError):
+    """One record could not be turned into a body; the record is dead-lettered."""
+
+
+def field_label(path: tuple[str, ...]) -> str:
+    """A body field's dotted name for messages (``content.contentTitle``)."""
+    return ".".join(path) or "(body)"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One mapping leaf, parsed once so each record only pays for evaluation."""
+
+    source: str
+    tree: ast.AST
+
+    @classmethod
+    def compile(cls, source: str, where: str) -> Expression:
+        """Parse ``source``; ``where`` names the stream and field for the error."""
+        try:
+            module = ast.parse(source.strip(), mode="exec")
+        except SyntaxError as error:
+            raise MappingConfigError(
+                f"{where}: expression {source!r} is not valid: {error.msg}"
+            ) from None
+        if len(module.body) != 1 or not isinstance(module.body[0], ast.Expr):
+            raise MappingConfigError(
+                f"{where}: {source!r} must be a single expression "
+                "(write constants quoted, e.g. \"'page viewed'\")"
+            )
+        return cls(source, module.body[0])
+
+    def free_names(self) -> set[str]:
+        """Names read by the expression that it does not bind itself (comprehensions)."""
+        nodes = list(ast.walk(self.tree))
+        bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return read - bound - set(simpleeval.DEFAULT_NAMES)
+
+    def record_keys(self) -> set[str]:
+        """Constant keys read through ``record[...]`` or ``_[...]``."""
+        return {
+            node.slice.value
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in {"record", "_"}
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        }
+
+
+class Evaluator(simpleeval.EvalWithCompoundTypes):
+    """One per stream: ``names`` is replaced for each record before evaluation.
+
+    Like the SDK's own stream-map evaluator, it skips simpleeval's scan of every
+    intermediate value for modules and forbidden functions: the only modules reachable are
+    the ``ModuleWrapper``-wrapped ones in ``FUNCTIONS``, and records and config are JSON,
+    which holds neither. Attribute access to modules and calls to forbidden functions are
+    still refused by simpleeval's other checks.
+    """
+
+    def _check_disallowed_items(self, item: t.Any) -> None:
+        return
+
+    def _eval_subscript(self, node: ast.Subscript) -> t.Any:
+        """``visitor['email']`` is None when ``visitor`` is null or has no ``email``.
+
+        Taps leave nested objects null or sparse; a missing nested value then omits the
+        leaf, as a null property does, instead of failing the record.
+        """
+        container = self._eval(node.value)
+        if container is None:
+            return None
+        key = self._eval(node.slice)
+        if isinstance(container, dict):
+            return container.get(key)
+        return container[key]
+
+    def _eval_attribute(self, node: ast.Attribute) -> t.Any:
+        """``visitor_email.split`` is None when ``visitor_email`` is null.
+
+        Null propagates through methods and attributes as through subscripts, so
+        ``visitor_email.split('@')[-1]`` omits its leaf for a record with no email instead
+        of failing it. The receiver is evaluated once and handed on as a constant.
+        """
+        receiver = self._eval(node.value)
+        if receiver is None:
+            return None
+        return super()._eval_attribute(ast.Attribute(ast.Constant(receiver), node.attr))
+
+    def _eval_call(self, node: ast.Call) -> t.Any:
+        """A method of a null value (``None.split``, see above) returns null when called."""
+        if isinstance(node.func, ast.Attribute):
+            method = self._eval(node.func)
+            if method is None:
+                return None
+            return method(
+                *(self._eval(arg) for arg in node.args),
+                **dict(self._eval(keyword) for keyword in node.keywords),
+            )
+        return super()._eval_call(node)
+
+
+# Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
+# real mappings are quoted constants or bare property names; they skip simpleeval.
+
+
+class Value(t.Protocol):
+    """How one leaf is computed for a record; ``path`` names the field in errors."""
+
+    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+        """The leaf's value for the record whose names ``evaluator`` holds."""
+        ...
+
+
+@dataclass(frozen=True)
+class Literal:
+    """An expression that is a Python literal (``'page viewed'``, ``['a', 'b']``, ``10``)."""
+
+    value: t.Any
+
+    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+        """See ``Value.evaluate``."""
+        return self.value
+
+
+@dataclass(frozen=True)
+class PropertyRead:
+    """An expression that is one property's name: read it, None when the record lacks it."""
+
+    name: str
+
+    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+        """See ``Value.evaluate``."""
+        return evaluator.names[self.name]  # type: ignore[index]
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """Any other expression, evaluated by simpleeval from its pre-parsed tree."""
+
+    expression: Expression
+
+    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+        """See ``Value.evaluate``; an exception fails the record, naming the field."""
+        try:
+            return evaluator.eval(self.expression.source, previously_parsed=self.expression.tree)
+        except Exception as error:
+            raise RecordMappingError(
+                f"{field_label(path)}: {self.expression.source!r} failed: "
+                f"{type(error).__name__}: {error}{self._null_names(evaluator)}"
+            ) from None
+
+    def _null_names(self, evaluator: Evaluator) -> str:
+        """Which names the expression read were null: the usual cause of a failure."""
+        names = evaluator.names
+        null = sorted(n for n in self.expression.free_names() if n in names and names[n] is None)  # type: ignore[operator,index]
+        return f" ({', '.join(null)} {'was' if len(null) == 1 else 'were'} null)" if null else ""
