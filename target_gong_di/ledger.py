@@ -233,8 +233,8 @@ def _schema_version(database: Database, tx: Transaction) -> int:
     return int(tx.rows(f"SELECT version FROM {VERSION_TABLE}")[0][0])  # noqa: S608
 
 
-def _migrate(database: Database, *, read_only: bool, to_version: int = SCHEMA_VERSION) -> None:
-    """Bring the tables to ``to_version``, one step at a time, in one transaction.
+def _migrate(database: Database, *, read_only: bool) -> None:
+    """Bring the tables to ``SCHEMA_VERSION``, one step at a time, in one transaction.
 
     The version is read first without locking, so a ledger that is up to date needs no
     CREATE privilege and no write; the write path re-reads it under the schema lock, as
@@ -247,12 +247,12 @@ def _migrate(database: Database, *, read_only: bool, to_version: int = SCHEMA_VE
             f"the ledger has schema version {version}, newer than this target-gong-di knows "
             f"({SCHEMA_VERSION}); upgrade target-gong-di"
         )
-    if version >= to_version:
+    if version == SCHEMA_VERSION:
         return
     if read_only:
         raise LedgerError(
             f"the ledger has schema version {version}, older than {SCHEMA_VERSION}; a run "
-            "that is not a dry run (or --ledger-counts) upgrades it"
+            "that is not a dry run upgrades it"
         )
     with database.transaction(write=True) as tx:
         database.lock_schema(tx)
@@ -260,10 +260,10 @@ def _migrate(database: Database, *, read_only: bool, to_version: int = SCHEMA_VE
         if version == 0:
             tx.run(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
             tx.run(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")  # noqa: S608
-        for step in MIGRATIONS[version:to_version]:
+        for step in MIGRATIONS[version:]:
             for statement in step:
                 tx.run(statement)
-        tx.run(f"UPDATE {VERSION_TABLE} SET version = ?", [to_version])  # noqa: S608
+        tx.run(f"UPDATE {VERSION_TABLE} SET version = ?", [SCHEMA_VERSION])  # noqa: S608
 
 
 INSERT_CONFIRMATION = """
