@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 import typing as t
 from pathlib import Path
 from urllib.parse import quote
@@ -85,9 +86,26 @@ class SqliteDatabase:
             check_same_thread=False,  # the lock below serialises the threads
         )
         if not read_only:
-            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._use_wal()
             self._connection.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (once: the mode is kept in the file).
+
+        Two processes opening a new file at once contend for the switch, and SQLite answers
+        "database is locked" at once instead of waiting the busy timeout: so wait here.
+        """
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                self._connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+            else:
+                return
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool) -> Iterator[Transaction]:
@@ -175,8 +193,17 @@ class PostgresDatabase:
         return "= ANY(?)", [list(values)]
 
     def has_table(self, tx: Transaction, name: str) -> bool:
-        """Whether table ``name`` exists in the connection's search path."""
-        return tx.rows("SELECT to_regclass(?) IS NOT NULL", [name])[0][0]
+        """Whether table ``name`` exists in the schema tables are created in.
+
+        A query of ``pg_tables``, not ``to_regclass``: after waiting for the schema lock, the
+        catalog cache behind ``to_regclass`` can still miss a table another process just made.
+        """
+        return bool(
+            tx.rows(
+                "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                [name],
+            )
+        )
 
     def lock_schema(self, tx: Transaction) -> None:
         """Take the advisory lock; two processes creating the tables at once would collide."""
