@@ -424,7 +424,7 @@ class Ledger:
         self._check_writable()
         if budget is not None and budget < 1:
             raise ValueError(f"daily_request_budget must be at least 1, not {budget}")
-        day = self._today()
+        day = self.today()
         sql = SPEND + (WITHIN_BUDGET if budget is not None else "") + RETURNING_SPENT
         params = [api_url, day.isoformat()] + ([budget] if budget is not None else [])
         with self._database.transaction(write=True) as tx:
@@ -437,7 +437,7 @@ class Ledger:
     def spent_today(self, api_url: str) -> int:
         """Requests counted today (UTC) for ``api_url``, by every run and process."""
         with self._database.transaction(write=False) as tx:
-            return self._spent_on(tx, api_url, self._today())
+            return self._spent_on(tx, api_url, self.today())
 
     @staticmethod
     def _spent_on(tx: Transaction, api_url: str, day: date) -> int:
@@ -472,7 +472,8 @@ class Ledger:
 
     # Helpers.
 
-    def _today(self) -> date:
+    def today(self) -> date:
+        """Today's date in UTC by the ledger's clock: the day requests are counted against."""
         return self._clock().astimezone(timezone.utc).date()
 
     def _check_writable(self) -> None:
