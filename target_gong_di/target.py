@@ -106,7 +106,8 @@ class TargetGongDI(Target):
         """
         try:
             if ledger_counts or ledger_forget or ledger_forget_all:
-                settings = cls._configured(config).settings
+                # They send nothing, so like a dry run they need no credentials.
+                settings = cls._configured(config, dry_run=True).settings
                 click.echo(
                     ledger_commands.run(
                         settings,
@@ -126,10 +127,13 @@ class TargetGongDI(Target):
             sys.exit(1)
 
     @classmethod
-    def _configured(cls, config: t.Any) -> TargetGongDI:
-        """The target with the config of the command line (files and environment), checked."""
+    def _configured(cls, config: t.Any, **overrides: t.Any) -> TargetGongDI:
+        """The target with the command line's config, checked.
+
+        Settings come from the config files, then ``overrides``, then the environment.
+        """
         return cls(
-            config=config.config if config else {},
+            config={**(config.config if config else {}), **overrides},
             parse_env_config=bool(config and config.parse_env),
         )
 
