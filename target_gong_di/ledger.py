@@ -18,6 +18,7 @@ in a one-row table); a later feature adds its tables as one more step.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -36,7 +37,7 @@ from target_gong_di.ledger_databases import (
 )
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 DELIVERED = "delivered"
 """Gong answered 200: the event is new to it."""
@@ -108,7 +109,7 @@ class Confirmation:
     event_id: str
     body_hash: str
     """``body_hash`` of the body sent."""
-    outcome: str
+    outcome: t.Literal["delivered", "duplicate"]
     """``DELIVERED`` (200) or ``DUPLICATE`` (409)."""
     request_id: str | None
     """Gong's requestId, its reference for the answer."""
@@ -294,6 +295,7 @@ class Ledger:
         clock: Callable[[], datetime],
     ) -> None:
         self._database = database
+        self._url = url
         self._shown_url = redact_url(url)
         self._read_only = read_only
         self._clock = clock
@@ -313,8 +315,7 @@ class Ledger:
     def close(self) -> None:
         """Flush what Gong has confirmed (it is true, whatever ends the run), then close."""
         try:
-            if not self._read_only:
-                self.flush()
+            self.flush()
         finally:
             self._database.close()
 
@@ -329,7 +330,7 @@ class Ledger:
         if not event_ids:
             return {}
         match, params = self._database.any_of(event_ids)
-        with self._database.transaction(write=False) as tx:
+        with self._transaction(write=False) as tx:
             rows = tx.rows(
                 "SELECT event_id, body_hash FROM gong_di_confirmations "  # noqa: S608
                 f"WHERE api_url = ? AND event_id {match}",
@@ -373,8 +374,7 @@ class Ledger:
             batch = dict(self._pending)
         if not batch:
             return 0
-        self._check_writable()
-        with self._database.transaction(write=True) as tx:
+        with self._transaction(write=True) as tx:
             tx.run_many(INSERT_CONFIRMATION, list(batch.values()))
         with self._pending_lock:
             for key in batch:
@@ -385,7 +385,7 @@ class Ledger:
 
     def counts(self, api_url: str) -> list[LedgerCount]:
         """Confirmed events per stream, UTC day and outcome, for ``api_url``."""
-        with self._database.transaction(write=False) as tx:
+        with self._transaction(write=False) as tx:
             rows = tx.rows(
                 "SELECT stream, substr(confirmed_at, 1, 10), outcome, count(*) "
                 "FROM gong_di_confirmations WHERE api_url = ? "
@@ -404,7 +404,7 @@ class Ledger:
         were forgotten. Requests spent and the remembered quota stay.
         """
         self._check_writable()
-        with self._database.transaction(write=True) as tx:
+        with self._transaction(write=True) as tx:
             if stream is None:
                 return tx.run("DELETE FROM gong_di_confirmations WHERE api_url = ?", [api_url])
             return tx.run(
@@ -427,7 +427,7 @@ class Ledger:
         day = self.today()
         sql = SPEND + (WITHIN_BUDGET if budget is not None else "") + RETURNING_SPENT
         params = [api_url, day.isoformat()] + ([budget] if budget is not None else [])
-        with self._database.transaction(write=True) as tx:
+        with self._transaction(write=True) as tx:
             rows = tx.rows(sql, params)
             if rows:
                 return int(rows[0][0])
@@ -436,7 +436,7 @@ class Ledger:
 
     def spent_today(self, api_url: str) -> int:
         """Requests counted today (UTC) for ``api_url``, by every run and process."""
-        with self._database.transaction(write=False) as tx:
+        with self._transaction(write=False) as tx:
             return self._spent_on(tx, api_url, self.today())
 
     @staticmethod
@@ -454,7 +454,7 @@ class Ledger:
         self._check_writable()
         if until.tzinfo is None:
             raise ValueError("until must be an aware datetime")
-        with self._database.transaction(write=True) as tx:
+        with self._transaction(write=True) as tx:
             tx.run(
                 "INSERT INTO gong_di_quota (api_url, spent_until) VALUES (?, ?) "
                 "ON CONFLICT (api_url) DO UPDATE SET spent_until = excluded.spent_until",
@@ -463,7 +463,7 @@ class Ledger:
 
     def quota_spent_until(self, api_url: str) -> datetime | None:
         """Until when Gong's quota for ``api_url`` is spent, if that is still in the future."""
-        with self._database.transaction(write=False) as tx:
+        with self._transaction(write=False) as tx:
             rows = tx.rows("SELECT spent_until FROM gong_di_quota WHERE api_url = ?", [api_url])
         if not rows:
             return None
@@ -471,6 +471,17 @@ class Ledger:
         return until if until > self._clock() else None
 
     # Helpers.
+
+    @contextlib.contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+        """A transaction whose database errors become a ``LedgerError`` without the password."""
+        try:
+            with self._database.transaction(write=write) as tx:
+                yield tx
+        except (sqlite3.Error, _postgres_errors()) as error:
+            raise LedgerError(
+                f"{SETTING} {self._shown_url}: {_redact(str(error), self._url)}"
+            ) from None
 
     def today(self) -> date:
         """Today's date in UTC by the ledger's clock: the day requests are counted against."""

@@ -161,3 +161,24 @@ def test_a_read_only_sqlite_ledger_leaves_the_database_file_unchanged(tmp_path):
     with open_ledger(url, read_only=True) as reader:
         reader.counts(GONG)
     assert (tmp_path / "ledger.db").read_bytes() == before
+
+
+def test_a_lost_connection_is_a_ledger_error_without_the_password(postgres_url):
+    parts = urlsplit(postgres_url)
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    execute(postgres_url, f"CREATE SCHEMA {name}")
+    url = parts._replace(
+        netloc=f"{parts.username}:{PASSWORD}@{parts.hostname}:{parts.port}",
+        query=f"application_name={name}&options=-csearch_path%3D{name}",
+    ).geturl()
+    with open_ledger(url) as ledger:
+        execute(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE application_name = '{name}'",
+        )
+        with pytest.raises(LedgerError) as failed:
+            ledger.spent_today(GONG)
+        text = str(failed.value)
+        assert text.startswith(f"ledger_url postgresql://{parts.username}:***@")
+        assert PASSWORD not in text
