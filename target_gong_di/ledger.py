@@ -184,13 +184,7 @@ def open_ledger(
     if errors:
         raise LedgerError(errors[0])
     try:
-        database = _connect(url, read_only=read_only)
-        if read_only and (database is None or not _has_schema(database)):
-            if database is not None:
-                database.close()
-            database = _empty_database()
-        else:
-            _migrate(database, read_only=read_only)
+        database = _open_database(url, read_only=read_only)
     except LedgerError as error:
         raise LedgerError(f"{SETTING} {redact_url(url)}: {_redact(str(error), url)}") from None
     except (sqlite3.Error, _postgres_errors()) as error:
@@ -198,6 +192,22 @@ def open_ledger(
             f"{SETTING} {redact_url(url)}: cannot open the ledger: {_redact(str(error), url)}"
         ) from None
     return Ledger(database, url, read_only=read_only, clock=clock)
+
+
+def _open_database(url: str, *, read_only: bool) -> Database:
+    """The database at ``url`` with the current tables; closed again if that fails."""
+    database = _connect(url, read_only=read_only)
+    try:
+        if read_only and (database is None or not _has_schema(database)):
+            if database is not None:
+                database.close()
+            return _empty_database()
+        _migrate(database, read_only=read_only)
+    except BaseException:
+        if database is not None:
+            database.close()
+        raise
+    return database
 
 
 def _connect(url: str, *, read_only: bool) -> Database | None:
