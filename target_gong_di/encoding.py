@@ -14,6 +14,7 @@ import uuid
 import msgspec
 
 _encode = msgspec.json.Encoder(enc_hook=str, decimal_format="number").encode
+_encode_sorted = msgspec.json.Encoder(enc_hook=str, decimal_format="number", order="sorted").encode
 
 
 def to_json(document: object) -> bytes:
@@ -26,14 +27,25 @@ def to_json(document: object) -> bytes:
     try:
         return _encode(document)
     except UnicodeEncodeError:
-        return _encode_with_surrogates(document)
+        return _encode_with_surrogates(document, _encode)
+
+
+def to_canonical_json(document: object) -> bytes:
+    """``to_json`` with every object's keys sorted: one text per body, whatever its key order.
+
+    What the ledger hashes to tell a changed body from the one Gong already has.
+    """
+    try:
+        return _encode_sorted(document)
+    except UnicodeEncodeError:
+        return _encode_with_surrogates(document, _encode_sorted)
 
 
 _MARK = f"surrogate-{uuid.uuid4().hex}-"
 """Stands in for a text msgspec cannot encode; unique, so it cannot clash with real data."""
 
 
-def _encode_with_surrogates(document: object) -> bytes:
+def _encode_with_surrogates(document: object, encode: t.Callable[[object], bytes]) -> bytes:
     """``to_json`` for a document holding lone surrogates.
 
     Each such text is swapped for a placeholder, the rest is encoded as usual, then each
@@ -56,7 +68,7 @@ def _encode_with_surrogates(document: object) -> bytes:
             return [swap(item) for item in value]
         return value
 
-    encoded = _encode(swap(document))
+    encoded = encode(swap(document))
     for token, escaped in texts.items():
         encoded = encoded.replace(token, escaped)
     return encoded

@@ -12,16 +12,17 @@ import base64
 import ipaddress
 import os
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
 from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.exceptions import ConfigError
+from target_gong_di.ledger import ledger_url_errors
 from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
 
-SECRET_SETTINGS = ("access_key_secret", "access_token")
+SECRET_SETTINGS = ("access_key_secret", "access_token", "ledger_url")
 
 CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
@@ -178,6 +179,31 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
             "memory stays flat however large the input."
         ),
     ),
+    th.Property(
+        "ledger_url",
+        th.StringType,
+        default="sqlite:///gong-di-ledger.db",
+        secret=True,
+        title="Ledger URL",
+        description=(
+            "Where events Gong has confirmed are remembered (keys and hashes, no record "
+            "content), so a re-sync spends no requests on them, and where the daily budget is "
+            "counted: sqlite:///path.db (relative to the working directory, the project root "
+            "under Meltano) or postgresql://user:password@host/db to share one across "
+            "machines. Secret because a PostgreSQL URL can hold a password."
+        ),
+    ),
+    th.Property(
+        "daily_request_budget",
+        th.IntegerType(minimum=1),
+        title="Daily request budget",
+        description=(
+            "Most requests per UTC day to api_url, retries, 409s and 429s included, counted "
+            "in the ledger across runs and processes; the run stops, after checkpointing, "
+            "before exceeding it, so other integrations keep their share of Gong's daily "
+            "quota. Unset: no budget."
+        ),
+    ),
 ).to_dict()
 
 
@@ -213,6 +239,9 @@ class Settings:
     max_rejected_records: int | None
     progress_interval_seconds: float
     queue_size: int
+    batch_size: int
+    ledger_url: str = field(repr=False)  # it can hold a password
+    daily_request_budget: int | None
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -238,6 +267,9 @@ class Settings:
             max_rejected_records=values.get("max_rejected_records"),
             progress_interval_seconds=float(values["progress_interval_seconds"]),
             queue_size=int(values["batch_size_rows"]),
+            batch_size=int(values.get("batch_size_rows") or max(1, round(rate * 60))),
+            ledger_url=values["ledger_url"],
+            daily_request_budget=values.get("daily_request_budget"),
         )
 
 
@@ -331,7 +363,7 @@ def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Problems the config schema cannot express, one readable line each."""
     values = _with_defaults(config)
-    errors = _api_url_errors(values["api_url"])
+    errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
     if not values["dry_run"]:
         errors += _auth_errors(values)
     mappings = values.get("mappings")

@@ -23,11 +23,13 @@ import click
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import RemoveRecordTransform
 
+from target_gong_di import ledger_commands
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import open_delivery
 from target_gong_di.events import RunContext
 from target_gong_di.exceptions import ConfigError, DeliveryStopped, GongDIError, Interrupted
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
+from target_gong_di.ledger import LedgerError
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.run_report import RunReport, records
@@ -96,7 +98,7 @@ class TargetGongDI(StateAndSignalTarget):
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command, plus ``--validate-config``."""
+        """The SDK's command, plus ``--validate-config`` and the ledger flags."""
         command = super().get_singer_command()
         command.params.append(
             click.Option(
@@ -119,6 +121,7 @@ class TargetGongDI(StateAndSignalTarget):
                 ),
             )
         )
+        command.params.extend(ledger_commands.OPTIONS)
         return command
 
     @classmethod
@@ -131,31 +134,54 @@ class TargetGongDI(StateAndSignalTarget):
         file_input: t.IO[str] | None = None,
         validate_config: bool = False,
         suggest_mappings: str | None = None,
+        ledger_counts: bool = False,
+        ledger_forget: str | None = None,
+        ledger_forget_all: bool = False,
     ) -> None:
-        """Run the target, or with ``validate_config`` only check config and mappings.
+        """Run the target; or only check config and mappings, or look at or undo the ledger.
 
-        A refused mapping or a stopped delivery ends the run with its one-line reason and
-        exit code 1, not a traceback: the message already names the stream, field or cause.
+        A refused mapping, a stopped delivery or a ledger that cannot be opened ends the run
+        with its one-line reason and exit code 1, not a traceback: the message already names
+        the stream, field, setting or cause.
         """
         try:
             if suggest_mappings:
                 print_suggestion(suggest_mappings)
+            elif ledger_counts or ledger_forget or ledger_forget_all:
+                # They send nothing, so like a dry run they need no credentials.
+                settings = cls._configured(config, dry_run=True).settings
+                click.echo(
+                    ledger_commands.run(
+                        settings,
+                        counts=ledger_counts,
+                        forget=ledger_forget,
+                        forget_all=ledger_forget_all,
+                    )
+                )
             elif validate_config:
                 cls._validate(config, file_input)
             else:
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
-        except (MappingConfigError, GongDIError) as error:
+        except (MappingConfigError, GongDIError, LedgerError) as error:
             cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
             sys.exit(1)
 
     @classmethod
-    def _validate(cls, config: t.Any, file_input: t.IO[str] | None) -> None:
-        configured = cls(
-            config=config.config if config else {},
+    def _configured(cls, config: t.Any, **overrides: t.Any) -> TargetGongDI:
+        """The target with the command line's config, checked.
+
+        Settings come from the config files, then ``overrides``, then the environment.
+        """
+        return cls(
+            config={**(config.config if config else {}), **overrides},
             parse_env_config=bool(config and config.parse_env),
         )
+
+    @classmethod
+    def _validate(cls, config: t.Any, file_input: t.IO[str] | None) -> None:
+        configured = cls._configured(config)
         if file_input is None:
             cls.logger.info(
                 "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)

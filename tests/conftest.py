@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 import typing as t
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from postgres_server import PostgresServer
 
@@ -139,3 +141,15 @@ def postgres_url() -> t.Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty ledger location: a SQLite file, or a schema of its own on the server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    server_url = request.getfixturevalue("postgres_url")
+    schema = f"ledger_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    return f"{server_url}?options=-csearch_path%3D{schema}"

@@ -133,3 +133,26 @@ def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as raised:
         Settings.from_config({"api_url": "http://x.com", "mappings": {"s": {"x": "1"}}})
     assert len(raised.value.errors) == 3
+
+
+def test_the_ledger_defaults_to_a_sqlite_file_in_the_working_directory():
+    assert Settings.from_config(BASIC).ledger_url == "sqlite:///gong-di-ledger.db"
+
+
+def test_a_ledger_url_that_is_neither_sqlite_nor_postgresql_is_refused_without_its_password():
+    errors = config_errors({**BASIC, "ledger_url": "mysql://gong:pa55word@db/ledger"})
+    assert errors == [
+        "ledger_url: 'mysql://gong:***@db/ledger' is not a ledger URL like "
+        "sqlite:///gong-di-ledger.db or postgresql://user:password@host:5432/database"
+    ]
+
+
+def test_the_ledger_url_is_left_out_of_the_settings_repr():
+    settings = Settings.from_config({**BASIC, "ledger_url": "postgresql://gong:pa55word@db/l"})
+    assert "pa55word" not in repr(settings)
+
+
+def test_there_is_no_daily_request_budget_unless_set():
+    assert Settings.from_config(BASIC).daily_request_budget is None
+    budgeted = Settings.from_config({**BASIC, "daily_request_budget": 9000})
+    assert budgeted.daily_request_budget == 9000

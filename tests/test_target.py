@@ -280,3 +280,16 @@ def test_secret_of_the_wrong_type_is_not_echoed_in_the_config_error(run_target):
     assert run.returncode != 0
     assert "987654321" not in run.stderr
     assert "access_key_secret: must be a string" in run.stderr
+
+
+def test_a_daily_request_budget_below_one_is_refused(run_target):
+    run = run_target({**CONFIG, "access_token": "t", "daily_request_budget": 0}, views(1))
+    assert run.returncode != 0
+    assert "daily_request_budget" in run.stderr
+
+
+def test_a_wrong_ledger_url_is_refused_without_echoing_it(run_target):
+    run = run_target({**CONFIG, "access_token": "t", "ledger_url": 12345}, views(1))
+    assert run.returncode != 0
+    assert "ledger_url: must be a string (its value is not shown: it is a secret)" in run.stderr
+    assert "12345" not in run.stderr

@@ -1,0 +1,219 @@
+"""The two databases a ledger can live in, behind one small interface.
+
+``ledger.py`` writes its SQL once, with ``?`` placeholders and portable types (TEXT,
+INTEGER, ``INSERT ... ON CONFLICT``, ``RETURNING``); a database here only connects, runs
+statements in transactions, and spells the few things the two differ in: placeholders,
+matching a list of values, and how concurrent first uses are kept from creating tables twice.
+
+Each database is one connection behind a lock, shared by the threads of a process. Every call
+is one short transaction (a few hundred microseconds on SQLite), so threads rarely wait, and
+one connection keeps a PostgreSQL server's connection count at one per run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+import typing as t
+from pathlib import Path
+from urllib.parse import quote
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import psycopg
+
+Params = t.Sequence[t.Any]
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite write waits for another process's (each holds the lock for milliseconds)."""
+
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+
+
+class Transaction(t.Protocol):
+    """Statements inside one transaction of a ``Database``."""
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple[t.Any, ...]]:
+        """Run ``sql`` and return the rows it yields."""
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        """Run ``sql`` and return how many rows it changed."""
+
+    def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run ``sql`` once per row of parameters."""
+
+
+class Database(t.Protocol):
+    """A connection the ledger's SQL runs on."""
+
+    def transaction(self, *, write: bool) -> contextlib.AbstractContextManager[Transaction]:
+        """One transaction, committed when the block ends, rolled back if it raises."""
+
+    def any_of(self, values: Sequence[str]) -> tuple[str, list[t.Any]]:
+        """SQL matching a column against ``values`` (after the column), and its parameters."""
+
+    def has_table(self, tx: Transaction, name: str) -> bool:
+        """Whether table ``name`` exists."""
+
+    def lock_schema(self, tx: Transaction) -> None:
+        """Keep other processes from changing the schema until ``tx`` ends."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+
+class SqliteDatabase:
+    """A SQLite file in WAL mode, so several processes can share it.
+
+    WAL lets readers go on while one process writes; the busy timeout makes a writer wait for
+    another's short transaction instead of failing. ``synchronous=NORMAL`` makes a commit
+    survive the process being killed (it is in the WAL before ``COMMIT`` returns); only a power
+    loss can undo the last commits, and an undone confirmation only means Gong is asked again
+    and answers 409.
+    """
+
+    def __init__(self, path: str, *, read_only: bool = False) -> None:
+        # mode=ro never writes the database (SQLite may add its -wal/-shm files beside it).
+        target = f"file:{quote(str(Path(path).absolute()))}?mode=ro" if read_only else path
+        self._connection = sqlite3.connect(
+            target,
+            uri=read_only,
+            timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # transactions are begun explicitly below
+            check_same_thread=False,  # the lock below serialises the threads
+        )
+        if not read_only:
+            self._use_wal()
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._lock = threading.Lock()
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (once: the mode is kept in the file).
+
+        Two processes opening a new file at once contend for the switch, and SQLite answers
+        "database is locked" at once instead of waiting the busy timeout: so wait here.
+        """
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                self._connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+            else:
+                return
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Transaction]:
+        """One transaction; a write one takes SQLite's write lock (or waits for it) up front.
+
+        ``BEGIN IMMEDIATE``: a write that began as a read could fail halfway with "database is
+        locked" when another process wrote meanwhile, which the busy timeout cannot wait out.
+        """
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple[t.Any, ...]]:
+        """Run ``sql`` and return the rows it yields."""
+        return self._connection.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        """Run ``sql`` and return how many rows it changed."""
+        return self._connection.execute(sql, params).rowcount
+
+    def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run ``sql`` once per row of parameters."""
+        self._connection.executemany(sql, rows)
+
+    def any_of(self, values: Sequence[str]) -> tuple[str, list[t.Any]]:
+        """``IN (?, ?, ...)``: SQLite has no arrays (and allows 32,766 parameters)."""
+        return f"IN ({', '.join('?' * len(values))})", list(values)
+
+    def has_table(self, tx: Transaction, name: str) -> bool:
+        """Whether table ``name`` exists."""
+        return bool(
+            tx.rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name])
+        )
+
+    def lock_schema(self, tx: Transaction) -> None:
+        """Nothing more: a write transaction (``BEGIN IMMEDIATE``) already excludes others."""
+
+    def close(self) -> None:
+        """Close the connection (the last one to close folds the WAL into the file)."""
+        self._connection.close()
+
+
+SCHEMA_LOCK_KEY = 0x60_9D_1E_D6
+"""The advisory lock that serialises schema changes by concurrent first uses."""
+
+
+class PostgresDatabase:
+    """A PostgreSQL database through psycopg 3, in autocommit mode with explicit transactions."""
+
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
+        self._connection: psycopg.Connection[t.Any] = psycopg.connect(
+            url, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS
+        )
+        self._connection.read_only = read_only
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Transaction]:
+        """A transaction; READ COMMITTED suffices, as every write is one atomic statement."""
+        with self._lock, self._connection.transaction():
+            yield self
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple[t.Any, ...]]:
+        """Run ``sql`` and return the rows it yields."""
+        return self._connection.execute(_pyformat(sql), params).fetchall()
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        """Run ``sql`` and return how many rows it changed."""
+        return self._connection.execute(_pyformat(sql), params).rowcount
+
+    def run_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run ``sql`` once per row (psycopg pipelines them: one round trip, not one per row)."""
+        with self._connection.cursor() as cursor:
+            cursor.executemany(_pyformat(sql), rows)
+
+    def any_of(self, values: Sequence[str]) -> tuple[str, list[t.Any]]:
+        """``= ANY(?)`` with the values as one array: one statement text for any count."""
+        return "= ANY(?)", [list(values)]
+
+    def has_table(self, tx: Transaction, name: str) -> bool:
+        """Whether table ``name`` exists in the schema tables are created in.
+
+        A query of ``pg_tables``, not ``to_regclass``: after waiting for the schema lock, the
+        catalog cache behind ``to_regclass`` can still miss a table another process just made.
+        """
+        return bool(
+            tx.rows(
+                "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                [name],
+            )
+        )
+
+    def lock_schema(self, tx: Transaction) -> None:
+        """Take the advisory lock; two processes creating the tables at once would collide."""
+        tx.rows("SELECT pg_advisory_xact_lock(?)", [SCHEMA_LOCK_KEY])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+
+def _pyformat(sql: str) -> str:
+    """The ledger's ``?`` placeholders as psycopg's ``%s`` (its SQL has no other ? or %)."""
+    return sql.replace("?", "%s")
