@@ -17,6 +17,7 @@ from target_gong_di.pipeline import DeliveryPipeline
 if t.TYPE_CHECKING:
     import logging
 
+    from target_gong_di.delivery_ledger import DeliveryLedger
     from target_gong_di.exceptions import DeliveryStopped
     from target_gong_di.settings import Settings
 
@@ -30,6 +31,7 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 def open_delivery(
     settings: Settings,
+    ledger: DeliveryLedger,
     logger: logging.Logger,
     on_stop: t.Callable[[DeliveryStopped], None],
 ) -> DeliveryPipeline:
@@ -51,6 +53,7 @@ def open_delivery(
         ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
         policy,
         logger,
+        ledger=ledger,
         queue_size=settings.queue_size,
         max_concurrency=settings.max_concurrency,
         stopped=stopped,

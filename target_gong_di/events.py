@@ -26,6 +26,8 @@ if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.checkpoints import Checkpoints
+    from target_gong_di.delivery_ledger import DeliveryLedger
+    from target_gong_di.dry_run import DryRunOutput
     from target_gong_di.jsonlines import JsonLinesFile
     from target_gong_di.pipeline import DeliveryPipeline
     from target_gong_di.run_report import RunReport
@@ -39,10 +41,11 @@ class RunContext:
     settings: Settings
     checkpoints: Checkpoints
     dead_letters: JsonLinesFile
-    dry_run_file: JsonLinesFile
+    dry_run: DryRunOutput
     report: RunReport
+    ledger: DeliveryLedger
     pipeline: DeliveryPipeline | None
-    """None in a dry run: bodies go to the dry-run file instead."""
+    """None in a dry run: bodies go to ``dry_run`` instead."""
     expression_config: dict[str, t.Any]
     """What ``config`` means in expressions (``stream_map_config`` and non-secret settings)."""
     run_id: str
@@ -90,9 +93,7 @@ class StreamEvents:
         if body is None:
             self._check_rejections()
         elif self._run.pipeline is None:
-            self._run.dry_run_file.append(body)
-            self._run.checkpoints.settled(number)
-            self.counts.add("dry_run_written")
+            self._run.dry_run.add(number, body, self.counts)
         else:
             line = self._run.input_line()
             self._run.pipeline.submit(Event(number, record, body, to_json(body), self, line))
@@ -117,8 +118,15 @@ class StreamEvents:
         return body
 
     def settle(self, event: Event, outcome: Outcome) -> None:
-        """Count how a sent event ended; a 400 dead-letters its record."""
+        """Count how a sent event ended; a 400 dead-letters its record.
+
+        A confirmation enters the ledger before the record counts as settled, so any STATE
+        covering it finds it there (the STATE forwarder flushes the ledger first).
+        """
         self.counts.count(outcome)
+        if outcome.status in {"delivered", "duplicate"}:
+            status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
+            self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
         if outcome.status == "rejected":
             self._reject(
                 event.number,

@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from target_gong_di.encoding import to_canonical_json
+from target_gong_di.exceptions import DeliveryStopped
 from target_gong_di.ledger_databases import (
     Database,
     PostgresDatabase,
@@ -83,11 +84,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "gong_di_schema"
 
 
-class LedgerError(Exception):
-    """The ledger cannot be opened or used; the text names ``ledger_url``, never its password."""
+class LedgerError(DeliveryStopped):
+    """The ledger cannot be opened or used; the text names ``ledger_url``, never its password.
+
+    During a run that stops delivery: nothing may be sent that the ledger cannot record.
+    """
 
 
-class BudgetExhausted(Exception):
+class BudgetExhausted(DeliveryStopped):
     """One more request would exceed today's ``daily_request_budget`` for this ``api_url``."""
 
     def __init__(self, api_url: str, spent: int, budget: int, resets_at: datetime) -> None:

@@ -1,7 +1,9 @@
 """Streams events to Gong: a bounded queue in, one dispatcher, requests in flight, outcomes out.
 
 Gong takes one event per request, so nothing is gained by holding events back: each one
-handed to ``submit`` is sent as soon as the rate allows. The dispatcher thread picks the
+handed to ``submit`` is sent as soon as the rate allows. First a checker thread settles,
+from the ledger, the events Gong already has (in chunks of whatever is waiting, never
+waiting for more), so they cost no request and no rate slot. The dispatcher thread picks the
 next event (a retry whose wait is over first, else the oldest fresh one), takes a slot from
 the ``RateLimiter`` and, while the ``ConcurrencySizer`` allows another request in flight,
 hands it to a worker thread. A worker makes one attempt; an event that must wait (backoff
@@ -22,12 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from target_gong_di.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
+from target_gong_di.delivery_ledger import LOOKUP_CHUNK
 from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted
 
 if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.client import GongClient
+    from target_gong_di.delivery_ledger import DeliveryLedger
     from target_gong_di.pacing import ConcurrencySizer, RateLimiter
 
 
@@ -35,7 +39,7 @@ if t.TYPE_CHECKING:
 class Outcome:
     """How one event ended, with what it cost on the way."""
 
-    status: t.Literal["delivered", "duplicate", "rejected"]
+    status: t.Literal["delivered", "duplicate", "rejected", "unchanged", "changed_after_delivery"]
     request_id: str | None = None
     errors: tuple[str, ...] = ()
     retries: int = 0
@@ -80,12 +84,14 @@ class DeliveryPipeline:
         policy: RetryPolicy,
         logger: logging.Logger,
         *,
+        ledger: DeliveryLedger,
         queue_size: int,
         max_concurrency: int,
         stopped: threading.Event,
         on_stop: t.Callable[[DeliveryStopped], None] = lambda cause: None,
     ) -> None:
         self._client = client
+        self._ledger = ledger
         self._limiter = limiter
         self._sizer = sizer
         self._policy = policy
@@ -94,7 +100,8 @@ class DeliveryPipeline:
         self._stopped = stopped
         self._on_stop = on_stop
         self._changed = threading.Condition()
-        self._fresh: collections.deque[Event] = collections.deque()
+        self._unchecked: collections.deque[Event] = collections.deque()  # not yet in ledger
+        self._fresh: collections.deque[Event] = collections.deque()  # news for Gong
         self._waiting: list[tuple[float, int, Event]] = []  # (due, tie-break, event) heap
         self._tie = itertools.count()
         self._in_flight = 0
@@ -102,20 +109,22 @@ class DeliveryPipeline:
         self._answered = False
         self._stop_cause: DeliveryStopped | None = None
         self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="gong-di")
-        self._dispatcher = threading.Thread(
-            target=self._dispatch, name="gong-di-dispatcher", daemon=True
-        )
-        self._dispatcher.start()
+        self._threads = [
+            threading.Thread(target=self._check, name="gong-di-ledger-check", daemon=True),
+            threading.Thread(target=self._dispatch, name="gong-di-dispatcher", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     # The producer's side.
 
     def submit(self, event: Event) -> None:
         """Queue ``event`` for sending; blocks while the queue is full (memory stays flat)."""
         with self._changed:
-            while len(self._fresh) >= self._queue_size and self._stop_cause is None:
+            while self._waiting_count() >= self._queue_size and self._stop_cause is None:
                 self._changed.wait()
             self._raise_if_stopped()
-            self._fresh.append(event)
+            self._unchecked.append(event)
             self._unsettled += 1
             self._changed.notify_all()
 
@@ -124,6 +133,9 @@ class DeliveryPipeline:
         with self._changed:
             self._changed.wait_for(lambda: self._unsettled == 0 or self._stop_cause is not None)
             self._raise_if_stopped()
+
+    def _waiting_count(self) -> int:
+        return len(self._unchecked) + len(self._fresh)
 
     def _raise_if_stopped(self) -> None:
         if self._stop_cause is not None:
@@ -163,22 +175,54 @@ class DeliveryPipeline:
         with self._changed:
             self._stopped.set()
             self._changed.notify_all()
-        self._dispatcher.join()
+        for thread in self._threads:
+            thread.join()
         self._workers.shutdown(wait=self._stop_cause is None, cancel_futures=True)
         self._client.close()
+
+    # The ledger check.
+
+    def _check(self) -> None:
+        try:
+            while chunk := self._next_unchecked():
+                statuses = self._ledger.known([event.body for event in chunk])
+                news = []
+                for event, status in zip(chunk, statuses, strict=True):
+                    if status is None:
+                        news.append(event)
+                    else:
+                        self._settle(event, Outcome(status))
+                with self._changed:
+                    self._fresh.extend(news)
+                    self._changed.notify_all()
+        except DeliveryStopped as cause:
+            self.stop(cause)
+
+    def _next_unchecked(self) -> list[Event]:
+        """What waits to be checked (at most a chunk, never waiting for more); [] to stop."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
+            if self._stopped.is_set():
+                return []
+            count = min(len(self._unchecked), LOOKUP_CHUNK)
+            return [self._unchecked.popleft() for _ in range(count)]
 
     # The dispatcher.
 
     def _dispatch(self) -> None:
-        while True:
-            event = self._next_event()
-            if event is None or not self._limiter.acquire():
-                return
-            with self._changed:
-                if self._stopped.is_set():
+        try:
+            while True:
+                event = self._next_event()
+                if event is None or not self._limiter.acquire():
                     return
-                self._in_flight += 1
-            self._workers.submit(self._attempt, event)
+                self._ledger.spend()  # every request counts, retries and 429s included
+                with self._changed:
+                    if self._stopped.is_set():
+                        return
+                    self._in_flight += 1
+                self._workers.submit(self._attempt, event)
+        except DeliveryStopped as cause:
+            self.stop(cause)
 
     def _next_event(self) -> Event | None:
         """The next event to send once a request may start; None when stopping."""
@@ -233,6 +277,8 @@ class DeliveryPipeline:
         elif isinstance(verdict, TryAgain):
             self._try_again(event, verdict)
         else:
+            if verdict.kind == "quota" and verdict.retry_after is not None:
+                self._ledger.remember_quota_spent(verdict.retry_after)
             self.stop(self._client.stop_error(verdict, event.event_id))
 
     def _settle(self, event: Event, outcome: Outcome) -> None:

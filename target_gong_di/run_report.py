@@ -22,7 +22,16 @@ if t.TYPE_CHECKING:
 
     from target_gong_di.pipeline import Outcome
 
-OUTCOMES = ("delivered", "duplicates", "dead_lettered", "retries", "throttled", "dry_run_written")
+OUTCOMES = (
+    "delivered",
+    "duplicates",
+    "unchanged",
+    "changed_after_delivery",
+    "dead_lettered",
+    "retries",
+    "throttled",
+    "dry_run_written",
+)
 
 
 def records(count: int) -> str:
@@ -36,6 +45,10 @@ class StreamCounts:
 
     delivered: int = 0
     duplicates: int = 0
+    unchanged: int = 0
+    """Skipped: the ledger says Gong already has this body."""
+    changed_after_delivery: int = 0
+    """Skipped: Gong has this eventId with another body, and keeps the first report."""
     dead_lettered: int = 0
     retries: int = 0
     throttled: int = 0
@@ -47,6 +60,8 @@ class StreamCounts:
         with self._lock:
             self.delivered += outcome.status == "delivered"
             self.duplicates += outcome.status == "duplicate"
+            self.unchanged += outcome.status == "unchanged"
+            self.changed_after_delivery += outcome.status == "changed_after_delivery"
             self.retries += outcome.retries
             self.throttled += outcome.throttled
 
@@ -175,12 +190,17 @@ class RunReport:
         elapsed = time.monotonic() - self._started
         for stream_name, stream_counts in sorted(self._streams.items()):
             counts = stream_counts.as_dict()
+            skipped = "would be skipped" if dry_run_path else "skipped"
             self._logger.info(
-                "Run summary for stream '%s': %d delivered, %d duplicates, %d dead-lettered, "
+                "Run summary for stream '%s': %d delivered, %d duplicates, %d unchanged and "
+                "%d changed_after_delivery %s (already in the ledger), %d dead-lettered, "
                 "%d retries, %d HTTP 429s%s in %.1fs",
                 stream_name,
                 counts["delivered"],
                 counts["duplicates"],
+                counts["unchanged"],
+                counts["changed_after_delivery"],
+                skipped,
                 counts["dead_lettered"],
                 counts["retries"],
                 counts["throttled"],
@@ -198,6 +218,14 @@ class RunReport:
             )
             metrics.log(self._metrics_logger, point)
         self._log_rejections()
+        changed = self.total("changed_after_delivery")
+        if changed:
+            self._logger.warning(
+                "%s changed after Gong confirmed their eventId and were not sent: Gong keeps "
+                "the first report of an eventId. To send changes, make them new events (e.g. "
+                "an eventId that includes updated_at); see the README's ledger section",
+                records(changed),
+            )
         rejected = self.total("dead_lettered")
         if rejected and dead_letter_path != os.devnull:  # --validate-config keeps none
             self._logger.warning(

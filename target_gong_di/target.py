@@ -11,7 +11,6 @@ out, and the run exits non-zero.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import logging
 import os
@@ -26,10 +25,18 @@ from singer_sdk.mapper import RemoveRecordTransform
 from target_gong_di import ledger_commands
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import open_delivery
+from target_gong_di.delivery_ledger import DeliveryLedger
+from target_gong_di.dry_run import DryRunOutput
 from target_gong_di.events import RunContext
-from target_gong_di.exceptions import ConfigError, DeliveryStopped, GongDIError, Interrupted
+from target_gong_di.exceptions import (
+    ConfigError,
+    DeliveryStopped,
+    GongDIError,
+    Interrupted,
+    QuotaExhausted,
+)
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
-from target_gong_di.ledger import LedgerError
+from target_gong_di.ledger import LedgerError, open_ledger
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.run_report import RunReport, records
@@ -231,47 +238,85 @@ class TargetGongDI(StateAndSignalTarget):
             raise ConfigValidationError(
                 "Config validation failed", errors=error.errors, schema=CONFIG_SCHEMA
             ) from None
-        checkpoints = Checkpoints()
-        dead_letters = JsonLinesFile(self.settings.dead_letter_path, durable=True)
-        self.run = RunContext(
-            settings=self.settings,
-            checkpoints=checkpoints,
-            dead_letters=dead_letters,
-            dry_run_file=JsonLinesFile(self.settings.dry_run_path, durable=False),
-            run_id=new_run_id(),
-            input_line=lambda: self.message_reader.line_number,
-            report=RunReport(
-                self.logger, self.metrics_logger, self.settings.progress_interval_seconds
-            ),
-            pipeline=None,  # opened when the run starts listening
-            # As in SDK stream maps, `config` is `stream_map_config`; the non-secret
-            # settings are readable too, where `stream_map_config` does not use the name.
-            expression_config={
-                **{
-                    key: value
-                    for key, value in self.config.items()
-                    if key not in {*SECRET_SETTINGS, "mappings"}
-                },
-                **(self.config.get("stream_map_config") or {}),
-            },
+        self.report = RunReport(
+            self.logger, self.metrics_logger, self.settings.progress_interval_seconds
         )
-        self.report = self.run.report
+        self.run_id = new_run_id()
+        # As in SDK stream maps, `config` is `stream_map_config`; the non-secret settings
+        # are readable too, where `stream_map_config` does not use the name.
+        self.expression_config = {
+            **{
+                key: value
+                for key, value in self.config.items()
+                if key not in {*SECRET_SETTINGS, "mappings"}
+            },
+            **(self.config.get("stream_map_config") or {}),
+        }
+        self._run: RunContext | None = None
         self._forwarder: StateForwarder | None = None
         self._stop_lock = threading.Lock()
         self._stopping = False
 
+    @property
+    def run(self) -> RunContext:
+        """What this run's streams share, opened when first needed (the first SCHEMA)."""
+        if self._run is None:
+            self._run = self._open_run()
+        return self._run
+
     # The run.
+
+    def _open_run(self) -> RunContext:
+        """Open the ledger, delivery and STATE forwarding for one run.
+
+        A real run whose ledger remembers Gong's quota as spent stops here, before it
+        reads a record or spends a request on a 429.
+        """
+        settings = self.settings
+        ledger = DeliveryLedger(
+            open_ledger(settings.ledger_url, read_only=settings.dry_run),
+            settings.api_url,
+            settings.daily_request_budget,
+        )
+        if not settings.dry_run:
+            try:
+                ledger.check_quota()
+            except QuotaExhausted:
+                ledger.close()
+                raise
+        checkpoints = Checkpoints()
+        dead_letters = JsonLinesFile(settings.dead_letter_path, durable=True)
+        run = RunContext(
+            settings=settings,
+            checkpoints=checkpoints,
+            dead_letters=dead_letters,
+            dry_run=DryRunOutput(
+                JsonLinesFile(settings.dry_run_path, durable=False), ledger, checkpoints
+            ),
+            report=self.report,
+            ledger=ledger,
+            pipeline=(
+                None
+                if settings.dry_run
+                else open_delivery(settings, ledger, self.logger, self._delivery_stopped)
+            ),
+            expression_config=self.expression_config,
+            run_id=self.run_id,
+            input_line=lambda: self.message_reader.line_number,
+        )
+        if not settings.dry_run:
+
+            def before_state() -> None:
+                dead_letters.sync()  # the STATE counts on the dead letters before it
+                ledger.flush()  # and on the confirmations before it
+
+            self._forwarder = StateForwarder(checkpoints, before_state, self.logger)
+            self._forwarder.start()
+        return run
 
     @contextlib.contextmanager
     def delivering(self) -> t.Iterator[None]:
-        """Open delivery and STATE forwarding for one run; on a stop, checkpoint and raise."""
-        if not self.settings.dry_run:
-            pipeline = open_delivery(self.settings, self.logger, self._delivery_stopped)
-            self.run = dataclasses.replace(self.run, pipeline=pipeline)
-            self._forwarder = StateForwarder(
-                self.run.checkpoints, self.run.dead_letters.sync, self.logger
-            )
-            self._forwarder.start()
+        """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
         pipeline_in_flight = self.run.pipeline
         self.report.start_progress(
             lambda: pipeline_in_flight.in_flight if pipeline_in_flight else 0
@@ -340,6 +385,8 @@ class TargetGongDI(StateAndSignalTarget):
             if self._stopping:
                 return False
             self._stopping = True
+        if self._run is None:  # stopped before listening: nothing was opened
+            return True
         pipeline = self.run.pipeline
         abandoned = 0
         if pipeline is not None:
@@ -375,7 +422,8 @@ class TargetGongDI(StateAndSignalTarget):
         if self.run.pipeline is not None:
             self.run.pipeline.close()
         self.run.dead_letters.close()
-        self.run.dry_run_file.close()
+        self.run.dry_run.close()
+        self.run.ledger.close()
         self.report.finish(
             self.settings.dead_letter_path,
             self.settings.dry_run_path if self.settings.dry_run else None,

@@ -97,6 +97,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         full_config = {
             "dead_letter_path": str(tmp_path / "rejected.jsonl"),
             "dry_run_path": str(tmp_path / "dry-run.jsonl"),
+            "ledger_url": f"sqlite:///{tmp_path / 'ledger.db'}",
             "max_retries": 3,
             "max_requests_per_second": 100,
             **(

@@ -41,6 +41,7 @@ class TargetProcess:
             "access_key": "key",
             "access_key_secret": SECRET,
             "dead_letter_path": str(tmp_path / "dl.jsonl"),
+            "ledger_url": f"sqlite:///{tmp_path / 'ledger.db'}",
             **config,
         }
         path = tmp_path / f"config-{time.monotonic_ns()}.json"

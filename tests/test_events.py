@@ -12,8 +12,11 @@ from test_target import CONFIG, VIEW_PROPERTIES, VIEWS
 
 from target_gong_di.checkpoints import Checkpoints
 from target_gong_di.delivery import open_delivery
+from target_gong_di.delivery_ledger import DeliveryLedger
+from target_gong_di.dry_run import DryRunOutput
 from target_gong_di.events import RunContext, StreamEvents
 from target_gong_di.jsonlines import JsonLinesFile
+from target_gong_di.ledger import open_ledger
 from target_gong_di.run_report import RunReport
 from target_gong_di.settings import Settings
 
@@ -27,16 +30,22 @@ def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
             **CONFIG,
             "dead_letter_path": str(tmp_path / "dead.jsonl"),
             "dry_run_path": str(tmp_path / "dry.jsonl"),
+            "ledger_url": f"sqlite:///{tmp_path / 'ledger.db'}",
             **config,
         }
     )
+    checkpoints = Checkpoints()
+    ledger = DeliveryLedger(open_ledger(settings.ledger_url), settings.api_url, None)
     return RunContext(
         settings=settings,
-        checkpoints=Checkpoints(),
+        checkpoints=checkpoints,
         dead_letters=JsonLinesFile(settings.dead_letter_path, durable=True),
-        dry_run_file=JsonLinesFile(settings.dry_run_path, durable=False),
+        dry_run=DryRunOutput(
+            JsonLinesFile(settings.dry_run_path, durable=False), ledger, checkpoints
+        ),
         report=RunReport(LOGGER, LOGGER, 60),
-        pipeline=open_delivery(settings, LOGGER, lambda cause: None) if deliver else None,
+        ledger=ledger,
+        pipeline=open_delivery(settings, ledger, LOGGER, lambda cause: None) if deliver else None,
         expression_config={},
         run_id="test-run",
         input_line=lambda: 0,
@@ -51,7 +60,7 @@ def page(number: int, **changes) -> dict:
 def test_a_valid_record_of_a_dry_run_is_written_and_settled_at_once(tmp_path):
     run = run_context(tmp_path, {"dry_run": True}, deliver=False)
     StreamEvents(run, VIEWS, SCHEMA, ["id"], LOGGER).accept(page(1))
-    run.dry_run_file.close()
+    run.dry_run.close()
     [body] = [json.loads(line) for line in (tmp_path / "dry.jsonl").read_text().splitlines()]
     assert body["content"]["contentTitle"] == "Page 1"
     assert run.checkpoints.unsettled == 0

@@ -18,12 +18,13 @@ def test_http_400_dead_letters_with_request_id_and_errors(run_target, make_sandb
     assert letters[0]["record"]["id"] == 0
 
 
-def test_http_409_is_a_duplicate_not_an_error(run_target, sandbox):
+def test_http_409_is_a_duplicate_not_an_error(run_target, sandbox, tmp_path):
     run_target(CONFIG, views(2), sandbox=sandbox)
-    rerun = run_target(CONFIG, views(2), sandbox=sandbox)
+    another_ledger = {**CONFIG, "ledger_url": f"sqlite:///{tmp_path / 'another.db'}"}
+    rerun = run_target(another_ledger, views(2), sandbox=sandbox)
     assert rerun.returncode == 0
     assert rerun.dead_letters == []
-    assert "0 delivered, 2 duplicates, 0 dead-lettered" in rerun.stderr
+    assert "0 delivered, 2 duplicates, 0 unchanged" in rerun.stderr
 
 
 def test_http_429_waits_retry_after_then_delivers(run_target, make_sandbox):

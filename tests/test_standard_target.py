@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import tempfile
 
 import pytest
 from conftest import SECRET
@@ -43,6 +44,7 @@ CONFIG = {
     "access_key_secret": SECRET,
     "max_requests_per_second": 200,
     "dead_letter_path": "/dev/null",
+    "ledger_url": f"sqlite:///{tempfile.mkdtemp(prefix='gong-di-standard-')}/ledger.db",
     "mappings": dict.fromkeys(_stream_names(), ANY_STREAM),
 }
 

@@ -64,9 +64,12 @@ def test_unicode_survives_delivery(run_target, sandbox):
     )
 
 
-def test_rerun_is_idempotent_and_counted_as_duplicates(run_target, sandbox):
+def test_rerun_with_another_ledger_is_idempotent_and_counted_as_duplicates(
+    run_target, sandbox, tmp_path
+):
     first = run_target(CONFIG, views(4), sandbox=sandbox)
-    second = run_target(CONFIG, views(4), sandbox=sandbox)
+    another_ledger = {**CONFIG, "ledger_url": f"sqlite:///{tmp_path / 'another.db'}"}
+    second = run_target(another_ledger, views(4), sandbox=sandbox)
     assert first.returncode == second.returncode == 0
     assert len(sandbox.store.events) == 4
     assert sandbox.store.answers["409"] == 4
@@ -130,8 +133,8 @@ def test_text_in_the_plain_string_branch_of_a_date_time_any_of_is_kept(run_targe
 def test_run_summary_counts_each_stream(run_target, sandbox):
     run = run_target(CONFIG, [*views(2), view(9, id="not-an-int")], sandbox=sandbox)
     assert (
-        "Run summary for stream 'page_views': 2 delivered, 0 duplicates, 1 dead-lettered"
-        in run.stderr
+        "Run summary for stream 'page_views': 2 delivered, 0 duplicates, 0 unchanged and "
+        "0 changed_after_delivery skipped (already in the ledger), 1 dead-lettered" in run.stderr
     )
 
 
