@@ -180,7 +180,10 @@ def test_stop_signal_does_not_wait_forever_for_a_trickling_answer(scripted, tmp_
     config_path.write_text(
         json.dumps(
             config_for(
-                server, request_timeout_seconds=1, dead_letter_path=str(tmp_path / "dl.jsonl")
+                server,
+                request_timeout_seconds=1,
+                dead_letter_path=str(tmp_path / "dl.jsonl"),
+                ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
             )
         )
     )

@@ -29,6 +29,7 @@ def test_no_state_is_forwarded_ahead_of_delivery(sandbox, tmp_path):
         "access_key": "key",
         "access_key_secret": sandbox.options.access_key_secret,
         "dead_letter_path": str(tmp_path / "dl.jsonl"),
+        "ledger_url": f"sqlite:///{tmp_path / 'ledger.db'}",
     }
     (tmp_path / "config.json").write_text(json.dumps(config))
     process = subprocess.Popen(
