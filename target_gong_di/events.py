@@ -81,6 +81,7 @@ class StreamEvents:
         )
         self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
         self._key_properties = tuple(key_properties)
+        self._schema = schema
         self._date_parsers = date_parsers(properties)
         self._run = run
         self._logger = logger
@@ -153,6 +154,8 @@ class StreamEvents:
                 run_id=self._run.run_id,
                 key=key,
                 line=line,
+                schema=self._schema,
+                key_properties=self._key_properties,
                 **extra,
             )
         )

@@ -82,6 +82,8 @@ def dead_letter(
     run_id: str,
     key: t.Mapping[str, t.Any],
     line: int | None,
+    schema: t.Mapping[str, t.Any],
+    key_properties: t.Sequence[str],
     body: t.Mapping[str, t.Any] | None = None,
     request_id: str | None = None,
 ) -> dict[str, t.Any]:
@@ -89,10 +91,11 @@ def dead_letter(
 
     ``stage`` is where it failed: ``schema`` (the stream's SCHEMA), ``mapping`` (an
     expression raised), ``validation`` (the built body breaks the API's rules) or ``api``
-    (Gong answered 400). Re-send fixed entries by replaying their ``record`` as RECORD
-    messages of ``stream``. ``run_id`` tells runs apart in a file that every run appends to,
+    (Gong answered 400). ``run_id`` tells runs apart in a file that every run appends to,
     and ``key`` (the record's key-property values) and ``line`` (its line in the input)
-    point at the record, so the same record rejected by two runs is recognisable.
+    point at the record, so the same record rejected by two runs is recognisable. The
+    stream's ``schema`` and ``key_properties`` make each line enough for ``--replay`` to
+    rebuild the record with a fixed mapping, with nothing but the file and the config.
     """
     entry: dict[str, t.Any] = {
         "stream": stream,
@@ -102,6 +105,8 @@ def dead_letter(
         "key": key,
         "line": line,
         "record": record,
+        "schema": schema,
+        "keyProperties": list(key_properties),
     }
     if body is not None:
         entry["body"] = body

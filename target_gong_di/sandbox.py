@@ -5,7 +5,9 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 
 - checks credentials (401), the token's scope (403), the body's schema and rules (400) and
   repeated eventIds (409);
-- answers 429 with ``Retry-After`` above ``rate_limit`` requests per second;
+- answers 429 with ``Retry-After`` above ``rate_limit`` requests per second, and once
+  ``daily_quota`` requests were made, with ``Retry-After`` until the next UTC midnight, as
+  Gong does when a company's daily quota is spent;
 - injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
   dropped connections (nothing stored), lost replies (stored, then
   the connection closes, before or during the answer) and latency, each at a given rate;
@@ -55,6 +57,7 @@ class SandboxOptions:
     lost_reply_rate: float = 0.0
     latency_ms: float = 0.0
     seed: int | None = None
+    daily_quota: int | None = None
     failing_text: str | None = None
     failures_per_match: int = 0
 
@@ -77,6 +80,7 @@ class SandboxStore:
     recent: collections.deque[float] = field(default_factory=collections.deque)
     in_flight: int = 0
     peak_in_flight: int = 0
+    requests_today: int = 0
     failed_matches: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,7 +118,15 @@ class SandboxStore:
             self.accepted_at.clear()
             self.answers.clear()
             self.recent.clear()
-            self.peak_in_flight = self.failed_matches = 0
+            self.peak_in_flight = self.failed_matches = self.requests_today = 0
+
+    def over_quota(self, quota: int | None) -> bool:
+        """Count this request against the day; True once ``quota`` requests were made."""
+        if quota is None:
+            return False
+        with self.lock:
+            self.requests_today += 1
+            return self.requests_today > quota
 
     def fails_match(self, raw: bytes, options: SandboxOptions) -> bool:
         """True while a body holding ``failing_text`` has failed fewer times than asked."""
@@ -197,24 +209,36 @@ class _Handler(BaseHTTPRequestHandler):
             with store.lock:
                 store.in_flight -= 1
 
+    def _turned_away(self) -> bool:
+        """Answer what Gong answers before it reads a body: path, credentials, limits."""
+        options, store = self.server.options, self.server.store
+        if self.path != ENDPOINT:
+            self._error(404, f"no such path: {self.path}")
+            return True
+        authorization = self.headers.get("Authorization")
+        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
+            self._error(403, "Missing scope api:digital-interactions:write")
+            return True
+        if not options.accepts(authorization):
+            self._error(401, "Access denied: unknown credentials for this base URL")
+            return True
+        if store.over_quota(options.daily_quota):
+            midnight = (time.time() // 86400 + 1) * 86400
+            retry = str(int(midnight - time.time()) + 1)
+            self._error(429, "API daily quota exceeded", headers={"Retry-After": retry})
+            return True
+        if store.over_rate(options.rate_limit):
+            retry = str(options.retry_after_seconds)
+            self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
+            return True
+        return False
+
     def _answer_post(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         options, store = self.server.options, self.server.store
         if options.latency_ms:
             time.sleep(options.latency_ms / 1000)
-        if self.path != ENDPOINT:
-            self._error(404, f"no such path: {self.path}")
-            return
-        authorization = self.headers.get("Authorization")
-        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
-            self._error(403, "Missing scope api:digital-interactions:write")
-            return
-        if not options.accepts(authorization):
-            self._error(401, "Access denied: unknown credentials for this base URL")
-            return
-        if store.over_rate(options.rate_limit):
-            retry = str(options.retry_after_seconds)
-            self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
+        if self._turned_away():
             return
         fault = self.server.draw()
         if fault < options.fail_rate or store.fails_match(raw, options):

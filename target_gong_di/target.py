@@ -39,6 +39,7 @@ from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.ledger import LedgerError, open_ledger
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
+from target_gong_di.replay import refuse_same_file, replay_input
 from target_gong_di.run_report import RunReport, records
 from target_gong_di.sdk_hooks import StateAndSignalTarget
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
@@ -129,6 +130,18 @@ class TargetGongDI(StateAndSignalTarget):
             )
         )
         command.params.extend(ledger_commands.OPTIONS)
+        command.params.append(
+            click.Option(
+                ["--replay"],
+                type=click.Path(exists=True, dir_okay=False),
+                metavar="DEAD_LETTER_FILE",
+                help=(
+                    "Rebuild every record of a dead-letter file with the current config and "
+                    "send it as a run would (same checks, rate limit, ledger, retries); what "
+                    "still fails goes to dead_letter_path. The file is only read."
+                ),
+            )
+        )
         return command
 
     @classmethod
@@ -144,6 +157,7 @@ class TargetGongDI(StateAndSignalTarget):
         ledger_counts: bool = False,
         ledger_forget: str | None = None,
         ledger_forget_all: bool = False,
+        replay: str | None = None,
     ) -> None:
         """Run the target; or only check config and mappings, or look at or undo the ledger.
 
@@ -167,6 +181,8 @@ class TargetGongDI(StateAndSignalTarget):
                 )
             elif validate_config:
                 cls._validate(config, file_input)
+            elif replay:
+                cls._replay(config, replay)
             else:
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
@@ -212,6 +228,31 @@ class TargetGongDI(StateAndSignalTarget):
         if rejected:
             raise SystemExit(f"{records(rejected)} would be dead-lettered; see the warnings above")
         cls.logger.info("Config is valid and every record in the input builds a valid body")
+
+    @classmethod
+    def _replay(cls, config: t.Any, path: str) -> None:
+        target = cls._configured(config)
+        refuse_same_file(path, target.settings.dead_letter_path)
+        replayed = replay_input(path)
+        target.listen(io.StringIO("".join(line + "\n" for line in replayed.lines)))
+        total = target.report.total
+        cls.logger.info(
+            "Replay of %s: %d delivered, %d still rejected (see %s), %d skipped: %d already "
+            "in the ledger, %d changed after delivery, %d duplicates, %d repeated lines of "
+            "a record replayed once",
+            path,
+            total("delivered") + total("dry_run_written"),
+            total("dead_lettered"),
+            target.settings.dead_letter_path,
+            total("unchanged")
+            + total("changed_after_delivery")
+            + total("duplicates")
+            + replayed.repeats,
+            total("unchanged"),
+            total("changed_after_delivery"),
+            total("duplicates"),
+            replayed.repeats,
+        )
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:

@@ -93,6 +93,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         *,
         sandbox: Sandbox | None = None,
         env: dict[str, str] | None = None,
+        args: t.Sequence[str] = (),
     ) -> Run:
         full_config = {
             "dead_letter_path": str(tmp_path / "rejected.jsonl"),
@@ -115,7 +116,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
             else "".join(json.dumps(message) + "\n" for message in messages)
         )
         completed = subprocess.run(
-            [sys.executable, "-m", "target_gong_di", "--config", str(config_path)],
+            [sys.executable, "-m", "target_gong_di", "--config", str(config_path), *args],
             input=stdin,
             capture_output=True,
             text=True,

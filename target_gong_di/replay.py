@@ -1,0 +1,107 @@
+"""Turns a dead-letter file back into Singer messages, so fixed records can be sent again.
+
+Each dead-letter line carries its stream, the record (as the tap sent it, or as parsed when
+it failed later), and the stream's SCHEMA and key properties: enough to rebuild the record
+with the current config and send it through the same checks, limiter, ledger and retries
+as a tap's records. The file is only read. A record rejected by several runs appears once
+per run; it is replayed once (its latest line), recognised by its stream and key values,
+or its whole content where the stream has no key.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+from target_gong_di.encoding import to_json
+from target_gong_di.exceptions import GongDIError
+
+
+class ReplayError(GongDIError):
+    """The dead-letter file cannot be replayed as asked."""
+
+
+@dataclass(frozen=True)
+class ReplayInput:
+    """The Singer messages to replay, and what was left out."""
+
+    lines: list[str]
+    entries: int
+    """Dead-letter lines read."""
+    repeats: int
+    """Lines left out because a later line holds the same record."""
+
+
+def refuse_same_file(replayed: str, dead_letter_path: str) -> None:
+    """New dead letters must not be appended to the file being replayed."""
+    target = Path(dead_letter_path)
+    if target.exists() and Path(replayed).resolve() == target.resolve():
+        raise ReplayError(
+            f"dead_letter_path is {dead_letter_path}, the file being replayed: set "
+            "dead_letter_path to another file, so records that still fail are kept apart "
+            "and the replayed file stays as it is"
+        )
+
+
+def replay_input(path: str) -> ReplayInput:
+    """Singer SCHEMA and RECORD messages for every record in the dead-letter file at ``path``."""
+    entries = _entries(path)
+    latest: dict[tuple[str, str], dict[str, t.Any]] = {}
+    for entry in entries:
+        identity = (entry["stream"], _identity(entry))
+        latest.pop(identity, None)  # re-inserted last: replay in the order last seen
+        latest[identity] = entry
+    lines: list[str] = []
+    schemas: dict[str, tuple[t.Any, t.Any]] = {}
+    for entry in latest.values():
+        stream = entry["stream"]
+        schema = (entry["schema"], entry.get("keyProperties") or [])
+        if schemas.get(stream) != schema:
+            schemas[stream] = schema
+            lines.append(
+                _line(
+                    {
+                        "type": "SCHEMA",
+                        "stream": stream,
+                        "schema": schema[0],
+                        "key_properties": schema[1],
+                    }
+                )
+            )
+        lines.append(_line({"type": "RECORD", "stream": stream, "record": entry["record"]}))
+    return ReplayInput(lines, len(entries), len(entries) - len(latest))
+
+
+def _entries(path: str) -> list[dict[str, t.Any]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ReplayError(f"--replay {path}: cannot read it ({error.strerror})") from None
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as error:
+            raise ReplayError(f"--replay {path}, line {number}: not JSON ({error})") from None
+        missing = [name for name in ("stream", "record", "schema") if name not in entry]
+        if missing:
+            raise ReplayError(
+                f"--replay {path}, line {number}: not a dead letter this version can replay "
+                f"(no {', '.join(missing)}); it was written before dead letters carried "
+                "their SCHEMA"
+            )
+        entries.append(entry)
+    return entries
+
+
+def _identity(entry: dict[str, t.Any]) -> str:
+    key = entry.get("key") or {}
+    return _line(key) if key else _line(entry["record"])
+
+
+def _line(document: object) -> str:
+    return to_json(document).decode("utf-8")
