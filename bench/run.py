@@ -10,7 +10,9 @@
 5. Throughput at a 40/s limit, default settings: fraction of the limit, 429 share.
 6. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
    SDK's own floor) over the same input; start-up is measured apart and subtracted.
-7. Memory: peak RSS of dry runs over 100k and 1M records.
+7. Re-sync: a run over records the ledger says Gong has, against a dry run of the input:
+   requests sent (target 0) and time.
+8. Memory: peak RSS of dry runs over 100k and 1M records.
 
 Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller inputs.
 """
@@ -18,6 +20,7 @@ Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller i
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -27,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from target_gong_di.ledger import Confirmation, body_hash, open_ledger
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent
@@ -80,7 +84,9 @@ def write_input(path: Path, records: int, state_every: int = 1000) -> Path:
 def run(command: list[str], stdin: Path, config: dict, work: Path) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one process fed ``stdin``."""
     config_path = work / f"config-{time.monotonic_ns()}.json"
-    config_path.write_text(json.dumps(config))
+    # Each run its own ledger unless it asks for one: no run skips what another delivered.
+    ledger_url = f"sqlite:///{work / f'ledger-{time.monotonic_ns()}.db'}"
+    config_path.write_text(json.dumps({"ledger_url": ledger_url, **config}))
     started = time.perf_counter()
     with stdin.open() as feed:
         process = subprocess.Popen(
@@ -164,7 +170,15 @@ def bench_quiet_tap(work: Path, events: int, rate: float) -> str:
     stdin = write_input(work / "quiet.singer", events, state_every=1)
     with Sandbox(SandboxOptions()) as sandbox:
         config_path = work / "quiet.json"
-        config_path.write_text(json.dumps(delivery_config(sandbox, max_requests_per_second=rate)))
+        config_path.write_text(
+            json.dumps(
+                delivery_config(
+                    sandbox,
+                    max_requests_per_second=rate,
+                    ledger_url=f"sqlite:///{work / 'quiet.db'}",
+                )
+            )
+        )
         process = subprocess.Popen(
             [*TARGET, "--config", str(config_path)],
             stdin=subprocess.PIPE,
@@ -209,6 +223,36 @@ def bench_faults(work: Path, events: int, server_limit: int, rate: float) -> str
         f"target rate {rate:g}/s, {events} events ({stored} stored once): {elapsed:.1f}s "
         f"against the server's bound {bound:.1f}s ({admitted} admitted requests) = "
         f"{elapsed / bound:.2f}x; {answers['429']} 429s (target <= 1.2x)"
+    )
+
+
+def bench_resync(work: Path, records: int) -> str:
+    """A full re-sync of delivered records against a dry run of the same input."""
+    stdin = write_input(work / "resync.singer", records)
+    bodies = work / "resync-bodies.jsonl"
+    dry_seconds = float("inf")
+    for _ in range(2):
+        bodies.unlink(missing_ok=True)
+        dry_seconds = min(dry_seconds, run(TARGET, stdin, dry_run_config(bodies), work)[0])
+    with Sandbox(SandboxOptions()) as sandbox:
+        ledger_url = f"sqlite:///{work / 'resync.db'}"
+        with open_ledger(ledger_url) as ledger:  # Gong has every one of these events
+            ledger.confirm(
+                sandbox.url,
+                (
+                    Confirmation(stream, body["eventId"], body_hash(body), "delivered", None)
+                    for stream, body in zip(
+                        itertools.cycle(STREAMS), map(json.loads, bodies.open()), strict=False
+                    )
+                ),
+            )
+        config = delivery_config(sandbox, ledger_url=ledger_url, max_requests_per_second=3)
+        resync_seconds = min(run(TARGET, stdin, config, work)[0] for _ in range(2))
+        requests = sum(sandbox.store.answers.values())
+    return (
+        f"full re-sync of {records} delivered records: {requests} requests, "
+        f"{resync_seconds:.1f}s against a dry run's {dry_seconds:.1f}s = "
+        f"{resync_seconds / dry_seconds:.2f}x (target 0 requests, <= 1.5x)"
     )
 
 
@@ -270,6 +314,7 @@ def main() -> None:
             lambda: bench_latency(work, events=400 if quick else 2000),
             lambda: bench_rate_limit(work, limit=40, events=200 if quick else 800),
             lambda: bench_dry_run(work, records=10_000 if quick else 50_000),
+            lambda: bench_resync(work, records=20_000 if quick else 100_000),
             lambda: bench_memory(work, (10_000, 100_000) if quick else (100_000, 1_000_000)),
         ]
         for number, figure in enumerate(figures, 1):
