@@ -18,6 +18,7 @@ demo: venv
 
 test: venv
 	$(BIN)/ruff check target_gong_di tests scripts bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 docs: venv

@@ -170,7 +170,7 @@ class PropertyRead:
 
     def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
         """See ``Value.evaluate``."""
-        return evaluator.names[self.name]  # type: ignore[index]
+        return evaluator.names[self.name]
 
 
 @dataclass(frozen=True)
@@ -192,5 +192,5 @@ class Evaluated:
     def _null_names(self, evaluator: Evaluator) -> str:
         """Which names the expression read were null: the usual cause of a failure."""
         names = evaluator.names
-        null = sorted(n for n in self.expression.free_names() if n in names and names[n] is None)  # type: ignore[operator,index]
+        null = sorted(n for n in self.expression.free_names() if n in names and names[n] is None)
         return f" ({', '.join(null)} {'was' if len(null) == 1 else 'were'} null)" if null else ""

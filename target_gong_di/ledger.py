@@ -125,7 +125,7 @@ class LedgerCount(t.NamedTuple):
     stream: str
     day: date
     outcome: str
-    count: int
+    events: int
 
 
 def body_hash(body: Mapping[str, t.Any]) -> str:
@@ -206,6 +206,7 @@ def _open_database(url: str, *, read_only: bool) -> Database:
             if database is not None:
                 database.close()
             return _empty_database()
+        assert database is not None  # only a read-only open finds none
         _migrate(database, read_only=read_only)
     except BaseException:
         if database is not None:
@@ -314,7 +315,7 @@ class Ledger:
         self._read_only = read_only
         self._clock = clock
         self._pending_lock = threading.Lock()
-        self._pending: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
 
     def __repr__(self) -> str:

@@ -64,7 +64,7 @@ def run(settings: Settings, *, counts: bool, forget: str | None, forget_all: boo
 def counts_table(ledger: Ledger, api_url: str, budget: int | None) -> str:
     """The counts, today's requests and the quota, as a plain-text table."""
     rows = [("stream", "day (UTC)", "outcome", "events")] + [
-        (row.stream, row.day.isoformat(), row.outcome, str(row.count))
+        (row.stream, row.day.isoformat(), row.outcome, str(row.events))
         for row in ledger.counts(api_url)
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]

@@ -27,6 +27,6 @@ class SingerReader(MsgSpecReader):
         """One message; a line neither reader can parse raises the SDK's InvalidInputLine."""
         self.line_number += 1
         try:
-            return decoder.decode(line)  # type: ignore[no-any-return]
+            return decoder.decode(line)
         except msgspec.DecodeError:
             return SimpleSingerReader.deserialize_json(self, line)  # type: ignore[arg-type]

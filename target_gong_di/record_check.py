@@ -109,7 +109,11 @@ def _draft_of(stream_name: str, schema: dict[str, t.Any]) -> type[jsonschema.pro
     pipelinewise tap-postgres and tap-mysql), which is invalid in later drafts.
     """
     problems = []
-    for candidate in dict.fromkeys([_declared_draft(schema), jsonschema.Draft4Validator]):
+    drafts: list[type[jsonschema.protocols.Validator]] = [
+        _declared_draft(schema),
+        jsonschema.Draft4Validator,
+    ]
+    for candidate in dict.fromkeys(drafts):
         try:
             candidate.check_schema(schema)
         except jsonschema.SchemaError as error:

@@ -318,7 +318,7 @@ class Sandbox:
     def url(self) -> str:
         """The base URL to give the target as ``api_url``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{t.cast('str', host)}:{port}"
 
     @property
     def options(self) -> SandboxOptions:

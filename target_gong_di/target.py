@@ -343,7 +343,7 @@ class TargetGongDI(StateAndSignalTarget):
             ),
             expression_config=self.expression_config,
             run_id=self.run_id,
-            input_line=lambda: self.message_reader.line_number,
+            input_line=lambda: t.cast("SingerReader", self.message_reader).line_number,
         )
         if not settings.dry_run:
 
@@ -370,13 +370,13 @@ class TargetGongDI(StateAndSignalTarget):
         except Exception as error:
             # Bad input (a SCHEMA refused, a line unreadable): what was read before it is
             # delivered and checkpointed first, as at the end of input.
-            cause = DeliveryStopped(str(error))
+            bad_input = DeliveryStopped(str(error))
             try:
                 if self.run.pipeline is not None:
                     self.run.pipeline.wait_until_settled()
             except DeliveryStopped as stopped:
-                cause = stopped
-            self._stop(cause)
+                bad_input = stopped
+            self._stop(bad_input)
             raise
 
     def process_endofpipe(self) -> None:

@@ -45,7 +45,7 @@ def test_a_flush_killed_midway_leaves_whole_batches_only(ledger_url):
     time.sleep(random.uniform(0.05, 0.5))
     kill(process)
     with open_ledger(ledger_url) as ledger:
-        written = sum(count.count for count in ledger.counts(API_URL))
+        written = sum(count.events for count in ledger.counts(API_URL))
     assert written >= 400
     assert written % 400 == 0
 
