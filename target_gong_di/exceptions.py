@@ -8,6 +8,8 @@ forwards the newest STATE whose records are all settled before it exits.
 
 from __future__ import annotations
 
+import datetime as dt
+
 
 class GongDIError(Exception):
     """Base of the target's own errors; the message is the whole story."""
@@ -23,6 +25,22 @@ class ConfigError(GongDIError, ValueError):
 
 class StreamSchemaError(GongDIError, ValueError):
     """A stream's SCHEMA cannot be used to check its records."""
+
+
+class MappingConfigError(GongDIError, ValueError):
+    """A mapping in the config cannot work for a stream; raised before any record is sent."""
+
+
+class RecordMappingError(GongDIError, ValueError):
+    """One record could not be turned into a body; the record is dead-lettered."""
+
+
+class TimestampError(GongDIError, ValueError):
+    """The value cannot be read as a point in time."""
+
+
+class ReplayError(GongDIError):
+    """The dead-letter file cannot be replayed as asked."""
 
 
 class DeliveryStopped(GongDIError):
@@ -47,3 +65,24 @@ class TooManyRejected(DeliveryStopped):
 
 class Interrupted(DeliveryStopped):
     """SIGTERM or SIGINT: finish what is in flight, checkpoint, stop."""
+
+
+class LedgerError(DeliveryStopped):
+    """The ledger cannot be opened or used; the text names ``ledger_url``, never its password.
+
+    During a run that stops delivery: nothing may be sent that the ledger cannot record.
+    """
+
+
+class BudgetExhausted(DeliveryStopped):
+    """One more request would exceed today's ``daily_request_budget`` for this ``api_url``."""
+
+    def __init__(self, api_url: str, spent: int, budget: int, resets_at: dt.datetime) -> None:
+        super().__init__(
+            f"daily_request_budget={budget} for {api_url} is spent: {spent} requests today "
+            f"(UTC); it resets at {resets_at:%Y-%m-%d %H:%M} UTC"
+        )
+        self.api_url = api_url
+        self.spent = spent
+        self.budget = budget
+        self.resets_at = resets_at

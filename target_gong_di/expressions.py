@@ -16,6 +16,7 @@ import simpleeval
 from singer_sdk.mapper import md5, sha256
 
 from target_gong_di.encoding import JsonFunctions
+from target_gong_di.exceptions import MappingConfigError, RecordMappingError
 
 FUNCTIONS: dict[str, t.Any] = {
     **simpleeval.DEFAULT_FUNCTIONS,
@@ -29,14 +30,6 @@ FUNCTIONS: dict[str, t.Any] = {
 
 CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
 """Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
-
-
-class MappingConfigError(ValueError):
-    """A mapping in the config cannot work for a stream; raised before any record is sent."""
-
-
-class RecordMappingError(ValueError):
-    """One record could not be turned into a body; the record is dead-lettered."""
 
 
 def field_label(path: tuple[str, ...]) -> str:

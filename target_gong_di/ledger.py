@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from target_gong_di.encoding import to_canonical_json
-from target_gong_di.exceptions import DeliveryStopped
+from target_gong_di.exceptions import BudgetExhausted, LedgerError
 from target_gong_di.ledger_databases import (
     Database,
     PostgresDatabase,
@@ -82,27 +82,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "gong_di_schema"
-
-
-class LedgerError(DeliveryStopped):
-    """The ledger cannot be opened or used; the text names ``ledger_url``, never its password.
-
-    During a run that stops delivery: nothing may be sent that the ledger cannot record.
-    """
-
-
-class BudgetExhausted(DeliveryStopped):
-    """One more request would exceed today's ``daily_request_budget`` for this ``api_url``."""
-
-    def __init__(self, api_url: str, spent: int, budget: int, resets_at: datetime) -> None:
-        super().__init__(
-            f"daily_request_budget={budget} for {api_url} is spent: {spent} requests today "
-            f"(UTC); it resets at {resets_at:%Y-%m-%d %H:%M} UTC"
-        )
-        self.api_url = api_url
-        self.spent = spent
-        self.budget = budget
-        self.resets_at = resets_at
 
 
 @dataclass(frozen=True)

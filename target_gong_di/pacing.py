@@ -20,12 +20,13 @@ window of arrivals right at the limit, so any jitter on the way (a thread waitin
 GIL, the network) lets one window see rate + 1 requests and earns a 429 and a pause."""
 
 
-SLOWDOWN = 1.2
+SLOWDOWN = 1.1
 """A 429 divides the pace by this: the limit is shared (other integrations, other pipelines),
 so the room left is below what was configured, and every 429 is a request spent on nothing."""
-RECOVERY_PER_SECOND = 0.0025
+RECOVERY_PER_SECOND = 0.001
 """Share of the configured rate regained per second without a 429: back to full in about a
-minute, so a limit that is really lower costs one 429 (and its pause) every ~20 s at most."""
+minute and a half, so a limit 10% below the configured rate costs one 429 (and its pause)
+about every 25 s."""
 
 
 class RateLimiter:

@@ -16,11 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from target_gong_di.encoding import to_json
-from target_gong_di.exceptions import GongDIError
-
-
-class ReplayError(GongDIError):
-    """The dead-letter file cannot be replayed as asked."""
+from target_gong_di.exceptions import ReplayError
 
 
 @dataclass(frozen=True)

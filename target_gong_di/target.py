@@ -36,7 +36,7 @@ from target_gong_di.exceptions import (
     QuotaExhausted,
 )
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
-from target_gong_di.ledger import LedgerError, open_ledger
+from target_gong_di.ledger import open_ledger
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.reader import SingerReader
 from target_gong_di.replay import refuse_same_file, replay_input
@@ -187,7 +187,7 @@ class TargetGongDI(StateAndSignalTarget):
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
-        except (MappingConfigError, GongDIError, LedgerError) as error:
+        except GongDIError as error:
             cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
             sys.exit(1)
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from target_gong_di.exceptions import TimestampError
+
 _EPOCH_MILLIS_ABOVE = 100_000_000_000
 """Epoch numbers above this are milliseconds: as seconds it would be the year 5138."""
-
-
-class TimestampError(ValueError):
-    """The value cannot be read as a point in time."""
 
 
 def to_utc_iso(value: object) -> str:

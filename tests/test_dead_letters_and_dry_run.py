@@ -92,7 +92,19 @@ def test_body_failing_validation_is_dead_lettered_with_the_body(run_target, sand
 def test_dead_letter_entry_has_every_documented_field(run_target, sandbox):
     run = run_target(CONFIG, [*views(0), view(2, email=None)], sandbox=sandbox)
     assert set(run.dead_letters[0]) == {
-        *("stream", "stage", "errors", "runId", "key", "line", "record", "body", "time")
+        *(
+            "stream",
+            "stage",
+            "errors",
+            "runId",
+            "key",
+            "line",
+            "record",
+            "schema",
+            "keyProperties",
+            "body",
+            "time",
+        )
     }
     assert run.dead_letters[0]["stream"] == VIEWS
 
