@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from postgres_server import PostgresServer
 
+from target_gong_di.postgres_server import PostgresServer
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 DATA = Path(__file__).parent / "data_files"
@@ -135,7 +135,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> t.Iterator[str]:
-    """A real PostgreSQL server on loopback for the whole session (see postgres_server)."""
+    """A real PostgreSQL server on loopback for the whole session (see ``PostgresServer``)."""
     server = PostgresServer().start()
     try:
         yield server.url
