@@ -47,3 +47,11 @@ class TooManyRejected(DeliveryStopped):
 
 class Interrupted(DeliveryStopped):
     """SIGTERM or SIGINT: finish what is in flight, checkpoint, stop."""
+
+
+class LedgerUnreachable(DeliveryStopped):
+    """The PostgreSQL ledger that paces every process failed or answered too slowly.
+
+    Going on alone could start requests beyond the rate the processes share, so the run
+    stops, with its STATE, instead.
+    """

@@ -28,7 +28,7 @@ if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.client import GongClient
-    from target_gong_di.pacing import ConcurrencySizer, RateLimiter
+    from target_gong_di.pacing import ConcurrencySizer, Pacer
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class DeliveryPipeline:
     def __init__(
         self,
         client: GongClient,
-        limiter: RateLimiter,
+        limiter: Pacer,
         sizer: ConcurrencySizer,
         policy: RetryPolicy,
         logger: logging.Logger,
@@ -165,6 +165,7 @@ class DeliveryPipeline:
             self._changed.notify_all()
         self._dispatcher.join()
         self._workers.shutdown(wait=self._stop_cause is None, cancel_futures=True)
+        self._limiter.close()
         self._client.close()
 
     # The dispatcher.
@@ -172,7 +173,11 @@ class DeliveryPipeline:
     def _dispatch(self) -> None:
         while True:
             event = self._next_event()
-            if event is None or not self._limiter.acquire():
+            try:
+                if event is None or not self._limiter.acquire():
+                    return
+            except DeliveryStopped as cause:  # a shared limiter's database failed
+                self.stop(cause)
                 return
             with self._changed:
                 if self._stopped.is_set():
