@@ -14,7 +14,8 @@ runs, in autocommit), and a process reserves a slot only when its dispatcher has
 ready, so none can book far ahead of the others: each busy process gets about its share, and
 one killed with SIGKILL leaks at most its one reserved interval and holds no lock.
 
-Times come from the database's clock (``clock_timestamp()``) and each process only uses
+Times come from the database's clock (``clock_timestamp()``, as seconds since the epoch in
+``clock.now``) and each process only uses
 differences from the database's "now", so machines whose clocks disagree agree on the slots.
 A 429 is told to the others at once by ``NOTIFY``: a process that reserved its slot before
 the pause gives it up and takes one after it, as ``RateLimiter`` does between threads.
@@ -46,21 +47,27 @@ LISTEN_POLL_SECONDS = 0.5
 """How often the pause listener looks up from its socket to see whether it should close."""
 PAUSE_CHANNEL = "gong_di_pause"
 
-RESERVE = """
-    INSERT INTO gong_di_pacing AS p (api_url, next_slot, paused_until, pace, pace_at)
-    SELECT %(api_url)s, now + %(interval)s, 0.0, 1.0, now
+JOIN = """
+    INSERT INTO gong_di_pacing (api_url, next_slot, paused_until, pace, pace_at)
+    SELECT %(api_url)s, now, now, 1.0, now
     FROM (SELECT extract(epoch FROM clock_timestamp())::float8 AS now) AS clock
-    ON CONFLICT (api_url) DO UPDATE SET
-        pace = least(1.0, p.pace + %(recovery)s * greatest(0.0, excluded.pace_at - p.pace_at)),
-        pace_at = excluded.pace_at,
-        next_slot = greatest(p.next_slot, excluded.pace_at) + %(interval)s
-            / least(1.0, p.pace + %(recovery)s * greatest(0.0, excluded.pace_at - p.pace_at))
-    RETURNING next_slot - %(interval)s / pace - pace_at, pace
+    ON CONFLICT (api_url) DO NOTHING
+"""
+"""The row of ``api_url``, made by the first process that paces requests to it."""
+
+RESERVE = """
+    UPDATE gong_di_pacing AS p SET
+        pace = least(1.0, p.pace + %(recovery)s * greatest(0.0, clock.now - p.pace_at)),
+        pace_at = clock.now,
+        next_slot = greatest(p.next_slot, clock.now) + %(interval)s
+            / least(1.0, p.pace + %(recovery)s * greatest(0.0, clock.now - p.pace_at))
+    FROM (SELECT extract(epoch FROM clock_timestamp())::float8 AS now) AS clock
+    WHERE p.api_url = %(api_url)s
+    RETURNING p.next_slot - %(interval)s / p.pace - clock.now, p.pace
 """
 """Take the next free slot and move it on by one interval at the pace now (the stored pace
-plus what the time since it was set gives back); returns the seconds from the database's now
-until the slot taken, and the pace. ``excluded.pace_at`` is that now; the first use inserts
-the row."""
+plus what the time since it was set gives back); the seconds from the database's now until
+the slot taken, and the pace."""
 
 PAUSE = """
     WITH paused AS (
@@ -112,6 +119,7 @@ class SharedRateLimiter:
             self._connection = self._connect()
             self._listener = self._connect()
             self._listener.execute(f"LISTEN {PAUSE_CHANNEL}")
+            self._connection.execute(JOIN, {"api_url": api_url})
         except psycopg.Error as error:
             raise LedgerError(self._describe(error)) from None
         self._listening = threading.Thread(
@@ -181,7 +189,9 @@ class SharedRateLimiter:
             row = self._connection.execute(sql, params).fetchone()
         except psycopg.Error as error:
             raise self._unreachable(error) from None
-        return row or ()
+        if row is None:  # someone deleted it: the others no longer see this process's slots
+            raise self._unreachable(LookupError(f"gong_di_pacing has no row for {self._api_url}"))
+        return row
 
     def _listen(self) -> None:
         """Count the pauses other processes announce for this ``api_url`` (own ones too)."""

@@ -7,14 +7,16 @@ sandbox counts what all of them send together, as Gong does.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 
 import psycopg
+import pytest
 from processes import TargetProcess, delivered_by, pipeline, start_pipelines, wait_until
 
-from target_gong_di.pacing import RATE_MARGIN
+from target_gong_di.pacing import RATE_MARGIN, SLOWDOWN
 from target_gong_di.postgres_server import PostgresServer
-from target_gong_di.shared_pacing import STATEMENT_TIMEOUT_SECONDS
+from target_gong_di.shared_pacing import STATEMENT_TIMEOUT_SECONDS, SharedRateLimiter
 
 LIMIT = 20
 """The sandbox's requests per second, and every process's max_requests_per_second."""
@@ -132,3 +134,17 @@ def test_a_ledger_slower_than_the_statement_timeout_stops_the_run(
     sent_while_locked = [at for at, _ in server.store.answered_at if at > locked_at + 0.5]
     assert sent_while_locked == []
     assert time.monotonic() - locked_at >= STATEMENT_TIMEOUT_SECONDS
+
+
+def test_a_429_slows_the_pace_of_every_process_once_per_pause(shared_ledger_url):
+    stopped = threading.Event()
+    api_url = "https://us-1.api.gong.io"
+    limiters = [SharedRateLimiter(shared_ledger_url, api_url, LIMIT, stopped) for _ in range(2)]
+    try:
+        for _ in range(3):  # the first 429 of a pause, and two that were in flight
+            limiters[0].throttled(0.2)
+        assert limiters[1].acquire()
+        assert limiters[1].rate == pytest.approx(LIMIT / SLOWDOWN, rel=0.01)
+    finally:
+        for limiter in limiters:
+            limiter.close()
