@@ -8,11 +8,15 @@
 4. Latency 50 ms, rate set high, default settings: events/s and peak in flight, against
    the same target sending one request at a time.
 5. Throughput at a 40/s limit, default settings: fraction of the limit, 429 share.
-6. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
+6. Shared rate: 1, 2 and 4 processes, each with its own stream and max_requests_per_second
+   20, sharing a PostgreSQL ledger against one sandbox limit of 20/s: combined events/s as a
+   fraction of the limit, 429 share; and what a start slot costs through PostgreSQL against
+   the in-process limiter a SQLite ledger gets.
+7. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
    SDK's own floor) over the same input; start-up is measured apart and subtracted.
-7. Re-sync: a run over records the ledger says Gong has, against a dry run of the input:
+8. Re-sync: a run over records the ledger says Gong has, against a dry run of the input:
    requests sent (target 0) and time.
-8. Memory: peak RSS of dry runs over 100k and 1M records.
+9. Memory: peak RSS of dry runs over 100k and 1M records.
 
 Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller inputs.
 """
@@ -27,11 +31,15 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from target_gong_di.ledger import Confirmation, body_hash, open_ledger
+from target_gong_di.pacing import RateLimiter
+from target_gong_di.postgres_server import PostgresServer
 from target_gong_di.sandbox import Sandbox, SandboxOptions
+from target_gong_di.shared_pacing import SharedRateLimiter
 
 HERE = Path(__file__).resolve().parent
 STREAMS = ("web_visits", "app_events", "doc_views")
@@ -55,10 +63,12 @@ MAPPING = {
 }
 
 
-def write_input(path: Path, records: int, state_every: int = 1000) -> Path:
-    """Three streams of page views, round-robin, with a STATE every ``state_every``."""
+def write_input(
+    path: Path, records: int, state_every: int = 1000, streams: tuple[str, ...] = STREAMS
+) -> Path:
+    """Page views in ``streams``, round-robin, with a STATE every ``state_every``."""
     with path.open("w") as out:
-        for stream in STREAMS:
+        for stream in streams:
             message = {
                 "type": "SCHEMA",
                 "stream": stream,
@@ -67,7 +77,7 @@ def write_input(path: Path, records: int, state_every: int = 1000) -> Path:
             }
             out.write(json.dumps(message) + "\n")
         for number in range(records):
-            stream = STREAMS[number % len(STREAMS)]
+            stream = streams[number % len(streams)]
             values = {
                 "id": number,
                 "email": f"user{number % 5000}@acme{number % 97}.example",
@@ -256,6 +266,67 @@ def bench_resync(work: Path, records: int) -> str:
     )
 
 
+def bench_shared_rate(work: Path, limit: int, events: int, counts: tuple[int, ...]) -> str:
+    """``events`` split over several processes on one PostgreSQL ledger, one sandbox limit."""
+    figures = []
+    database = PostgresServer().start()
+    try:
+        for count in counts:
+            with Sandbox(SandboxOptions(rate_limit=limit)) as sandbox:
+                processes = []
+                for number in range(count):
+                    stream = f"source_{number}"
+                    stdin = write_input(work / f"{stream}.singer", events // count, 100, (stream,))
+                    config = delivery_config(
+                        sandbox, max_requests_per_second=limit, ledger_url=database.url
+                    )
+                    config["mappings"] = {stream: MAPPING}
+                    config_path = work / f"shared-{count}-{number}.json"
+                    config_path.write_text(json.dumps(config))
+                    with stdin.open() as feed:
+                        processes.append(
+                            subprocess.Popen(
+                                [*TARGET, "--config", str(config_path)],
+                                stdin=feed,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                            )
+                        )
+                if any(process.wait() for process in processes):
+                    raise SystemExit(f"a shared-rate run failed; see {work}/shared-*.json")
+                rate = accepted_rate(sandbox)
+                answers = sandbox.store.answers
+            figures.append(
+                f"{count} process{'es' if count > 1 else ''}: {rate / limit:.3f} of the limit, "
+                f"429s {answers['429'] / sum(answers.values()):.2%}"
+            )
+        shared, local = slot_costs(database.url)
+    finally:
+        database.stop()
+    return (
+        f"shared rate, {events} events over 1, 2 and 4 processes on one PostgreSQL ledger, "
+        f"sandbox limit {limit}/s, each process set to {limit}/s: {'; '.join(figures)} "
+        f"(target >= 0.95, <= 1%); a start slot costs {shared:.0f} us through PostgreSQL "
+        f"(one round trip) against {local:.1f} us in-process (a SQLite ledger) = "
+        f"{shared - local:.0f} us more per request"
+    )
+
+
+def slot_costs(url: str, calls: int = 2000) -> tuple[float, float]:
+    """Microseconds per ``acquire`` with no waiting (a huge rate): shared, then in-process."""
+    stopped = threading.Event()
+    shared = SharedRateLimiter(url, "https://bench.invalid", 1e9, stopped)
+    local = RateLimiter(1e9, stopped)
+    costs = []
+    for limiter in (shared, local):
+        started = time.perf_counter()
+        for _ in range(calls):
+            limiter.acquire()
+        costs.append((time.perf_counter() - started) / calls * 1e6)
+        limiter.close()
+    return costs[0], costs[1]
+
+
 def bench_dry_run(work: Path, records: int) -> str:
     stdin = write_input(work / "dry.singer", records)
     empty = write_input(work / "empty.singer", 0)
@@ -313,6 +384,9 @@ def main() -> None:
             lambda: bench_rate_limit(work, limit=20, events=100 if quick else 400, latency_ms=300),
             lambda: bench_latency(work, events=400 if quick else 2000),
             lambda: bench_rate_limit(work, limit=40, events=200 if quick else 800),
+            lambda: bench_shared_rate(
+                work, limit=20, events=160 if quick else 400, counts=(1, 2, 4)
+            ),
             lambda: bench_dry_run(work, records=10_000 if quick else 50_000),
             lambda: bench_resync(work, records=20_000 if quick else 100_000),
             lambda: bench_memory(work, (10_000, 100_000) if quick else (100_000, 1_000_000)),

@@ -1,7 +1,8 @@
 """Puts delivery together for a run: one session, client, limiter, sizer and pipeline.
 
 One of each serves the whole process, so every stream and every retry shares one
-connection pool and Gong's per-company limit.
+connection pool and Gong's per-company limit. On a PostgreSQL ``ledger_url`` the limiter is
+shared with every other process using that ledger, as the limit is shared with them too.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import typing as t
 
 from target_gong_di.answers import RetryPolicy
 from target_gong_di.client import GongClient, pooled_session
-from target_gong_di.pacing import ConcurrencySizer, RateLimiter
+from target_gong_di.pacing import ConcurrencySizer, Pacer, RateLimiter
 from target_gong_di.pipeline import DeliveryPipeline
+from target_gong_di.shared_pacing import SharedRateLimiter, shares_pace
 
 if t.TYPE_CHECKING:
     import logging
@@ -49,7 +51,7 @@ def open_delivery(
     )
     return DeliveryPipeline(
         client,
-        RateLimiter(settings.max_requests_per_second, stopped),
+        open_limiter(settings, stopped),
         ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
         policy,
         logger,
@@ -59,3 +61,12 @@ def open_delivery(
         stopped=stopped,
         on_stop=on_stop,
     )
+
+
+def open_limiter(settings: Settings, stopped: threading.Event) -> Pacer:
+    """The pace of this process alone, or of every process on the same PostgreSQL ledger."""
+    if shares_pace(settings.ledger_url):
+        return SharedRateLimiter(
+            settings.ledger_url, settings.api_url, settings.max_requests_per_second, stopped
+        )
+    return RateLimiter(settings.max_requests_per_second, stopped)

@@ -86,3 +86,11 @@ class BudgetExhausted(DeliveryStopped):
         self.spent = spent
         self.budget = budget
         self.resets_at = resets_at
+
+
+class LedgerUnreachable(DeliveryStopped):
+    """The PostgreSQL ledger that paces every process failed or answered too slowly.
+
+    Going on alone could start requests beyond the rate the processes share, so the run
+    stops, with its STATE, instead.
+    """

@@ -79,6 +79,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             spent_until TEXT NOT NULL
         )""",
     ),
+    # 3: the pace shared by every process on a PostgreSQL ledger (``shared_pacing``): the
+    # next free start slot, until when a 429 paused everyone, and the pace as a share of the
+    # configured rate with the time it was last set. Seconds since the epoch, by the
+    # database's clock. A SQLite ledger has the table too, unused: one schema for both.
+    (
+        """CREATE TABLE gong_di_pacing (
+            api_url TEXT PRIMARY KEY,
+            next_slot DOUBLE PRECISION NOT NULL,
+            paused_until DOUBLE PRECISION NOT NULL,
+            pace DOUBLE PRECISION NOT NULL,
+            pace_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "gong_di_schema"
@@ -119,7 +132,7 @@ def utc_now() -> datetime:
 
 def redact_url(url: str) -> str:
     """``url`` with any password (in the authority or a ``password`` query parameter) as ***."""
-    return _redact(url, url)
+    return redact(url, url)
 
 
 def _passwords(url: str) -> list[str]:
@@ -131,7 +144,7 @@ def _passwords(url: str) -> list[str]:
         return []
 
 
-def _redact(text: str, url: str) -> str:
+def redact(text: str, url: str) -> str:
     """``text`` with every password of ``url`` replaced by ***."""
     for secret in _passwords(url):
         text = text.replace(secret, "***")
@@ -169,10 +182,10 @@ def open_ledger(
     try:
         database = _open_database(url, read_only=read_only)
     except LedgerError as error:
-        raise LedgerError(f"{SETTING} {redact_url(url)}: {_redact(str(error), url)}") from None
+        raise LedgerError(f"{SETTING} {redact_url(url)}: {redact(str(error), url)}") from None
     except (sqlite3.Error, _postgres_errors()) as error:
         raise LedgerError(
-            f"{SETTING} {redact_url(url)}: cannot open the ledger: {_redact(str(error), url)}"
+            f"{SETTING} {redact_url(url)}: cannot open the ledger: {redact(str(error), url)}"
         ) from None
     return Ledger(database, url, read_only=read_only, clock=clock)
 
@@ -474,7 +487,7 @@ class Ledger:
                 yield tx
         except (sqlite3.Error, _postgres_errors()) as error:
             raise LedgerError(
-                f"{SETTING} {self._shown_url}: {_redact(str(error), self._url)}"
+                f"{SETTING} {self._shown_url}: {redact(str(error), self._url)}"
             ) from None
 
     def today(self) -> date:

@@ -13,6 +13,7 @@ import collections
 import math
 import threading
 import time
+import typing as t
 
 RATE_MARGIN = 0.025
 """Share of the ceiling left unused. Starts spaced at exactly 1/rate put every second-long
@@ -27,6 +28,27 @@ RECOVERY_PER_SECOND = 0.001
 """Share of the configured rate regained per second without a 429: back to full in about a
 minute and a half, so a limit 10% below the configured rate costs one 429 (and its pause)
 about every 25 s."""
+
+
+class Pacer(t.Protocol):
+    """What the pipeline asks of a limiter.
+
+    ``RateLimiter`` paces one process; ``shared_pacing.SharedRateLimiter`` every process
+    on one PostgreSQL ledger.
+    """
+
+    @property
+    def rate(self) -> float:
+        """The pace now, in requests per second."""
+
+    def acquire(self) -> bool:
+        """Block until a request may start; False when stopped meanwhile."""
+
+    def throttled(self, retry_after: float) -> None:
+        """A 429: nobody starts before ``retry_after`` seconds from now, then slower."""
+
+    def close(self) -> None:
+        """Release what the limiter holds."""
 
 
 class RateLimiter:
@@ -85,6 +107,9 @@ class RateLimiter:
                 self._rate /= SLOWDOWN
             self._paused_until = max(self._paused_until, now + retry_after)
             self._next_slot = max(self._next_slot, self._paused_until)
+
+    def close(self) -> None:
+        """Nothing to release: the pace lives in this process only."""
 
 
 HEADROOM = 1.5

@@ -32,7 +32,7 @@ if t.TYPE_CHECKING:
 
     from target_gong_di.client import GongClient
     from target_gong_di.delivery_ledger import DeliveryLedger
-    from target_gong_di.pacing import ConcurrencySizer, RateLimiter
+    from target_gong_di.pacing import ConcurrencySizer, Pacer
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class DeliveryPipeline:
     def __init__(
         self,
         client: GongClient,
-        limiter: RateLimiter,
+        limiter: Pacer,
         sizer: ConcurrencySizer,
         policy: RetryPolicy,
         logger: logging.Logger,
@@ -178,6 +178,7 @@ class DeliveryPipeline:
         for thread in self._threads:
             thread.join()
         self._workers.shutdown(wait=self._stop_cause is None, cancel_futures=True)
+        self._limiter.close()
         self._client.close()
 
     # The ledger check.

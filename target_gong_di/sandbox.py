@@ -77,6 +77,8 @@ class SandboxStore:
     events: dict[str, dict[str, t.Any]] = field(default_factory=dict)
     accepted_at: list[float] = field(default_factory=list)
     answers: collections.Counter[str] = field(default_factory=collections.Counter)
+    answered_at: list[tuple[float, str]] = field(default_factory=list)
+    """When each POST was answered (``time.monotonic()``) and how: when a pause held."""
     recent: collections.deque[float] = field(default_factory=collections.deque)
     in_flight: int = 0
     peak_in_flight: int = 0
@@ -110,6 +112,7 @@ class SandboxStore:
         """Tally one answer (a status code, or ``dropped``)."""
         with self.lock:
             self.answers[answer] += 1
+            self.answered_at.append((time.monotonic(), answer))
 
     def reset(self) -> None:
         """Forget every event and tally."""
@@ -117,6 +120,7 @@ class SandboxStore:
             self.events.clear()
             self.accepted_at.clear()
             self.answers.clear()
+            self.answered_at.clear()
             self.recent.clear()
             self.peak_in_flight = self.failed_matches = self.requests_today = 0
 

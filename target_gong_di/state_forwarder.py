@@ -59,7 +59,10 @@ class StateForwarder:
             if not self._closing.is_set():
                 self._closing.wait(self._interval)  # coalesce what settles meanwhile
             self._checkpoints.advanced.clear()
-            self._write(self._checkpoints.safe_state)
+            try:
+                self._write(self._checkpoints.safe_state)
+            except OSError as error:  # e.g. the dead letters could not reach the disk
+                self._logger.error("STATE not forwarded: %s", error)  # noqa: TRY400
             if self._closing.is_set():  # that write read the safe STATE after close began
                 return
 

@@ -33,6 +33,7 @@ from target_gong_di.exceptions import (
     DeliveryStopped,
     GongDIError,
     Interrupted,
+    LedgerError,
     QuotaExhausted,
 )
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
@@ -349,7 +350,12 @@ class TargetGongDI(StateAndSignalTarget):
 
             def before_state() -> None:
                 dead_letters.sync()  # the STATE counts on the dead letters before it
-                ledger.flush()  # and on the confirmations before it
+                try:
+                    ledger.flush()  # and, to save requests later, on the confirmations
+                except LedgerError as error:
+                    # Gong has every event the STATE covers: forwarding it loses nothing,
+                    # and a later run settles the unrecorded ones with a 409 each.
+                    self.logger.warning("%s; STATE forwarded all the same", error)
 
             self._forwarder = StateForwarder(checkpoints, before_state, self.logger)
             self._forwarder.start()

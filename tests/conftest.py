@@ -12,8 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from postgres_server import PostgresServer
 
+from target_gong_di.postgres_server import PostgresServer
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 DATA = Path(__file__).parent / "data_files"
@@ -137,7 +137,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> t.Iterator[str]:
-    """A real PostgreSQL server on loopback for the whole session (see postgres_server)."""
+    """A real PostgreSQL server on loopback for the whole session (see ``PostgresServer``)."""
     server = PostgresServer().start()
     try:
         yield server.url
@@ -145,13 +145,23 @@ def postgres_url() -> t.Iterator[str]:
         server.stop()
 
 
+def _fresh_schema(server_url: str) -> str:
+    """A ledger URL on ``server_url`` in a new, empty schema of its own."""
+    schema = f"ledger_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    return f"{server_url}?options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty ledger location: a SQLite file, or a schema of its own on the server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
-    server_url = request.getfixturevalue("postgres_url")
-    schema = f"ledger_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    return f"{server_url}?options=-csearch_path%3D{schema}"
+    return _fresh_schema(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def shared_ledger_url(postgres_url: str) -> str:
+    """A fresh PostgreSQL ledger, the kind several processes share a rate through."""
+    return _fresh_schema(postgres_url)

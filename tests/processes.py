@@ -11,8 +11,8 @@ import time
 import typing as t
 from pathlib import Path
 
-from conftest import SECRET
-from test_target import CONFIG, VIEWS
+from conftest import SECRET, record, schema, state
+from test_target import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
 
 from target_gong_di.sandbox import Sandbox
 
@@ -105,3 +105,40 @@ def wait_until(condition: t.Callable[[], bool], timeout: float = 60) -> None:
 
 def last_id(states: list[dict]) -> int:
     return states[-1]["bookmarks"][VIEWS]["id"] if states else -1
+
+
+def pipeline_stream(number: int) -> str:
+    """The stream of pipeline ``number`` when several run at once, one source each."""
+    return f"{VIEWS}_{number}"
+
+
+def pipeline(number: int, events: int) -> tuple[dict, list[dict]]:
+    """Mappings and messages of pipeline ``number``: its own stream of ``events`` page views,
+    each followed by its STATE; eventType names the stream, so the sandbox tells them apart."""
+    stream = pipeline_stream(number)
+    mapping = {**VIEW_MAPPING, "eventType": repr(stream)}
+    messages = [schema(stream, VIEW_PROPERTIES, ["id"])]
+    for n in range(events):
+        messages += [
+            record(stream, view(n)["record"]),
+            state({"bookmarks": {stream: {"id": n}}}),
+        ]
+    return {"mappings": {stream: mapping}}, messages
+
+
+def start_pipelines(
+    tmp_path: Path, server: Sandbox, ledger_url: str, events: list[int], **settings: t.Any
+) -> list[TargetProcess]:
+    """One target process per entry of ``events`` (its count), all on ``ledger_url``."""
+    processes = []
+    for number, count in enumerate(events):
+        mappings, messages = pipeline(number, count)
+        config = {**mappings, "ledger_url": ledger_url, **settings}
+        processes.append(TargetProcess(tmp_path, server, config, messages))
+    return processes
+
+
+def delivered_by(server: Sandbox, number: int) -> int:
+    """Events of pipeline ``number`` the sandbox has stored."""
+    stream = pipeline_stream(number)
+    return sum(body["eventType"] == stream for body in list(server.store.events.values()))

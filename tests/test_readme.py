@@ -29,6 +29,7 @@ def test_every_json_and_yaml_block_is_tagged_and_tested():
         ("json", "body"),
         ("json", "dead-letter"),
         ("yaml", "meltano-config"),
+        ("yaml", "meltano-project"),
     }
     assert len(BLOCKS) >= 8
 
@@ -63,6 +64,17 @@ def test_dead_letter_example_has_the_fields_the_target_writes(text, make_sandbox
 @pytest.mark.parametrize("text", blocks("yaml", "meltano-config"))
 def test_meltano_config_example_is_a_valid_config(text):
     assert config_errors({**yaml.safe_load(text), **CREDENTIALS}) == []
+
+
+@pytest.mark.parametrize("text", blocks("yaml", "meltano-project"))
+def test_meltano_project_example_schedules_every_pipeline_into_the_loader(text):
+    project = yaml.safe_load(text)
+    [loader] = project["plugins"]["loaders"]
+    config = {**loader["config"], **CREDENTIALS, "mappings": CONFIG["mappings"]}
+    assert config_errors(config) == []
+    jobs = {job["name"]: job["tasks"] for job in project["jobs"]}
+    assert all(tasks[0].endswith(f" {loader['name']}") for tasks in jobs.values())
+    assert {schedule["job"] for schedule in project["schedules"]} == set(jobs)
 
 
 def test_readme_adds_the_loader_from_the_shipped_definition():

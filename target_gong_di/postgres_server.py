@@ -1,9 +1,9 @@
-"""A real PostgreSQL server on 127.0.0.1 for the tests, started from Debian's binaries.
+"""A throwaway PostgreSQL server on 127.0.0.1 for the tests and the bench, from Debian's binaries.
 
 ``initdb`` refuses to run as root, so as root the cluster belongs to the ``postgres`` user
 (``runuser``). The data directory is a fresh temporary folder; the server listens on a free
 loopback port with its socket in that folder, trusts local connections, and is stopped and
-removed at the end of the test session.
+removed by ``stop`` (the tests do that at the end of the session).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class PostgresServer:
 
     def _run(self, *command: str) -> None:
         as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*as_owner, *command], check=True, capture_output=True, timeout=60)
+        # Fixed binaries from PG_BIN with arguments this class builds; no shell.
+        subprocess.run([*as_owner, *command], check=True, capture_output=True, timeout=60)  # noqa: S603
 
     def start(self) -> PostgresServer:
         """initdb, start on loopback, create the database; raises if PostgreSQL is missing."""

@@ -1,0 +1,150 @@
+"""Several target processes on one PostgreSQL ledger share one Gong company's rate.
+
+Real processes, a real PostgreSQL server and the sandbox's own sliding-second limit: the
+sandbox counts what all of them send together, as Gong does.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import psycopg
+import pytest
+from processes import TargetProcess, delivered_by, pipeline, start_pipelines, wait_until
+
+from target_gong_di.pacing import RATE_MARGIN, SLOWDOWN
+from target_gong_di.postgres_server import PostgresServer
+from target_gong_di.shared_pacing import STATEMENT_TIMEOUT_SECONDS, SharedRateLimiter
+
+LIMIT = 20
+"""The sandbox's requests per second, and every process's max_requests_per_second."""
+PASSWORD = "pg-pass-never-printed"
+
+
+def finish_all(processes: list[TargetProcess]) -> None:
+    for process in processes:
+        code, stderr = process.finish()
+        assert code == 0, stderr
+
+
+def test_processes_on_one_ledger_together_stay_under_the_limit(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox(rate_limit=LIMIT)
+    processes = start_pipelines(
+        tmp_path, server, shared_ledger_url, [40, 40, 40], max_requests_per_second=LIMIT
+    )
+    finish_all(processes)
+    assert len(server.store.events) == 120
+    assert server.store.answers["429"] == 0
+
+
+def test_each_busy_process_gets_about_its_share(make_sandbox, tmp_path, shared_ledger_url):
+    server = make_sandbox()
+    first, second = start_pipelines(
+        tmp_path, server, shared_ledger_url, [60, 200], max_requests_per_second=LIMIT
+    )
+    wait_until(lambda: delivered_by(server, 0) > 0 and delivered_by(server, 1) > 0)
+    start = [delivered_by(server, 0), delivered_by(server, 1)]
+    wait_until(lambda: delivered_by(server, 0) == 60)
+    gained = [delivered_by(server, 0) - start[0], delivered_by(server, 1) - start[1]]
+    assert gained[1] >= 0.7 * gained[0]
+    second.process.kill()
+    finish_all([first])
+
+
+def test_one_process_429_pauses_every_process_for_its_retry_after(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox(rate_limit=LIMIT / 2, retry_after_seconds=2)
+    processes = start_pipelines(
+        tmp_path, server, shared_ledger_url, [30, 30], max_requests_per_second=LIMIT
+    )
+    finish_all(processes)
+    answers = server.store.answered_at
+    first_429 = next(at for at, answer in answers if answer == "429")
+    pause = [answer for at, answer in answers if first_429 <= at < first_429 + 1.9]
+    # Paced alone, the other process would earn its own 429 before pausing too.
+    assert pause == ["429"]
+    assert len(server.store.events) == 60
+
+
+def test_a_process_killed_with_sigkill_holds_nothing_back(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox(rate_limit=LIMIT)
+    doomed, survivor = start_pipelines(
+        tmp_path, server, shared_ledger_url, [400, 100], max_requests_per_second=LIMIT
+    )
+    wait_until(lambda: delivered_by(server, 0) >= 10 and delivered_by(server, 1) >= 10)
+    doomed.process.send_signal(signal.SIGKILL)
+    doomed.process.wait(timeout=30)
+    killed_at = time.monotonic()
+    with psycopg.connect(shared_ledger_url, autocommit=True) as connection:
+        connection.execute("SET lock_timeout = 1000")
+        with connection.transaction():  # fails if the killed process left the row locked
+            connection.execute("SELECT * FROM gong_di_pacing FOR UPDATE").fetchall()
+    finish_all([survivor])
+    after = [at for at in server.store.accepted_at if at > killed_at + 0.5]
+    assert (len(after) - 1) / (after[-1] - after[0]) >= 0.9 * LIMIT
+    assert server.store.answers["429"] == 0
+    with psycopg.connect(shared_ledger_url) as connection:
+        ahead = connection.execute(
+            "SELECT next_slot - extract(epoch FROM clock_timestamp()) FROM gong_di_pacing"
+        ).fetchone()[0]
+    assert ahead <= (1 + RATE_MARGIN) / LIMIT
+
+
+def test_a_ledger_that_goes_down_stops_the_run_with_its_state(make_sandbox, tmp_path):
+    server = make_sandbox()
+    database = PostgresServer().start()
+    try:
+        url = database.url.replace("@", f":{PASSWORD}@", 1)  # trust auth ignores it
+        mappings, messages = pipeline(0, 200)
+        config = {**mappings, "ledger_url": url, "max_requests_per_second": 10}
+        target = TargetProcess(tmp_path, server, config, messages)
+        wait_until(lambda: len(server.store.events) >= 5)
+    finally:
+        database.stop()
+    code, stderr = target.finish()
+    assert code == 1
+    assert f"ledger_url {url.replace(PASSWORD, '***')}" in stderr
+    assert PASSWORD not in stderr
+    assert target.states
+    assert len(server.store.events) < 200
+
+
+def test_a_ledger_slower_than_the_statement_timeout_stops_the_run(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox()
+    mappings, messages = pipeline(0, 200)
+    config = {**mappings, "ledger_url": shared_ledger_url, "max_requests_per_second": 10}
+    target = TargetProcess(tmp_path, server, config, messages)
+    wait_until(lambda: len(server.store.events) >= 5)
+    with psycopg.connect(shared_ledger_url) as connection:
+        connection.execute("SELECT * FROM gong_di_pacing FOR UPDATE").fetchall()
+        locked_at = time.monotonic()
+        code, stderr = target.finish()
+    assert code == 1
+    assert "statement timeout" in stderr
+    assert target.states
+    sent_while_locked = [at for at, _ in server.store.answered_at if at > locked_at + 0.5]
+    assert sent_while_locked == []
+    assert time.monotonic() - locked_at >= STATEMENT_TIMEOUT_SECONDS
+
+
+def test_a_429_slows_the_pace_of_every_process_once_per_pause(shared_ledger_url):
+    stopped = threading.Event()
+    api_url = "https://us-1.api.gong.io"
+    limiters = [SharedRateLimiter(shared_ledger_url, api_url, LIMIT, stopped) for _ in range(2)]
+    try:
+        for _ in range(3):  # the first 429 of a pause, and two that were in flight
+            limiters[0].throttled(0.2)
+        assert limiters[1].acquire()
+        assert limiters[1].rate == pytest.approx(LIMIT / SLOWDOWN, rel=0.01)
+    finally:
+        for limiter in limiters:
+            limiter.close()
