@@ -148,3 +148,46 @@ def test_a_429_slows_the_pace_of_every_process_once_per_pause(shared_ledger_url)
     finally:
         for limiter in limiters:
             limiter.close()
+
+
+def test_four_pipelines_deliver_everything_and_a_fifth_after_the_budget_sends_nothing(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox(rate_limit=LIMIT)
+    budget = {"max_requests_per_second": LIMIT, "daily_request_budget": 100}
+    finish_all(start_pipelines(tmp_path, server, shared_ledger_url, [25, 25, 25, 25], **budget))
+    assert len(server.store.events) == 100
+    assert server.store.answers["429"] == 0
+    mappings, messages = pipeline(4, 10)
+    fifth = TargetProcess(
+        tmp_path, server, {**mappings, "ledger_url": shared_ledger_url, **budget}, messages
+    )
+    code, stderr = fifth.finish()
+    assert code != 0
+    assert "daily_request_budget=100" in stderr
+    assert sum(server.store.answers.values()) == 100
+
+
+def test_processes_on_one_ledger_never_spend_more_than_the_budget_together(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox()
+    budget = {"max_requests_per_second": 100, "daily_request_budget": 30}
+    processes = start_pipelines(tmp_path, server, shared_ledger_url, [40, 40], **budget)
+    codes = [process.finish()[0] for process in processes]
+    assert sum(server.store.answers.values()) == 30
+    assert codes == [1, 1]
+
+
+def test_an_event_one_process_delivered_is_not_sent_by_another(
+    make_sandbox, tmp_path, shared_ledger_url
+):
+    server = make_sandbox()
+    mappings, messages = pipeline(0, 20)
+    config = {**mappings, "ledger_url": shared_ledger_url, "max_requests_per_second": 100}
+    finish_all([TargetProcess(tmp_path, server, config, messages)])
+    again = TargetProcess(tmp_path, server, config, messages)
+    code, stderr = again.finish()
+    assert code == 0, stderr
+    assert sum(server.store.answers.values()) == 20
+    assert "20 unchanged" in stderr
