@@ -11,6 +11,7 @@ import typing as t
 
 from target_gong_di.answers import RetryPolicy
 from target_gong_di.client import GongClient, pooled_session
+from target_gong_di.oauth import open_credentials
 from target_gong_di.pacing import ConcurrencySizer, RateLimiter
 from target_gong_di.pipeline import DeliveryPipeline
 
@@ -33,15 +34,18 @@ def open_delivery(
     logger: logging.Logger,
     on_stop: t.Callable[[DeliveryStopped], None],
 ) -> DeliveryPipeline:
-    """A running pipeline to ``settings.api_url``; ``on_stop`` hears why delivery stopped."""
-    if settings.auth is None:
-        raise ValueError("delivery needs credentials; dry runs do not deliver")
+    """A running pipeline to Gong; ``on_stop`` hears why delivery stopped.
+
+    It delivers to ``settings.api_url``, or for an OAuth app without one, to the base URL
+    its token response names.
+    """
     policy = retry_policy(settings)
     stopped = threading.Event()
+    credentials, api_url = open_credentials(settings, policy, logger)
     client = GongClient(
-        pooled_session(settings.auth, settings.max_concurrency),
-        settings.api_url,
-        settings.auth,
+        pooled_session(settings.max_concurrency),
+        api_url,
+        credentials,
         policy,
         settings.request_timeout_seconds,
     )

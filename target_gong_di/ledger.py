@@ -89,6 +89,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             refresh_token TEXT NOT NULL,
             access_token TEXT NOT NULL,
             expires_at TEXT NOT NULL,
+            expires_in REAL NOT NULL,
             api_base_url TEXT,
             rotated_at TEXT NOT NULL,
             PRIMARY KEY (oauth_client_id, api_url)
@@ -141,6 +142,8 @@ class StoredTokens:
     access_token: str = field(repr=False)
     expires_at: datetime
     """When the access token expires (aware, UTC)."""
+    expires_in: float
+    """Its lifetime in seconds, as Gong gave it: how early to renew it depends on it."""
     api_base_url: str | None
     """The token response's ``api_base_url_for_customer``."""
 
@@ -155,27 +158,33 @@ class TokenSlot:
         self._key = [client_id, api_url]
         self._clock = clock
         rows = tx.rows(
-            "SELECT origin, refresh_token, access_token, expires_at, api_base_url "
+            "SELECT origin, refresh_token, access_token, expires_at, expires_in, api_base_url "
             "FROM gong_di_oauth_tokens WHERE oauth_client_id = ? AND api_url = ?",
             self._key,
         )
         self.stored: StoredTokens | None = None
         """What is stored now: another process may have rotated it a moment ago."""
         if rows:
-            origin, refresh, access, expires_at, base_url = rows[0]
+            origin, refresh, access, expires_at, expires_in, base_url = rows[0]
             self.stored = StoredTokens(
-                origin, refresh, access, datetime.fromisoformat(expires_at), base_url
+                origin,
+                refresh,
+                access,
+                datetime.fromisoformat(expires_at),
+                float(expires_in),
+                base_url,
             )
 
     def replace(self, tokens: StoredTokens) -> None:
         """Store ``tokens`` in place of the old ones; durable when the transaction commits."""
         self._tx.run(
             "INSERT INTO gong_di_oauth_tokens (oauth_client_id, api_url, origin, refresh_token, "
-            "access_token, expires_at, api_base_url, rotated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "access_token, expires_at, expires_in, api_base_url, rotated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (oauth_client_id, api_url) DO UPDATE SET origin = excluded.origin, "
             "refresh_token = excluded.refresh_token, access_token = excluded.access_token, "
-            "expires_at = excluded.expires_at, api_base_url = excluded.api_base_url, "
+            "expires_at = excluded.expires_at, expires_in = excluded.expires_in, "
+            "api_base_url = excluded.api_base_url, "
             "rotated_at = excluded.rotated_at",
             [
                 *self._key,
@@ -183,6 +192,7 @@ class TokenSlot:
                 tokens.refresh_token,
                 tokens.access_token,
                 tokens.expires_at.astimezone(timezone.utc).isoformat(),
+                tokens.expires_in,
                 tokens.api_base_url,
                 self._clock().astimezone(timezone.utc).isoformat(),
             ],

@@ -407,7 +407,7 @@ ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
 """``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
 
 
-def _http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
+def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
     """Why ``url`` cannot be used: not http(s), or plain http:// to a host off loopback."""
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -418,7 +418,7 @@ def _http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
 
 
 def _api_url_errors(url: t.Any) -> list[str]:
-    errors = _http_url_errors("api_url", url, "https://us-12345.api.gong.io")
+    errors = http_url_errors("api_url", url, "https://us-12345.api.gong.io")
     if errors:
         return errors
     if "?" in url or "#" in url or urlsplit(url).path.rstrip("/").endswith(ENDPOINT_SUFFIXES):
@@ -486,7 +486,7 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     if not values["dry_run"]:
         errors += _auth_errors(values)
         if values.get("oauth_client_id"):
-            errors += _http_url_errors(
+            errors += http_url_errors(
                 "oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL
             )
     mappings = values.get("mappings")
