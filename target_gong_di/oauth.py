@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import requests
 
+from target_gong_di.client import TRANSPORT_ERRORS
 from target_gong_di.exceptions import (
     AuthRejected,
     ConsentNeeded,
@@ -50,12 +51,6 @@ DEFAULT_EXPIRES_IN = 3600.0
 """An access token's lifetime when a token response does not say (Gong's is an hour)."""
 ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 """An OAuth ``error`` code worth quoting; anything else in a token answer is not shown."""
-TRANSPORT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 
 
 class Credentials(t.Protocol):
@@ -142,6 +137,8 @@ class OAuthTokens:
         self._lock = threading.Lock()
         self._tokens: StoredTokens | None = None
         self._renewed_after_rejection = False
+        self._failure: DeliveryStopped | None = None
+        """Why renewing failed: the threads that waited for it stop too, asking no more."""
         self._secrets = list(app.secrets)
         self._log_filter = RedactingFilter(lambda: self.secrets)
         self._log_filter.install()
@@ -218,7 +215,18 @@ class OAuthTokens:
 
         Each try is one ledger transaction holding the consent's lock, so no two processes
         spend the same refresh token; between tries (the token endpoint failed) it is free.
+        Once renewing has failed, it is not tried again in this run: a spent refresh token
+        asked again is one more ``invalid_grant``.
         """
+        if self._failure is not None:
+            raise type(self._failure)(str(self._failure))
+        try:
+            self._renew_now(rejected)
+        except DeliveryStopped as failure:
+            self._failure = failure
+            raise
+
+    def _renew_now(self, rejected: str | None) -> None:
         for tries in range(self._policy.max_retries + 1):
             try:
                 with self._ledger.token_slot(self._app.client_id, self._api_url) as slot:
@@ -259,8 +267,8 @@ class OAuthTokens:
         self._renewed_after_rejection = False
         remaining = (tokens.expires_at - self._clock()).total_seconds()
         self._logger.info(
-            "%s the OAuth access token (%s); it expires in %.0fs",
-            "Renewed" if renewed else "Using the stored",
+            "%s OAuth access token (%s); it expires in %.0fs",
+            "Renewed the" if renewed else "Using the stored",
             self.description,
             remaining,
         )
