@@ -57,3 +57,9 @@ def shown_secrets(server: Sandbox, *texts: str) -> list[str]:
 def sqlite_ledger(folder: Path) -> str:
     """A ledger URL for a SQLite file in ``folder``."""
     return f"sqlite:///{folder / 'ledger.db'}"
+
+
+def assert_delivered(run: t.Any, server: Sandbox, count: int) -> None:
+    """``run`` (a finished target process) succeeded, and ``server`` holds ``count`` events."""
+    assert run.returncode == 0, run.stderr
+    assert len(server.store.events) == count

@@ -11,6 +11,7 @@ from conftest import SECRET
 from oauth_apps import (
     CLIENT_ID,
     CONSENT,
+    assert_delivered,
     oauth_config,
     oauth_sandbox,
     shown_secrets,
@@ -27,8 +28,7 @@ def test_tokens_expiring_several_times_in_one_run_deliver_every_event_once(
 ):
     server = oauth_sandbox(make_sandbox, access_token_lifetime=1)
     run = run_target(oauth_config(server, sqlite_ledger(tmp_path)), views(60))
-    assert run.returncode == 0, run.stderr
-    assert len(server.store.events) == 60
+    assert_delivered(run, server, 60)
     assert server.store.answers["200"] == 60
     assert server.store.oauth.refreshes >= 3
     assert server.store.oauth.invalid_grants == 0
@@ -78,8 +78,7 @@ def test_without_api_url_events_go_to_the_base_url_of_the_token_response(
     server = oauth_sandbox(make_sandbox)
     config = oauth_config(server, sqlite_ledger(tmp_path), api_url=None)
     run = run_target(config, views(3))
-    assert run.returncode == 0, run.stderr
-    assert len(server.store.events) == 3
+    assert_delivered(run, server, 3)
 
 
 def test_a_401_for_a_token_that_should_still_be_valid_renews_it_once_and_retries(
@@ -144,8 +143,7 @@ def test_token_endpoint_failures_are_retried_without_spending_the_refresh_token(
 ):
     server = oauth_sandbox(make_sandbox, token_failures=2)
     run = run_target(oauth_config(server, sqlite_ledger(tmp_path)), views(2))
-    assert run.returncode == 0, run.stderr
-    assert len(server.store.events) == 2
+    assert_delivered(run, server, 2)
     assert server.store.oauth.refreshes == 1
 
 
