@@ -468,6 +468,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
     parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
+    parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
+    parser.add_argument("--oauth-client-secret", default=None)
+    parser.add_argument("--refresh-token", default=None, help="the consent's refresh token")
+    parser.add_argument(
+        "--access-token-lifetime", type=float, default=defaults.access_token_lifetime
+    )
     return parser
 
 
@@ -488,6 +494,10 @@ def main(argv: list[str] | None = None) -> None:
         lost_reply_rate=args.lost_reply_rate,
         latency_ms=args.latency_ms,
         seed=args.seed,
+        oauth_client_id=args.oauth_client_id,
+        oauth_client_secret=args.oauth_client_secret,
+        refresh_token=args.refresh_token,
+        access_token_lifetime=args.access_token_lifetime,
     )
     sandbox = Sandbox(options, args.host, args.port)
     print(f"gong-di-sandbox listening on {sandbox.url}", file=sys.stderr, flush=True)
