@@ -572,11 +572,6 @@ class Ledger:
 
     # OAuth tokens.
 
-    def stored_tokens(self, client_id: str, api_url: str) -> StoredTokens | None:
-        """The tokens stored for ``client_id`` and ``api_url``, read without waiting."""
-        with self._transaction(write=False) as tx:
-            return TokenSlot(tx, client_id, api_url, self._clock).stored
-
     @contextlib.contextmanager
     def token_slot(self, client_id: str, api_url: str) -> Iterator[TokenSlot]:
         """The stored tokens, locked against every other process until the block ends.

@@ -31,6 +31,7 @@ def test_tokens_expiring_several_times_in_one_run_deliver_every_event_once(
     assert_delivered(run, server, 60)
     assert server.store.answers["200"] == 60
     assert server.store.oauth.refreshes >= 3
+    assert server.store.oauth.expired_rejections == 0  # renewed before each expired
     assert server.store.oauth.invalid_grants == 0
 
 
