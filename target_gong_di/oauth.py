@@ -285,8 +285,8 @@ class OAuthTokens:
         The stored refresh token descends from the config's when its origin matches; a
         different refresh_token in the config is a new consent, and is used instead.
         """
-        current = stored is not None and stored.origin == self._origin
-        refresh_token = stored.refresh_token if current else self._app.refresh_token
+        current = stored if stored is not None and stored.origin == self._origin else None
+        refresh_token = current.refresh_token if current else self._app.refresh_token
         try:
             response = self._session.post(
                 self._app.token_url,

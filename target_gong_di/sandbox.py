@@ -393,7 +393,7 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
     def url(self) -> str:
         """The base URL it serves at."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{t.cast('str', host)}:{port}"
 
     def draw(self) -> float:
         """The next fault draw in [0, 1), reproducible with ``seed``."""
