@@ -1,7 +1,9 @@
 """One request to ``POST {api_url}/v2/digital-interaction`` and what its answer means.
 
 ``GongClient.attempt`` sends one body once and returns a ``Verdict`` (see ``answers``):
-the pipeline decides what happens next. Everything the client says about an answer goes
+the pipeline decides what happens next. The Authorization header is asked of the
+credentials for each request (an OAuth app's access token changes during a run); a 401 they
+can renew after is sent once more. Everything the client says about an answer goes
 through ``redacted``, so a credential a server echoes never reaches a log or dead letter.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import time
 import typing as t
+from http import HTTPStatus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -25,7 +28,7 @@ from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.exceptions import AuthRejected, DeliveryStopped, QuotaExhausted
 
 if t.TYPE_CHECKING:
-    from target_gong_di.settings import Auth
+    from target_gong_di.oauth import Credentials
 
 ERROR_TEXT_LIMIT = 500
 """Characters kept of each error text an answer carries (a proxy may answer a whole page)."""
@@ -39,13 +42,13 @@ TRANSPORT_ERRORS = (
 """Failures after which the request may or may not have arrived: retried (a 409 then settles)."""
 
 
-def pooled_session(auth: Auth, connections: int) -> requests.Session:
-    """A keep-alive session with one pool of ``connections``, sending the auth header."""
+def pooled_session(connections: int) -> requests.Session:
+    """A keep-alive session with one pool of ``connections``; auth is set per request."""
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=connections)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-    session.headers.update({"Authorization": auth.header, "Content-Type": "application/json"})
+    session.headers.update({"Content-Type": "application/json"})
     return session
 
 
@@ -56,24 +59,39 @@ class GongClient:
         self,
         session: requests.Session,
         api_url: str,
-        auth: Auth,
+        credentials: Credentials,
         policy: RetryPolicy,
         timeout: float,
     ) -> None:
         self.url = api_url + ENDPOINT
         self._api_url = api_url
         self._session = session
-        self._auth = auth
+        self._credentials = credentials
         self._policy = policy
         self._timeout = timeout
-        self._secrets = auth.secrets  # longest first: the header before its parts
 
     def attempt(self, payload: bytes) -> Verdict:
-        """POST ``payload`` once; transport failures come back as ``TryAgain``."""
+        """POST ``payload`` once (twice after a 401 the credentials renewed after).
+
+        Transport failures come back as ``TryAgain``; a renewal that fails raises
+        ``DeliveryStopped``.
+        """
+        authorization = self._credentials.authorization()
+        verdict = self._post(payload, authorization)
+        if (
+            isinstance(verdict, Stop)
+            and verdict.status == HTTPStatus.UNAUTHORIZED
+            and self._credentials.renewed_after(authorization)
+        ):
+            verdict = self._post(payload, self._credentials.authorization())
+        return verdict
+
+    def _post(self, payload: bytes, authorization: str) -> Verdict:
         try:
             response = self._session.post(
                 self.url,
                 data=payload,
+                headers={"Authorization": authorization},
                 timeout=self._timeout,
                 allow_redirects=False,  # a redirected POST turns into a GET that "succeeds"
             )
@@ -99,7 +117,7 @@ class GongClient:
         if stop.kind == "auth":
             return AuthRejected(
                 f"Gong refused the credentials with HTTP {stop.status} "
-                f"({self._auth.description}, api_url {self._api_url}, "
+                f"({self._credentials.description}, api_url {self._api_url}, "
                 f"requestId {stop.request_id}): {detail or 'no error text'}. Check the "
                 "credentials and their api:digital-interactions:write scope, and that "
                 "api_url is your company's own base URL: a wrong base URL also answers 401."
@@ -127,11 +145,12 @@ class GongClient:
         )
 
     def close(self) -> None:
-        """Release the connections."""
+        """Release the connections and the credentials."""
         self._session.close()
+        self._credentials.close()
 
     def redacted(self, text: str) -> str:
-        """``text`` without the Authorization header's value, the secret or the token."""
-        for secret in self._secrets:
+        """``text`` without any Authorization header's value, secret or token."""
+        for secret in self._credentials.secrets:  # longest first: a header before its parts
             text = text.replace(secret, "[redacted]")
         return text

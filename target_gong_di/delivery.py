@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:
 
     from target_gong_di.delivery_ledger import DeliveryLedger
     from target_gong_di.exceptions import DeliveryStopped
+    from target_gong_di.oauth import Credentials
     from target_gong_di.settings import Settings
 
 
@@ -35,23 +36,28 @@ def open_delivery(
     settings: Settings,
     ledger: DeliveryLedger,
     logger: logging.Logger,
+    *,
+    credentials: Credentials,
+    api_url: str,
     on_stop: t.Callable[[DeliveryStopped], None],
 ) -> DeliveryPipeline:
-    """A running pipeline to ``settings.api_url``; ``on_stop`` hears why delivery stopped."""
-    if settings.auth is None:
-        raise ValueError("delivery needs credentials; dry runs do not deliver")
+    """A running pipeline to ``api_url``; ``on_stop`` hears why delivery stopped.
+
+    ``credentials`` and ``api_url`` come from ``oauth.open_credentials``: the configured
+    ones, or an OAuth app's token and the base URL its token response names.
+    """
     policy = retry_policy(settings)
     stopped = threading.Event()
     client = GongClient(
-        pooled_session(settings.auth, settings.max_concurrency),
-        settings.api_url,
-        settings.auth,
+        pooled_session(settings.max_concurrency),
+        api_url,
+        credentials,
         policy,
         settings.request_timeout_seconds,
     )
     return DeliveryPipeline(
         client,
-        open_limiter(settings, stopped),
+        open_limiter(settings, api_url, stopped),
         ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
         policy,
         logger,
@@ -63,10 +69,10 @@ def open_delivery(
     )
 
 
-def open_limiter(settings: Settings, stopped: threading.Event) -> Pacer:
+def open_limiter(settings: Settings, api_url: str, stopped: threading.Event) -> Pacer:
     """The pace of this process alone, or of every process on the same PostgreSQL ledger."""
     if shares_pace(settings.ledger_url):
         return SharedRateLimiter(
-            settings.ledger_url, settings.api_url, settings.max_requests_per_second, stopped
+            settings.ledger_url, api_url, settings.max_requests_per_second, stopped
         )
     return RateLimiter(settings.max_requests_per_second, stopped)

@@ -51,6 +51,10 @@ class AuthRejected(DeliveryStopped):
     """Gong answered 401 or 403: wrong credentials, scope or base URL."""
 
 
+class ConsentNeeded(DeliveryStopped):
+    """Gong answered ``invalid_grant``: the refresh token is spent or revoked; consent again."""
+
+
 class RetriesExhausted(DeliveryStopped):
     """An event kept failing (5xx, timeout, dropped connection) through every retry."""
 

@@ -23,7 +23,7 @@ import hashlib
 import sqlite3
 import threading
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -92,6 +92,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             pace_at DOUBLE PRECISION NOT NULL
         )""",
     ),
+    # 4: an OAuth app's tokens per consent. Gong's refresh tokens are single-use, so the
+    # rotated one must outlive the run; origin is the SHA-256 of the config's refresh_token
+    # the row descends from (a different one in the config is a new consent).
+    (
+        """CREATE TABLE gong_di_oauth_tokens (
+            oauth_client_id TEXT NOT NULL,
+            api_url TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            refresh_token TEXT NOT NULL,
+            access_token TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            expires_in REAL NOT NULL,
+            api_base_url TEXT,
+            rotated_at TEXT NOT NULL,
+            PRIMARY KEY (oauth_client_id, api_url)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "gong_di_schema"
@@ -109,6 +126,79 @@ class Confirmation:
     """``DELIVERED`` (200) or ``DUPLICATE`` (409)."""
     request_id: str | None
     """Gong's requestId, its reference for the answer."""
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """An OAuth app's tokens as the ledger keeps them (the tokens never in a repr)."""
+
+    origin: str
+    """``token_origin`` of the config's refresh_token this consent started from."""
+    refresh_token: str = field(repr=False)
+    access_token: str = field(repr=False)
+    expires_at: datetime
+    """When the access token expires (aware, UTC)."""
+    expires_in: float
+    """Its lifetime in seconds, as Gong gave it: how early to renew it depends on it."""
+    api_base_url: str | None
+    """The token response's ``api_base_url_for_customer``."""
+
+
+class TokenSlot:
+    """The stored tokens of one consent, read and replaced inside one locked transaction."""
+
+    def __init__(
+        self, tx: Transaction, client_id: str, api_url: str, clock: Callable[[], datetime]
+    ) -> None:
+        self._tx = tx
+        self._key = [client_id, api_url]
+        self._clock = clock
+        rows = tx.rows(
+            "SELECT origin, refresh_token, access_token, expires_at, expires_in, api_base_url "
+            "FROM gong_di_oauth_tokens WHERE oauth_client_id = ? AND api_url = ?",
+            self._key,
+        )
+        self.stored: StoredTokens | None = None
+        """What is stored now: another process may have rotated it a moment ago."""
+        if rows:
+            origin, refresh, access, expires_at, expires_in, base_url = rows[0]
+            self.stored = StoredTokens(
+                origin,
+                refresh,
+                access,
+                datetime.fromisoformat(expires_at),
+                float(expires_in),
+                base_url,
+            )
+
+    def replace(self, tokens: StoredTokens) -> None:
+        """Store ``tokens`` in place of the old ones; durable when the transaction commits."""
+        self._tx.run(
+            "INSERT INTO gong_di_oauth_tokens (oauth_client_id, api_url, origin, refresh_token, "
+            "access_token, expires_at, expires_in, api_base_url, rotated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (oauth_client_id, api_url) DO UPDATE SET origin = excluded.origin, "
+            "refresh_token = excluded.refresh_token, access_token = excluded.access_token, "
+            "expires_at = excluded.expires_at, expires_in = excluded.expires_in, "
+            "api_base_url = excluded.api_base_url, "
+            "rotated_at = excluded.rotated_at",
+            [
+                *self._key,
+                tokens.origin,
+                tokens.refresh_token,
+                tokens.access_token,
+                tokens.expires_at.astimezone(timezone.utc).isoformat(),
+                tokens.expires_in,
+                tokens.api_base_url,
+                self._clock().astimezone(timezone.utc).isoformat(),
+            ],
+        )
+        self.stored = tokens
+
+
+def token_origin(refresh_token: str) -> str:
+    """SHA-256 of a config refresh_token: recognises a consent without storing it twice."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
 class LedgerCount(t.NamedTuple):
@@ -477,6 +567,23 @@ class Ledger:
         until = datetime.fromisoformat(rows[0][0])
         return until if until > self._clock() else None
 
+    # OAuth tokens.
+
+    @contextlib.contextmanager
+    def token_slot(self, client_id: str, api_url: str) -> Iterator[TokenSlot]:
+        """The stored tokens, locked against every other process until the block ends.
+
+        Only one process refreshes a consent at a time: a refresh token is single-use, so
+        two refreshing at once would make one of them spend a refresh token already spent.
+        The block re-reads what is stored (another process may have just rotated it), may
+        call the token endpoint, and ``replace``s; the new tokens are committed when the block
+        ends, before the caller uses them.
+        """
+        self._check_writable()
+        with self._transaction(write=True) as tx:
+            self._database.lock(tx, _lock_key(client_id, api_url))
+            yield TokenSlot(tx, client_id, api_url, self._clock)
+
     # Helpers.
 
     @contextlib.contextmanager
@@ -497,6 +604,12 @@ class Ledger:
     def _check_writable(self) -> None:
         if self._read_only:
             raise LedgerError(f"{SETTING} {self._shown_url}: opened read-only (a dry run)")
+
+
+def _lock_key(*parts: str) -> int:
+    """A signed 64-bit advisory lock key for ``parts``."""
+    digest = hashlib.sha256("\x00".join(["gong_di_oauth_tokens", *parts]).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _next_midnight(day: date) -> datetime:

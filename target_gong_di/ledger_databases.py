@@ -61,6 +61,9 @@ class Database(t.Protocol):
     def lock_schema(self, tx: Transaction) -> None:
         """Keep other processes from changing the schema until ``tx`` ends."""
 
+    def lock(self, tx: Transaction, key: int) -> None:
+        """Keep other processes from taking the lock ``key`` (a 64-bit int) until ``tx`` ends."""
+
     def close(self) -> None:
         """Close the connection."""
 
@@ -148,6 +151,9 @@ class SqliteDatabase:
     def lock_schema(self, tx: Transaction) -> None:
         """Nothing more: a write transaction (``BEGIN IMMEDIATE``) already excludes others."""
 
+    def lock(self, tx: Transaction, key: int) -> None:
+        """Nothing more: a write transaction (``BEGIN IMMEDIATE``) already excludes others."""
+
     def close(self) -> None:
         """Close the connection (the last one to close folds the WAL into the file)."""
         self._connection.close()
@@ -207,7 +213,15 @@ class PostgresDatabase:
 
     def lock_schema(self, tx: Transaction) -> None:
         """Take the advisory lock; two processes creating the tables at once would collide."""
-        tx.rows("SELECT pg_advisory_xact_lock(?)", [SCHEMA_LOCK_KEY])
+        self.lock(tx, SCHEMA_LOCK_KEY)
+
+    def lock(self, tx: Transaction, key: int) -> None:
+        """Wait for the transaction-scoped advisory lock ``key``.
+
+        Not a row lock: a row lock cannot cover a row that does not exist yet (the first
+        refresh of a consent).
+        """
+        tx.rows("SELECT pg_advisory_xact_lock(?)", [key])
 
     def close(self) -> None:
         """Close the connection."""

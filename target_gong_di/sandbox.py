@@ -12,14 +12,19 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
   dropped connections (nothing stored), lost replies (stored, then
   the connection closes, before or during the answer) and latency, each at a given rate;
 - answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
-  a test that needs one event to be retried while others flow.
+  a test that needs one event to be retried while others flow;
+- with ``oauth_client_id``, serves Gong's token endpoint (``TOKEN_PATH``) as Gong does:
+  access tokens that expire after ``access_token_lifetime`` seconds, and single-use refresh
+  tokens (the first is ``refresh_token``; each refresh answers a new one, and a spent one
+  is ``400 invalid_grant``); ``token_failures`` first answers 503, ``token_latency_ms``
+  delays each answer.
 
 It counts the requests it is answering at once (``peak_in_flight`` in the stats), which
 is how a test sees the target's concurrency.
 
 What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
 answers to POSTs by status (``dropped`` and ``lost_reply`` for the injected hang-ups);
-``DELETE /sandbox/events`` forgets everything.
+``DELETE /sandbox/events`` forgets everything (but the OAuth tokens).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import typing as t
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.validation import body_errors
@@ -60,6 +66,14 @@ class SandboxOptions:
     daily_quota: int | None = None
     failing_text: str | None = None
     failures_per_match: int = 0
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    refresh_token: str | None = None
+    access_token_lifetime: float = 3600.0
+    api_base_url_for_customer: str | None = None
+    """What token responses name as the base URL; None: the sandbox's own URL."""
+    token_failures: int = 0
+    token_latency_ms: float = 0.0
 
     def accepts(self, authorization: str | None) -> bool:
         """True when the Authorization header carries the sandbox's credentials."""
@@ -68,6 +82,48 @@ class SandboxOptions:
         if self.access_token:
             allowed.add(f"Bearer {self.access_token}")
         return authorization in allowed
+
+
+TOKEN_PATH = "/oauth2/generate-customer-token"  # noqa: S105 - a path, not a password
+
+
+@dataclass
+class OAuthStore:
+    """The token endpoint's state: live access tokens and the unspent refresh token(s)."""
+
+    refresh_tokens: set[str] = field(default_factory=set)
+    access_tokens: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Each access token issued: (when it expires, monotonic; its generation, from 1)."""
+    refreshes: int = 0
+    invalid_grants: int = 0
+    token_requests: int = 0
+    expired_rejections: int = 0
+    newest_generation_used: int = 0
+    """The generation of the newest access token a POST was authorised with."""
+
+    def refresh(self, refresh_token: str, lifetime: float) -> tuple[str, str] | None:
+        """Spend ``refresh_token``: a new (access, refresh) pair; None if it is not live."""
+        if refresh_token not in self.refresh_tokens:
+            self.invalid_grants += 1
+            return None
+        self.refresh_tokens.discard(refresh_token)
+        self.refreshes += 1
+        access, refresh = f"at-{uuid.uuid4().hex}", f"rt-{uuid.uuid4().hex}"
+        self.refresh_tokens.add(refresh)
+        self.access_tokens[access] = (time.monotonic() + lifetime, self.refreshes)
+        return access, refresh
+
+    def check(self, authorization: str | None) -> bool | None:
+        """True for a live access token, False for an expired one, None for no such token."""
+        token = (authorization or "").removeprefix("Bearer ")
+        if token not in self.access_tokens:
+            return None
+        expires, generation = self.access_tokens[token]
+        if time.monotonic() >= expires:
+            self.expired_rejections += 1
+            return False
+        self.newest_generation_used = max(self.newest_generation_used, generation)
+        return True
 
 
 @dataclass
@@ -84,6 +140,7 @@ class SandboxStore:
     peak_in_flight: int = 0
     requests_today: int = 0
     failed_matches: int = 0
+    oauth: OAuthStore = field(default_factory=OAuthStore)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def over_rate(self, limit: float | None) -> bool:
@@ -159,7 +216,7 @@ class _Handler(BaseHTTPRequestHandler):
         A POST's answer is tallied before it is sent, so a client never reads stats that lag
         behind an answer it already has.
         """
-        if self.command == "POST":
+        if self.command == "POST" and not self.path.startswith(TOKEN_PATH):
             self.server.store.count(str(status))
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
@@ -187,6 +244,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "answers": dict(store.answers),
                     "stored": len(store.events),
                     "peak_in_flight": store.peak_in_flight,
+                    "token_refreshes": store.oauth.refreshes,
+                    "invalid_grants": store.oauth.invalid_grants,
                 }
             else:
                 payload = {}
@@ -219,12 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != ENDPOINT:
             self._error(404, f"no such path: {self.path}")
             return True
-        authorization = self.headers.get("Authorization")
-        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
-            self._error(403, "Missing scope api:digital-interactions:write")
-            return True
-        if not options.accepts(authorization):
-            self._error(401, "Access denied: unknown credentials for this base URL")
+        if not self._authorised():
             return True
         if store.over_quota(options.daily_quota):
             midnight = (time.time() // 86400 + 1) * 86400
@@ -240,6 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer_post(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         options, store = self.server.options, self.server.store
+        if self.path.split("?", 1)[0] == TOKEN_PATH and options.oauth_client_id:
+            self._answer_token()
+            return
         if options.latency_ms:
             time.sleep(options.latency_ms / 1000)
         if self._turned_away():
@@ -272,6 +329,61 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._reply(200, {"requestId": _request_id()})
 
+    def _authorised(self) -> bool:
+        """Whether the credentials are good (with the scope); if not, answers 401 or 403."""
+        options, store = self.server.options, self.server.store
+        authorization = self.headers.get("Authorization")
+        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
+            self._error(403, "Missing scope api:digital-interactions:write")
+            return False
+        with store.lock:
+            token = store.oauth.check(authorization)
+        if token is False:
+            self._error(401, "Access denied: the access token has expired")
+            return False
+        if token is None and not options.accepts(authorization):
+            self._error(401, "Access denied: unknown credentials for this base URL")
+            return False
+        return True
+
+    def _answer_token(self) -> None:
+        """Gong's ``POST /oauth2/generate-customer-token?grant_type=refresh_token&...``."""
+        options, oauth = self.server.options, self.server.store.oauth
+        with self.server.store.lock:
+            oauth.token_requests += 1
+            failing = oauth.token_requests <= options.token_failures
+        if options.token_latency_ms:
+            time.sleep(options.token_latency_ms / 1000)
+        if failing:
+            self._reply(503, {"error": "temporarily_unavailable"})
+            return
+        pair = f"{options.oauth_client_id}:{options.oauth_client_secret}".encode()
+        if self.headers.get("Authorization") != f"Basic {base64.b64encode(pair).decode()}":
+            self._reply(401, {"error": "invalid_client"})
+            return
+        query = dict(parse_qsl(urlsplit(self.path).query))
+        if query.get("grant_type") != "refresh_token":
+            self._reply(400, {"error": "unsupported_grant_type"})
+            return
+        lifetime = options.access_token_lifetime
+        with self.server.store.lock:
+            pair_issued = oauth.refresh(query.get("refresh_token", ""), lifetime)
+        if pair_issued is None:
+            self._reply(400, {"error": "invalid_grant", "error_description": "Invalid token"})
+            return
+        access, refresh = pair_issued
+        self._reply(
+            200,
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "scope": "api:digital-interactions:write",
+                "token_type": "bearer",
+                "expires_in": int(lifetime) if lifetime == int(lifetime) else lifetime,
+                "api_base_url_for_customer": options.api_base_url_for_customer or self.server.url,
+            },
+        )
+
     def _cut_reply(self) -> None:
         """A lost reply: the event is stored, then the connection ends mid-answer.
 
@@ -300,8 +412,16 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.options = options
         self.store = SandboxStore()
+        if options.refresh_token:
+            self.store.oauth.refresh_tokens.add(options.refresh_token)
         self._random = random.Random(options.seed)
         self._random_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """The base URL it serves at."""
+        host, port = self.server_address[:2]
+        return f"http://{t.cast('str', host)}:{port}"
 
     def draw(self) -> float:
         """The next fault draw in [0, 1), reproducible with ``seed``."""
@@ -321,8 +441,12 @@ class Sandbox:
     @property
     def url(self) -> str:
         """The base URL to give the target as ``api_url``."""
-        host, port = self._server.server_address[:2]
-        return f"http://{t.cast('str', host)}:{port}"
+        return self._server.url
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint's URL, to give the target as ``oauth_token_url``."""
+        return self.url + TOKEN_PATH
 
     @property
     def options(self) -> SandboxOptions:
@@ -372,6 +496,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
     parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
+    parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
+    parser.add_argument("--oauth-client-secret", default=None)
+    parser.add_argument("--refresh-token", default=None, help="the consent's refresh token")
+    parser.add_argument(
+        "--access-token-lifetime", type=float, default=defaults.access_token_lifetime
+    )
     return parser
 
 
@@ -392,6 +522,10 @@ def main(argv: list[str] | None = None) -> None:
         lost_reply_rate=args.lost_reply_rate,
         latency_ms=args.latency_ms,
         seed=args.seed,
+        oauth_client_id=args.oauth_client_id,
+        oauth_client_secret=args.oauth_client_secret,
+        refresh_token=args.refresh_token,
+        access_token_lifetime=args.access_token_lifetime,
     )
     sandbox = Sandbox(options, args.host, args.port)
     print(f"gong-di-sandbox listening on {sandbox.url}", file=sys.stderr, flush=True)

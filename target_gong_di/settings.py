@@ -22,18 +22,28 @@ from target_gong_di.exceptions import ConfigError
 from target_gong_di.ledger import ledger_url_errors
 from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
 
-SECRET_SETTINGS = ("access_key_secret", "access_token", "ledger_url")
+SECRET_SETTINGS = (
+    "access_key_secret",
+    "access_token",
+    "oauth_client_secret",
+    "refresh_token",
+    "ledger_url",
+)
+DEFAULT_API_URL = "https://api.gong.io"
+"""Gong's generic base URL: never a company's own, so an OAuth app asks the token response."""
+DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL
 
 CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
         "api_url",
         th.StringType,
-        default="https://api.gong.io",
+        default=DEFAULT_API_URL,
         title="API base URL",
         description=(
             "Your company's Gong API base URL, e.g. https://us-12345.api.gong.io (shown in "
             "Gong under Company settings > Ecosystem > API). Plain http:// is refused unless "
-            "the host is loopback (the local sandbox)."
+            "the host is loopback (the local sandbox). With oauth_client_id, leave it unset: "
+            "the token response's api_base_url_for_customer is used."
         ),
     ),
     th.Property(
@@ -56,8 +66,46 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         title="OAuth access token",
         description=(
             "Secret (never logged): an OAuth bearer token with the "
-            "api:digital-interactions:write scope, used instead of access_key + "
-            "access_key_secret."
+            "api:digital-interactions:write scope, managed elsewhere (it is never renewed), "
+            "used instead of access_key + access_key_secret."
+        ),
+    ),
+    th.Property(
+        "oauth_client_id",
+        th.StringType,
+        title="OAuth client ID",
+        description=(
+            "The client ID of your Gong OAuth app; with oauth_client_secret and "
+            "refresh_token the target obtains and renews access tokens itself, keeping each "
+            "rotated refresh token in the ledger (ledger_url)."
+        ),
+    ),
+    th.Property(
+        "oauth_client_secret",
+        th.StringType,
+        secret=True,
+        title="OAuth client secret",
+        description="Secret (never logged): the client secret of your Gong OAuth app.",
+    ),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
+        title="OAuth refresh token",
+        description=(
+            "Secret (never logged): the refresh token of the customer's consent. Gong's "
+            "refresh tokens are single-use: later runs use the rotated one kept in the "
+            "ledger, until a different refresh_token here (a new consent) replaces it."
+        ),
+    ),
+    th.Property(
+        "oauth_token_url",
+        th.StringType,
+        default=DEFAULT_TOKEN_URL,
+        title="OAuth token URL",
+        description=(
+            "Gong's token endpoint, asked with HTTP Basic oauth_client_id:oauth_client_secret "
+            "for a new access token. Plain http:// is refused unless the host is loopback."
         ),
     ),
     th.Property(
@@ -209,7 +257,11 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
 
 @dataclass(frozen=True)
 class Auth:
-    """How requests authenticate, and how to name that in an error without the secret."""
+    """A fixed credential (access key or static token), and how to name it without the secret.
+
+    It has the shape of ``oauth.Credentials``, which the client asks for each request's
+    header; a fixed credential has nothing to renew or release.
+    """
 
     header: str
     description: str
@@ -219,13 +271,51 @@ class Auth:
     def __repr__(self) -> str:
         return f"Auth({self.description})"
 
+    def authorization(self) -> str:
+        """The Authorization header, the same for every request."""
+        return self.header
+
+    def renewed_after(self, rejected: str) -> bool:
+        """False: a fixed credential that Gong refused stays refused."""
+        return False
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """An OAuth app's client credentials and the consent's refresh token, from the config.
+
+    ``oauth.OAuthTokens`` turns them into access tokens; the refresh token here is where a
+    consent starts, and is spent by its first use.
+    """
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    token_url: str
+    discovers_api_url: bool
+    """api_url is unset (or Gong's generic one): use the token response's base URL."""
+
+    @property
+    def description(self) -> str:
+        """How errors name this auth kind, without a secret."""
+        return f"OAuth app with oauth_client_id {self.client_id!r}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The config's secrets; tokens obtained later are added by ``OAuthTokens``."""
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        return (f"Basic {basic}", basic, self.client_secret, self.refresh_token)
+
 
 @dataclass(frozen=True)
 class Settings:
     """The config, checked and typed, with defaults applied."""
 
     api_url: str
-    auth: Auth | None
+    auth: Auth | OAuthApp | None
     source_system_name: str | None
     mappings: dict[str, t.Any]
     dead_letter_path: str
@@ -283,7 +373,15 @@ def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     return {**defaults, **{name: value for name, value in config.items() if value is not None}}
 
 
-def _auth(values: t.Mapping[str, t.Any]) -> Auth:
+def _auth(values: t.Mapping[str, t.Any]) -> Auth | OAuthApp:
+    if values.get("oauth_client_id"):
+        return OAuthApp(
+            client_id=str(values["oauth_client_id"]),
+            client_secret=str(values["oauth_client_secret"]),
+            refresh_token=str(values["refresh_token"]),
+            token_url=values["oauth_token_url"],
+            discovers_api_url=values["api_url"].rstrip("/") == DEFAULT_API_URL,
+        )
     if values.get("access_token"):
         token = str(values["access_token"])
         return Auth(f"Bearer {token}", "OAuth access_token", (f"Bearer {token}", token))
@@ -309,13 +407,21 @@ ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
 """``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
 
 
-def _api_url_errors(url: t.Any) -> list[str]:
+def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
+    """Why ``url`` cannot be used: not http(s), or plain http:// to a host off loopback."""
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
-        return [f"api_url: {url!r} is not an http(s) URL like https://us-12345.api.gong.io"]
+        return [f"{setting}: {url!r} is not an http(s) URL like {example}"]
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        return [f"api_url: {url!r} uses plain http://; use https:// (http is only for loopback)"]
-    if "?" in url or "#" in url or parts.path.rstrip("/").endswith(ENDPOINT_SUFFIXES):
+        return [f"{setting}: {url!r} uses plain http://; use https:// (http is only for loopback)"]
+    return []
+
+
+def _api_url_errors(url: t.Any) -> list[str]:
+    errors = http_url_errors("api_url", url, "https://us-12345.api.gong.io")
+    if errors:
+        return errors
+    if "?" in url or "#" in url or urlsplit(url).path.rstrip("/").endswith(ENDPOINT_SUFFIXES):
         return [
             f"api_url: {url!r} should be the base URL only, like https://us-12345.api.gong.io "
             "(no /v2 path, query or fragment: the target adds /v2/digital-interaction)"
@@ -339,24 +445,37 @@ def _under_meltano_hint() -> str:
     )
 
 
+AUTH_KINDS = {
+    "access_key + access_key_secret (HTTP Basic)": ("access_key", "access_key_secret"),
+    "access_token (a token managed elsewhere)": ("access_token",),
+    "oauth_client_id + oauth_client_secret + refresh_token (an OAuth app that renews its tokens)": (
+        "oauth_client_id",
+        "oauth_client_secret",
+        "refresh_token",
+    ),
+}
+"""The ways to authenticate, each with the settings it needs; exactly one may be set."""
+
+
 def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
-    basic = [name for name in ("access_key", "access_key_secret") if values.get(name)]
-    token = bool(values.get("access_token"))
-    if token and basic:
+    kinds = ", ".join(AUTH_KINDS)
+    started = {
+        kind: [name for name in names if values.get(name)] for kind, names in AUTH_KINDS.items()
+    }
+    started = {kind: names for kind, names in started.items() if names}
+    if len(started) > 1:
+        found = " and ".join(" + ".join(names) for names in started.values())
+        return [f"auth: set exactly one auth kind of {kinds}; found {found}"]
+    if not started:
         return [
-            "auth: set either access_key + access_key_secret or access_token, not both "
-            f"(found access_token and {' + '.join(basic)})"
+            f"auth: no credentials; set one auth kind of {kinds}, or set dry_run to send "
+            "nothing" + _under_meltano_hint()
         ]
-    if token:
-        return []
-    if len(basic) == 1:
-        missing = {"access_key", "access_key_secret"} - set(basic)
-        return [f"auth: {basic[0]} is set but {missing.pop()} is missing"]
-    if not basic:
-        return [
-            "auth: no credentials; set access_key + access_key_secret (HTTP Basic) or "
-            "access_token (OAuth), or set dry_run to send nothing" + _under_meltano_hint()
-        ]
+    [(kind, names)] = started.items()
+    missing = [name for name in AUTH_KINDS[kind] if name not in names]
+    if missing:
+        verb = "is" if len(names) == 1 else "are"
+        return [f"auth: {' + '.join(names)} {verb} set but {' + '.join(missing)} is missing"]
     return []
 
 
@@ -366,6 +485,10 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
     if not values["dry_run"]:
         errors += _auth_errors(values)
+        if values.get("oauth_client_id"):
+            errors += http_url_errors(
+                "oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL
+            )
     mappings = values.get("mappings")
     if not isinstance(mappings, dict) or not mappings:
         errors.append('mappings: map at least one stream, e.g. {"my_stream": "passthrough"}')

@@ -24,7 +24,7 @@ from singer_sdk.mapper import RemoveRecordTransform
 
 from target_gong_di import ledger_commands
 from target_gong_di.checkpoints import Checkpoints
-from target_gong_di.delivery import open_delivery
+from target_gong_di.delivery import open_delivery, retry_policy
 from target_gong_di.delivery_ledger import DeliveryLedger
 from target_gong_di.dry_run import DryRunOutput
 from target_gong_di.events import RunContext
@@ -39,6 +39,7 @@ from target_gong_di.exceptions import (
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.ledger import open_ledger
 from target_gong_di.mapping import MappingConfigError
+from target_gong_di.oauth import open_credentials
 from target_gong_di.reader import SingerReader
 from target_gong_di.replay import refuse_same_file, replay_input
 from target_gong_di.run_report import RunReport, records
@@ -315,9 +316,14 @@ class TargetGongDI(StateAndSignalTarget):
         reads a record or spends a request on a 429.
         """
         settings = self.settings
+        credentials, api_url = (
+            (None, settings.api_url)
+            if settings.dry_run
+            else open_credentials(settings, retry_policy(settings), self.logger)
+        )
         ledger = DeliveryLedger(
             open_ledger(settings.ledger_url, read_only=settings.dry_run),
-            settings.api_url,
+            api_url,
             settings.daily_request_budget,
         )
         if not settings.dry_run:
@@ -339,8 +345,15 @@ class TargetGongDI(StateAndSignalTarget):
             ledger=ledger,
             pipeline=(
                 None
-                if settings.dry_run
-                else open_delivery(settings, ledger, self.logger, self._delivery_stopped)
+                if credentials is None
+                else open_delivery(
+                    settings,
+                    ledger,
+                    self.logger,
+                    credentials=credentials,
+                    api_url=api_url,
+                    on_stop=self._delivery_stopped,
+                )
             ),
             expression_config=self.expression_config,
             run_id=self.run_id,

@@ -123,6 +123,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
             timeout=300,
             env=env,
             check=False,
+            cwd=tmp_path,  # files the config leaves at their defaults land here
         )
         return Run(
             completed.returncode,

@@ -52,6 +52,7 @@ class TargetProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=tmp_path,  # files the config leaves at their defaults land here
         )
         self.states: list[dict] = []
         self._lines: queue.Queue[str | None] = queue.Queue()

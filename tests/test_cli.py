@@ -24,6 +24,7 @@ def cli(tmp_path: Path, config: dict, *args: str, stdin: str = "") -> subprocess
         text=True,
         timeout=60,
         check=False,
+        cwd=tmp_path,  # files the config leaves at their defaults (the ledger) land here
     )
 
 

@@ -45,7 +45,18 @@ def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
         ),
         report=RunReport(LOGGER, LOGGER, 60),
         ledger=ledger,
-        pipeline=open_delivery(settings, ledger, LOGGER, lambda cause: None) if deliver else None,
+        pipeline=(
+            open_delivery(
+                settings,
+                ledger,
+                LOGGER,
+                credentials=settings.auth,
+                api_url=settings.api_url,
+                on_stop=lambda cause: None,
+            )
+            if deliver and settings.auth is not None
+            else None
+        ),
         expression_config={},
         run_id="test-run",
         input_line=lambda: 0,

@@ -15,8 +15,10 @@ from target_gong_di.ledger import (
     Confirmation,
     Ledger,
     LedgerCount,
+    StoredTokens,
     body_hash,
     open_ledger,
+    token_origin,
 )
 
 GONG = "https://us-1.api.gong.io"
@@ -287,3 +289,54 @@ def test_the_latest_quota_answer_replaces_the_earlier(ledger):
 def test_a_naive_quota_time_is_refused(ledger):
     with pytest.raises(ValueError, match="aware"):
         ledger.remember_quota_spent(GONG, datetime(2026, 11, 27))
+
+
+# OAuth tokens.
+
+
+def tokens(refresh_token: str, clock: Clock) -> StoredTokens:
+    return StoredTokens(
+        origin=token_origin("rt-consent"),
+        refresh_token=refresh_token,
+        access_token=f"at-for-{refresh_token}",
+        expires_at=clock() + timedelta(hours=1),
+        expires_in=3600.0,
+        api_base_url=GONG,
+    )
+
+
+def test_stored_oauth_tokens_are_read_back_per_client_id_and_api_url(ledger, clock):
+    with ledger.token_slot("app-1", GONG) as slot:
+        assert slot.stored is None
+        slot.replace(tokens("rt-2", clock))
+    with ledger.token_slot("app-1", GONG) as slot:
+        assert slot.stored == tokens("rt-2", clock)
+    with ledger.token_slot("app-1", SANDBOX) as slot:
+        assert slot.stored is None
+    with ledger.token_slot("app-2", GONG) as slot:
+        assert slot.stored is None
+
+
+def test_a_rotation_replaces_the_stored_tokens(ledger, clock):
+    for refresh_token in ("rt-2", "rt-3"):
+        with ledger.token_slot("app-1", GONG) as slot:
+            slot.replace(tokens(refresh_token, clock))
+    with ledger.token_slot("app-1", GONG) as slot:
+        assert slot.stored.refresh_token == "rt-3"
+
+
+def replace_then_fail(ledger: Ledger, clock: Clock) -> None:
+    with ledger.token_slot("app-1", GONG) as slot:
+        slot.replace(tokens("rt-2", clock))
+        raise RuntimeError("the token endpoint's answer could not be used")
+
+
+def test_a_token_slot_that_fails_before_its_end_stores_nothing(ledger, clock):
+    with pytest.raises(RuntimeError):
+        replace_then_fail(ledger, clock)
+    with ledger.token_slot("app-1", GONG) as slot:
+        assert slot.stored is None
+
+
+def test_stored_tokens_never_show_in_their_repr(clock):
+    assert "rt-2" not in repr(tokens("rt-2", clock))

@@ -42,7 +42,13 @@ def test_stats_count_answers_by_status(sandbox):
     post(sandbox, BODY)
     post(sandbox, BODY)
     stats = requests.get(f"{sandbox.url}/sandbox/stats", timeout=5).json()
-    assert stats == {"answers": {"200": 1, "409": 1}, "stored": 1, "peak_in_flight": 1}
+    assert stats == {
+        "answers": {"200": 1, "409": 1},
+        "stored": 1,
+        "peak_in_flight": 1,
+        "token_refreshes": 0,
+        "invalid_grants": 0,
+    }
 
 
 def test_stats_do_not_count_their_own_reads(sandbox):

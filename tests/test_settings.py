@@ -44,12 +44,58 @@ def test_access_token_gives_bearer_auth():
     assert "t0k3n" not in auth.description
 
 
-def test_both_auth_kinds_are_refused():
-    errors = config_errors({**BASIC, "access_token": "tok"})
-    assert errors == [
-        "auth: set either access_key + access_key_secret or access_token, not both "
-        "(found access_token and access_key + access_key_secret)"
+OAUTH = {
+    "oauth_client_id": "app-1",
+    "oauth_client_secret": "client-s3cret",
+    "refresh_token": "r3fresh",
+    "mappings": MAPPINGS,
+}
+
+
+def test_two_auth_kinds_are_refused_naming_every_kind():
+    [error] = config_errors({**BASIC, "access_token": "tok"})
+    assert error.startswith("auth: set exactly one auth kind of access_key + access_key_secret")
+    assert "access_token" in error
+    assert "oauth_client_id + oauth_client_secret + refresh_token" in error
+    assert error.endswith("found access_key + access_key_secret and access_token")
+
+
+def test_an_oauth_app_beside_an_access_token_is_refused():
+    [error] = config_errors({**OAUTH, "access_token": "tok"})
+    assert error.endswith(
+        "found access_token and oauth_client_id + oauth_client_secret + refresh_token"
+    )
+
+
+def test_an_oauth_app_without_its_refresh_token_is_refused():
+    config = {key: value for key, value in OAUTH.items() if key != "refresh_token"}
+    assert config_errors(config) == [
+        "auth: oauth_client_id + oauth_client_secret are set but refresh_token is missing"
     ]
+
+
+def test_an_oauth_app_asks_gongs_token_endpoint_and_learns_its_base_url():
+    auth = Settings.from_config(OAUTH).auth
+    assert auth.token_url == "https://app.gong.io/oauth2/generate-customer-token"
+    assert auth.discovers_api_url is True
+    assert "client-s3cret" not in repr(auth)
+    assert "r3fresh" not in repr(auth)
+
+
+def test_an_oauth_app_with_its_own_api_url_keeps_it():
+    auth = Settings.from_config({**OAUTH, "api_url": "https://us-1.api.gong.io"}).auth
+    assert auth.discovers_api_url is False
+
+
+def test_a_plain_http_token_url_off_loopback_is_refused():
+    assert config_errors({**OAUTH, "oauth_token_url": "http://app.gong.io/t"}) == [
+        "oauth_token_url: 'http://app.gong.io/t' uses plain http://; use https:// "
+        "(http is only for loopback)"
+    ]
+
+
+def test_a_loopback_token_url_is_accepted():
+    assert config_errors({**OAUTH, "oauth_token_url": "http://127.0.0.1:9/token"}) == []
 
 
 def test_missing_auth_is_refused():
