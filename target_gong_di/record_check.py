@@ -19,10 +19,10 @@ from fractions import Fraction
 
 import fastjsonschema
 import jsonschema
-from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
 from target_gong_di.exceptions import StreamSchemaError
+from target_gong_di.sdk_hooks import datelike_type
 from target_gong_di.validation import describe
 
 
@@ -144,7 +144,7 @@ def date_parsers(properties: dict[str, t.Any]) -> dict[str, t.Callable[[str], ob
     Date-time, date or time by the property's ``format``, also as a branch of ``anyOf``;
     worked out once per SCHEMA rather than per record.
     """
-    kinds = {key: get_datelike_property_type(prop) for key, prop in properties.items()}
+    kinds = {key: datelike_type(prop) for key, prop in properties.items()}
     return {key: DATE_PARSERS[kind] for key, kind in kinds.items() if kind in DATE_PARSERS}
 
 

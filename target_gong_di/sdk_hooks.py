@@ -12,6 +12,8 @@ only hands over to a public method of the target or sink, where the behaviour li
   writes after a drain: the ``StateForwarder`` is the one writer of stdout.
 - SIGTERM and SIGINT stop delivery and checkpoint instead of draining everything, which at
   Gong's rate could take longer than an orchestrator waits.
+- Which properties are dates is decided as the SDK decides it, by its private
+  ``get_datelike_property_type``, so the target parses exactly the values the SDK would.
 - ``listen`` (final in the SDK) runs inside ``delivering``: delivery and STATE forwarding
   are open for exactly as long as the target reads, and a stop is checkpointed however
   the run is started (``invoke`` or a test calling ``listen``).
@@ -24,6 +26,7 @@ import contextlib
 import typing as t
 
 from singer_sdk import Target
+from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
 
@@ -32,6 +35,11 @@ if t.TYPE_CHECKING:
 
 VERIFIED_SDK = "0.54"
 """The singer-sdk release line these overrides were checked against."""
+
+
+def datelike_type(property_schema: dict[str, t.Any]) -> str | None:
+    """``date-time``, ``date`` or ``time`` when the SDK parses this property as such."""
+    return get_datelike_property_type(property_schema)
 
 
 class RawRecordSink(BatchSink):

@@ -96,7 +96,7 @@ class TargetGongDI(StateAndSignalTarget):
         A new SCHEMA may change what the stream's records mean, so its records are not
         mixed with the old one's in flight.
         """
-        existing = self._sinks_active.get(stream_name)
+        existing = super().get_sink(stream_name) if self.sink_exists(stream_name) else None
         changed = existing is not None and (
             existing.original_schema != schema or existing.key_properties != key_properties
         )

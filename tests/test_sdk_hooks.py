@@ -17,6 +17,7 @@ from conftest import record, schema, state
 from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view
 
 from target_gong_di.exceptions import Interrupted
+from target_gong_di.sdk_hooks import datelike_type
 from target_gong_di.target import TargetGongDI
 
 SDK = f"singer-sdk {version('singer-sdk')} changed a private hook target_gong_di/sdk_hooks.py uses"
@@ -86,3 +87,13 @@ def test_sigterm_reaches_stop_requested(tmp_path):
     assert handler == target._handle_termination, SDK
     with pytest.raises(Interrupted):
         handler(signal.SIGTERM, None)
+
+
+def test_date_properties_are_recognised_as_the_sdk_recognises_them():
+    kinds = [
+        datelike_type({"type": "string", "format": "date-time"}),
+        datelike_type({"type": ["null", "string"], "format": "date"}),
+        datelike_type({"anyOf": [{"type": "null"}, {"type": "string", "format": "time"}]}),
+        datelike_type({"type": "string"}),
+    ]
+    assert kinds == ["date-time", "date", "time", None], SDK
