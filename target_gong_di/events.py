@@ -138,6 +138,7 @@ class StreamEvents:
                 body=event.body,
                 request_id=outcome.request_id,
             )
+            self._raise_past_rejection_limit()
         else:
             self._run.checkpoints.settled(event.number)
 
@@ -166,17 +167,28 @@ class StreamEvents:
     def _check_rejections(self) -> None:
         """Past ``max_rejected_records``: deliver what was read before, then stop the run.
 
-        Checked on the reading thread only, so what came before is delivered and
-        checkpointed first, as at the end of input.
+        On the reading thread, what came before is delivered and checkpointed first, as at
+        the end of input.
         """
-        limit = self._run.settings.max_rejected_records
-        if limit is None or self._run.report.total("dead_lettered") <= limit:
-            return
-        if self._run.pipeline is not None:
+        if self._past_rejection_limit() and self._run.pipeline is not None:
             self._run.pipeline.wait_until_settled()
+        self._raise_past_rejection_limit()
+
+    def _past_rejection_limit(self) -> bool:
+        limit = self._run.settings.max_rejected_records
+        return limit is not None and self._run.report.total("dead_lettered") > limit
+
+    def _raise_past_rejection_limit(self) -> None:
+        """Raise ``TooManyRejected`` once more records than allowed were dead-lettered.
+
+        From a delivery thread (Gong's 400s) this stops the pipeline; the stop is
+        checkpointed like any other.
+        """
+        if not self._past_rejection_limit():
+            return
         rejected = self._run.report.total("dead_lettered")
         verb = "was" if rejected == 1 else "were"
         raise TooManyRejected(
-            f"{records(rejected)} {verb} dead-lettered, more than "
-            f"max_rejected_records={limit}; see {self._run.settings.dead_letter_path}"
+            f"{records(rejected)} {verb} dead-lettered, more than max_rejected_records="
+            f"{self._run.settings.max_rejected_records}; see {self._run.settings.dead_letter_path}"
         )

@@ -426,6 +426,13 @@ class Ledger:
         """
         if not event_ids:
             return {}
+        # The buffer first: a flush between the two reads moves entries into the table.
+        buffered: dict[str, str] = {}
+        with self._pending_lock:
+            for event_id in event_ids if self._pending else ():
+                pending = self._pending.get((api_url, event_id))
+                if pending is not None:
+                    buffered[event_id] = str(pending[3])
         match, params = self._database.any_of(event_ids)
         with self._transaction(write=False) as tx:
             rows = tx.rows(
@@ -433,14 +440,7 @@ class Ledger:
                 f"WHERE api_url = ? AND event_id {match}",
                 [api_url, *params],
             )
-        found = dict(rows)
-        with self._pending_lock:
-            if self._pending:
-                for event_id in event_ids:
-                    pending = self._pending.get((api_url, event_id))
-                    if pending is not None:
-                        found.setdefault(event_id, pending[3])
-        return found
+        return {**buffered, **dict(rows)}
 
     def confirm(self, api_url: str, entries: Iterable[Confirmation]) -> None:
         """Buffer Gong's answers; ``flush`` makes them durable. Call only after Gong answered."""

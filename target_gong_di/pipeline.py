@@ -198,6 +198,9 @@ class DeliveryPipeline:
                     self._changed.notify_all()
         except DeliveryStopped as cause:
             self.stop(cause)
+        except BaseException as error:  # a bug must stop the run, not hang it
+            self.stop(self._failure(error))
+            raise
 
     def _next_unchecked(self) -> list[Event]:
         """What waits to be checked (at most a chunk, never waiting for more); [] to stop."""
@@ -224,6 +227,9 @@ class DeliveryPipeline:
                 self._workers.submit(self._attempt, event)
         except DeliveryStopped as cause:
             self.stop(cause)
+        except BaseException as error:  # a bug must stop the run, not hang it
+            self.stop(self._failure(error))
+            raise
 
     def _next_event(self) -> Event | None:
         """The next event to send once a request may start; None when stopping."""
@@ -254,13 +260,19 @@ class DeliveryPipeline:
         except DeliveryStopped as cause:
             self.stop(cause)
         except BaseException as error:  # a bug must stop the run, not hang it
-            self.stop(DeliveryStopped(f"delivery failed: {type(error).__name__}: {error}"))
+            self.stop(self._failure(error))
             raise
         finally:
             with self._changed:
                 self._in_flight -= 1
                 self._answered = True
                 self._changed.notify_all()
+
+    def _failure(self, error: BaseException) -> DeliveryStopped:
+        """An unexpected error, as the stop it causes (credentials blanked)."""
+        return DeliveryStopped(
+            f"delivery failed: {type(error).__name__}: {self._client.redacted(str(error))}"
+        )
 
     def _act_on(self, event: Event, verdict: Settled | Refused | TryAgain | Stop) -> None:
         if isinstance(verdict, Settled):

@@ -96,7 +96,8 @@ def _entries(path: str) -> list[dict[str, t.Any]]:
 
 def _identity(entry: dict[str, t.Any]) -> str:
     key = entry.get("key") or {}
-    return _line(key) if key else _line(entry["record"])
+    complete = bool(key) and all(value is not None for value in key.values())
+    return _line(key) if complete else _line(entry["record"])
 
 
 def _line(document: object) -> str:

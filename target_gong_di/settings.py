@@ -329,7 +329,6 @@ class Settings:
     max_rejected_records: int | None
     progress_interval_seconds: float
     queue_size: int
-    batch_size: int
     ledger_url: str = field(repr=False)  # it can hold a password
     daily_request_budget: int | None
 
@@ -357,7 +356,6 @@ class Settings:
             max_rejected_records=values.get("max_rejected_records"),
             progress_interval_seconds=float(values["progress_interval_seconds"]),
             queue_size=int(values["batch_size_rows"]),
-            batch_size=int(values.get("batch_size_rows") or max(1, round(rate * 60))),
             ledger_url=values["ledger_url"],
             daily_request_budget=values.get("daily_request_budget"),
         )

@@ -63,8 +63,8 @@ class StateForwarder:
                 self._write(self._checkpoints.safe_state)
             except OSError as error:  # e.g. the dead letters could not reach the disk
                 self._logger.error("STATE not forwarded: %s", error)  # noqa: TRY400
-            if self._closing.is_set():  # that write read the safe STATE after close began
-                return
+            if self._closing.is_set() and not self._checkpoints.advanced.is_set():
+                return  # nothing settled since that write read the safe STATE
 
     def _write(self, state: dict[str, t.Any] | None) -> None:
         if state is None or state == self._forwarded:

@@ -299,6 +299,8 @@ class TargetGongDI(StateAndSignalTarget):
         self._forwarder: StateForwarder | None = None
         self._stop_lock = threading.Lock()
         self._stopping = False
+        self._stopped = threading.Event()
+        """Set once the one stop (or end of input) has checkpointed and closed everything."""
 
     @property
     def run(self) -> RunContext:
@@ -405,7 +407,10 @@ class TargetGongDI(StateAndSignalTarget):
             self.run.pipeline.wait_until_settled()
         with self._stop_lock:
             self._stopping = True  # a late signal has nothing left to stop
-        self._finish()
+        try:
+            self._finish()
+        finally:
+            self._stopped.set()
 
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Place the STATE after the records read so far; it goes out once they settle."""
@@ -443,8 +448,17 @@ class TargetGongDI(StateAndSignalTarget):
         """
         with self._stop_lock:
             if self._stopping:
+                # The other thread's stop is under way: let it finish before this caller
+                # exits the process, or the last STATE could be cut off.
+                self._stopped.wait(4 * self.settings.request_timeout_seconds)
                 return False
             self._stopping = True
+        try:
+            return self._stop_once(cause)
+        finally:
+            self._stopped.set()
+
+    def _stop_once(self, cause: DeliveryStopped) -> bool:
         if self._run is None:  # stopped before listening: nothing was opened
             return True
         pipeline = self.run.pipeline

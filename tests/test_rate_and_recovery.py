@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import record, state
 from processes import TargetProcess, last_id, stored_ids, wait_until
-from test_target import CONFIG, VIEWS, interleaved, view
+from test_target import CONFIG, VIEWS, interleaved, view, views
 
 from target_gong_di.pacing import RateLimiter
 
@@ -180,3 +180,10 @@ def test_run_summary_is_one_sdk_metric_line_per_stream_with_every_outcome(sandbo
     assert metric["tags"]["stream"] == VIEWS
     assert metric["tags"]["delivered"] == 2
     assert metric["tags"]["dead_lettered"] == 0
+
+
+def test_records_gong_refuses_count_toward_max_rejected_records(make_sandbox, run_target):
+    server = make_sandbox(reject_rate=1.0)
+    run = run_target({**CONFIG, "max_rejected_records": 1}, views(6), sandbox=server)
+    assert run.returncode != 0
+    assert "more than max_rejected_records=1" in run.stderr
