@@ -90,18 +90,17 @@ class StreamEvents:
     def accept(self, record: dict[str, t.Any]) -> None:
         """Take one record as the tap sent it: send its body, or dead-letter it."""
         number = self._run.checkpoints.record_received()
-        body = self._body(number, record)
+        line = self._run.input_line()
+        body = self._body(number, line, record)
         if body is None:
             self._check_rejections()
         elif self._run.pipeline is None:
             self._run.dry_run.add(number, body, self.counts)
         else:
-            line = self._run.input_line()
             self._run.pipeline.submit(Event(number, record, body, to_json(body), self, line))
 
-    def _body(self, number: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
+    def _body(self, number: int, line: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
         """The record's valid body; None once the record is dead-lettered."""
-        line = self._run.input_line()
         errors = self._check.errors(record)
         if errors:
             self._reject(number, line, record, "schema", errors)
