@@ -18,6 +18,10 @@ from dataclasses import dataclass
 
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
+MAX_ERRORS = 50
+"""Errors kept of one answer: a 400 listing 200,000 must not fill memory or a dead letter."""
+FIRST_BYTES = 200
+"""Characters of a 2xx that is not Gong's answer shown when the run stops, to tell what it is."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,17 @@ class RetryPolicy:
 
 
 def classify(status: int, headers: t.Mapping[str, str], text: str, policy: RetryPolicy) -> Verdict:
-    """What an HTTP answer to ``POST /v2/digital-interaction`` means for its event."""
+    """What an HTTP answer to ``POST /v2/digital-interaction`` means for its event.
+
+    Only Gong's own 2xx (JSON with a ``requestId``) is a delivery: a captive portal, proxy or
+    firewall answering 200 with a page or nothing has not passed the event on, and counting
+    it as delivered would let STATE and the ledger skip it for good.
+    """
     if status < 300:
-        return Settled("delivered", _request_id(text))
+        request_id = _request_id(text)
+        if request_id is None:
+            return Stop("unexpected", status, None, _not_gong(headers, text))
+        return Settled("delivered", request_id)
     if status == 409:  # also after a lost reply: the first try arrived
         return Settled("duplicate", _request_id(text))
     if status == 400:
@@ -123,11 +135,29 @@ def gong_errors(text: str) -> tuple[str | None, tuple[str, ...]]:
         payload = text
     if not isinstance(payload, dict):
         return None, (str(payload),) if payload else ()
-    return payload.get("requestId"), tuple(map(str, payload.get("errors") or ()))
+    errors = payload.get("errors") or ()
+    if not isinstance(errors, list | tuple):
+        errors = (errors,)
+    request_id = payload.get("requestId")
+    return (
+        str(request_id) if request_id not in (None, "") else None,
+        tuple(map(str, errors[:MAX_ERRORS])),
+    )
 
 
 def _request_id(text: str) -> str | None:
     return gong_errors(text)[0] if text else None
+
+
+def _not_gong(headers: t.Mapping[str, str], text: str) -> str:
+    """Why a 2xx is not taken as Gong's confirmation, with what came instead."""
+    content_type = headers.get("Content-Type") or "none"
+    first = repr(text[:FIRST_BYTES]) if text else "an empty body"
+    return (
+        f"not Gong's answer (no requestId; Content-Type {content_type}; first bytes {first}), "
+        "so nothing is counted as delivered: a proxy, captive portal or firewall may be in "
+        "the way of api_url"
+    )
 
 
 def retry_after_seconds(header: str | None) -> float:

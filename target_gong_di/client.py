@@ -9,12 +9,16 @@ through ``redacted``, so a credential a server echoes never reaches a log or dea
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 import typing as t
 from http import HTTPStatus
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as urllib3_errors
 
 from target_gong_di.answers import (
     Refused,
@@ -33,6 +37,10 @@ if t.TYPE_CHECKING:
 ERROR_TEXT_LIMIT = 500
 """Characters kept of each error text an answer carries (a proxy may answer a whole page)."""
 
+ANSWER_BYTES_LIMIT = 64 * 1024
+"""Bytes read of any answer: enough for ``requestId`` and the first errors, and a 50 MB page
+from a proxy never reaches memory."""
+
 TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -40,6 +48,10 @@ TRANSPORT_ERRORS = (
     requests.exceptions.ContentDecodingError,
 )
 """Failures after which the request may or may not have arrived: retried (a 409 then settles)."""
+
+
+class _AnswerTooSlow(Exception):
+    """The whole answer did not come within ``request_timeout_seconds``."""
 
 
 def pooled_session(connections: int) -> requests.Session:
@@ -87,6 +99,7 @@ class GongClient:
         return verdict
 
     def _post(self, payload: bytes, authorization: str) -> Verdict:
+        deadline = time.monotonic() + self._timeout
         try:
             response = self._session.post(
                 self.url,
@@ -94,9 +107,30 @@ class GongClient:
                 headers={"Authorization": authorization},
                 timeout=self._timeout,
                 allow_redirects=False,  # a redirected POST turns into a GET that "succeeds"
+                stream=True,  # the body is read bounded, in size and in time
+            )
+            complete = False
+            try:
+                text, complete = self._bounded_text(response, deadline)
+            finally:
+                if complete:  # read to its end: the connection stays for the next request
+                    response.raw.release_conn()
+                else:
+                    response.close()
+        except requests.exceptions.SSLError:
+            # Not transient: the same certificate fails every retry. Verification stays on.
+            return Stop(
+                "unexpected",
+                0,
+                None,
+                f"the certificate of api_url {self._api_url} could not be verified (SSLError); "
+                "behind a corporate proxy that inspects TLS, set REQUESTS_CA_BUNDLE to the "
+                "file of its CA certificates",
             )
         except TRANSPORT_ERRORS as error:
             return TryAgain(type(error).__name__)
+        except _AnswerTooSlow:
+            return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
         except requests.RequestException as error:
             # An invalid header's text shows the header escaped, past redaction: omit it.
             detail = (
@@ -105,11 +139,55 @@ class GongClient:
                 else f": {self.redacted(str(error))}"
             )
             return Stop("unexpected", 0, None, f"{type(error).__name__}{detail}")
-        verdict = classify(response.status_code, response.headers, response.text, self._policy)
+        verdict = classify(response.status_code, response.headers, text, self._policy)
         if isinstance(verdict, Refused):
             errors = tuple(self.redacted(error)[:ERROR_TEXT_LIMIT] for error in verdict.errors)
             return Refused(verdict.request_id, errors)
         return verdict
+
+    @staticmethod
+    def _bounded_text(response: requests.Response, deadline: float) -> tuple[str, bool]:
+        """The first ``ANSWER_BYTES_LIMIT`` bytes of the body, read before ``deadline``.
+
+        requests' timeout bounds each read, so a server trickling a byte at a time could hold
+        the attempt for ever: a watchdog shuts the socket at the deadline, which ends a read
+        blocked in between, and the loop checks the deadline after each chunk. The flag says
+        whether the body was read to its end (else the connection is not reused).
+        """
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _AnswerTooSlow
+        sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        watchdog = threading.Timer(remaining, cut)
+        watchdog.daemon = True
+        watchdog.start()
+        body = bytearray()
+        complete = False
+        try:
+            while len(body) < ANSWER_BYTES_LIMIT:
+                chunk = response.raw.read1(ANSWER_BYTES_LIMIT - len(body), decode_content=True)
+                if expired.is_set() or time.monotonic() >= deadline:
+                    raise _AnswerTooSlow
+                if not chunk:
+                    complete = True
+                    break
+                body += chunk
+        except (OSError, urllib3_errors) as error:
+            if expired.is_set():
+                raise _AnswerTooSlow from error
+            raise requests.ConnectionError(type(error).__name__) from error
+        finally:
+            watchdog.cancel()
+        text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
+        return text, complete
 
     def stop_error(self, stop: Stop, event_id: object) -> DeliveryStopped:
         """The exception that ends the run for ``stop``, worded for the person reading it."""
