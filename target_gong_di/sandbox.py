@@ -13,6 +13,9 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
   the connection closes, before or during the answer) and latency, each at a given rate;
 - answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
   a test that needs one event to be retried while others flow;
+- stands in for a proxy or captive portal: answers 200 with an HTML page
+  (``html_ok_rate``) or an empty body (``empty_ok_rate``), storing nothing; and trickles
+  the first ``trickle_answers`` answers to POSTs, one byte every ``trickle_ms``;
 - with ``oauth_client_id``, serves Gong's token endpoint (``TOKEN_PATH``) as Gong does:
   access tokens that expire after ``access_token_lifetime`` seconds, and single-use refresh
   tokens (the first is ``refresh_token``; each refresh answers a new one, and a spent one
@@ -74,6 +77,10 @@ class SandboxOptions:
     """What token responses name as the base URL; None: the sandbox's own URL."""
     token_failures: int = 0
     token_latency_ms: float = 0.0
+    html_ok_rate: float = 0.0
+    empty_ok_rate: float = 0.0
+    trickle_answers: int = 0
+    trickle_ms: float = 2000.0
 
     def accepts(self, authorization: str | None) -> bool:
         """True when the Authorization header carries the sandbox's credentials."""
@@ -140,6 +147,7 @@ class SandboxStore:
     peak_in_flight: int = 0
     requests_today: int = 0
     failed_matches: int = 0
+    trickled: int = 0
     oauth: OAuthStore = field(default_factory=OAuthStore)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -179,7 +187,7 @@ class SandboxStore:
             self.answers.clear()
             self.answered_at.clear()
             self.recent.clear()
-            self.peak_in_flight = self.failed_matches = self.requests_today = 0
+            self.peak_in_flight = self.failed_matches = self.requests_today = self.trickled = 0
 
     def over_quota(self, quota: int | None) -> bool:
         """Count this request against the day; True once ``quota`` requests were made."""
@@ -216,16 +224,32 @@ class _Handler(BaseHTTPRequestHandler):
         A POST's answer is tallied before it is sent, so a client never reads stats that lag
         behind an answer it already has.
         """
-        if self.command == "POST" and not self.path.startswith(TOKEN_PATH):
+        post = self.command == "POST" and not self.path.startswith(TOKEN_PATH)
+        if post:
             self.server.store.count(str(status))
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, data, {"Content-Type": "application/json", **(headers or {})}, post)
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str], post: bool) -> None:
+        """Send an answer whole, or one byte every ``trickle_ms`` while trickling is asked."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
+        for name, value in {**headers, "Content-Length": str(len(data))}.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        store, options = self.server.store, self.server.options
+        with store.lock:
+            trickle = post and store.trickled < options.trickle_answers
+            store.trickled += trickle
+        if not trickle:
+            self.wfile.write(data)
+            return
+        try:
+            for byte in data:
+                self.wfile.flush()
+                time.sleep(options.trickle_ms / 1000)
+                self.wfile.write(bytes([byte]))
+        except OSError:  # the client gave up waiting, as it should
+            self.close_connection = True
 
     def _error(self, status: int, *errors: str, headers: dict[str, str] | None = None) -> None:
         self._reply(status, {"requestId": _request_id(), "errors": list(errors)}, headers)
@@ -299,6 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if options.latency_ms:
             time.sleep(options.latency_ms / 1000)
+        if self._proxy_answered():
+            return
         if self._turned_away():
             return
         fault = self.server.draw()
@@ -328,6 +354,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._cut_reply()
             return
         self._reply(200, {"requestId": _request_id()})
+
+    def _proxy_answered(self) -> bool:
+        """A 200 that a proxy or captive portal gives instead of Gong: nothing is stored."""
+        options = self.server.options
+        if not options.html_ok_rate + options.empty_ok_rate:
+            return False  # no draw: seeded runs keep the fault sequence they had
+        fault = self.server.draw()
+        if fault < options.html_ok_rate:
+            self.server.store.count("html_ok")
+            page = b"<!DOCTYPE html><html><body>Please sign in to the network</body></html>"
+            self._send(200, page, {"Content-Type": "text/html"}, post=True)
+            return True
+        if fault < options.html_ok_rate + options.empty_ok_rate:
+            self.server.store.count("empty_ok")
+            self._send(200, b"", {}, post=True)
+            return True
+        return False
 
     def _authorised(self) -> bool:
         """Whether the credentials are good (with the scope); if not, answers 401 or 403."""
@@ -495,6 +538,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
     parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
+    parser.add_argument("--html-ok-rate", type=float, default=0.0, help="200 HTML, as a proxy")
+    parser.add_argument("--empty-ok-rate", type=float, default=0.0, help="200 with no body")
+    parser.add_argument("--trickle-answers", type=int, default=0, help="first answers trickled")
+    parser.add_argument("--trickle-ms", type=float, default=defaults.trickle_ms)
     parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
     parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
     parser.add_argument("--oauth-client-secret", default=None)
@@ -521,6 +568,10 @@ def main(argv: list[str] | None = None) -> None:
         drop_rate=args.drop_rate,
         lost_reply_rate=args.lost_reply_rate,
         latency_ms=args.latency_ms,
+        html_ok_rate=args.html_ok_rate,
+        empty_ok_rate=args.empty_ok_rate,
+        trickle_answers=args.trickle_answers,
+        trickle_ms=args.trickle_ms,
         seed=args.seed,
         oauth_client_id=args.oauth_client_id,
         oauth_client_secret=args.oauth_client_secret,
