@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from target_gong_di.answers import (
+    MAX_ERRORS,
     Refused,
     RetryPolicy,
     Settled,
@@ -100,3 +103,28 @@ def test_backoff_jitter_stays_within_half_either_side():
 def test_retries_run_out_after_max_retries():
     assert not POLICY.exhausted(2)
     assert POLICY.exhausted(3)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "<html>Please sign in</html>", '{"ok": true}', '{"requestId": ""}', "[]"]
+)
+def test_2xx_without_gongs_request_id_is_not_a_delivery_but_a_stop(text):
+    answer = verdict(200, text, **{"Content-Type": "text/html"})
+    assert isinstance(answer, Stop)
+    assert (answer.kind, answer.status) == ("unexpected", 200)
+    assert "Content-Type text/html" in answer.detail
+    assert "a proxy, captive portal or firewall may be in the way" in answer.detail
+
+
+def test_2xx_not_from_gong_names_its_first_bytes_bounded():
+    answer = verdict(200, "<html>" + "x" * 10_000)
+    assert isinstance(answer, Stop)
+    assert "first bytes '<html>xxx" in answer.detail
+    assert len(answer.detail) < 1000
+
+
+def test_400_keeps_at_most_max_errors():
+    text = json.dumps({"requestId": "r", "errors": [str(n) for n in range(1000)]})
+    answer = verdict(400, text)
+    assert isinstance(answer, Refused)
+    assert answer.errors == tuple(str(n) for n in range(MAX_ERRORS))
