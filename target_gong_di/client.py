@@ -18,6 +18,7 @@ from http import HTTPStatus
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as urllib3_errors
 
 from target_gong_di.answers import (
@@ -54,10 +55,44 @@ class _AnswerTooSlow(Exception):
     """The whole answer did not come within ``request_timeout_seconds``."""
 
 
+_attempt = threading.local()
+"""The posting thread's current attempt: a list the pool puts the connection in use into."""
+
+
+def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    """``pool`` whose requests tell the attempt which connection they use.
+
+    requests' timeout bounds each read, so headers trickled a byte at a time could hold an
+    attempt for ever; knowing the connection lets a watchdog shut its socket at the deadline.
+    """
+
+    class Watched(pool):  # type: ignore[valid-type,misc]
+        def _make_request(self, conn: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            holder = getattr(_attempt, "connections", None)
+            if holder is not None:
+                holder.append(conn)
+            return super()._make_request(conn, *args, **kwargs)
+
+    return Watched
+
+
+def _shut(connections: list[t.Any]) -> None:
+    """End any read blocked on the attempt's connection (from the watchdog's thread)."""
+    for conn in connections:
+        sock = getattr(conn, "sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 def pooled_session(connections: int) -> requests.Session:
     """A keep-alive session with one pool of ``connections``; auth is set per request."""
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=connections)
+    adapter.poolmanager.pool_classes_by_scheme = {
+        "http": _watched(HTTPConnectionPool),
+        "https": _watched(HTTPSConnectionPool),
+    }
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"Content-Type": "application/json"})
@@ -100,6 +135,11 @@ class GongClient:
 
     def _post(self, payload: bytes, authorization: str) -> Verdict:
         deadline = time.monotonic() + self._timeout
+        connections: list[t.Any] = []
+        watchdog = threading.Timer(self._timeout, _shut, (connections,))
+        watchdog.daemon = True
+        _attempt.connections = connections
+        watchdog.start()
         try:
             response = self._session.post(
                 self.url,
@@ -128,6 +168,8 @@ class GongClient:
                 "file of its CA certificates",
             )
         except TRANSPORT_ERRORS as error:
+            if time.monotonic() >= deadline:  # the watchdog shut a connection still waiting
+                return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
             return TryAgain(type(error).__name__)
         except _AnswerTooSlow:
             return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
@@ -139,6 +181,9 @@ class GongClient:
                 else f": {self.redacted(str(error))}"
             )
             return Stop("unexpected", 0, None, f"{type(error).__name__}{detail}")
+        finally:
+            watchdog.cancel()
+            _attempt.connections = None
         verdict = classify(response.status_code, response.headers, text, self._policy)
         if isinstance(verdict, Refused):
             errors = tuple(self.redacted(error)[:ERROR_TEXT_LIMIT] for error in verdict.errors)

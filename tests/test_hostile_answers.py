@@ -127,6 +127,37 @@ def test_a_400_larger_than_the_read_bound_is_still_dead_lettered(run_target, scr
     assert run.states[-1]["bookmarks"]["page_views"]["id"] == 0
 
 
+def _trickle_headers(listener: socket.socket) -> None:
+    """Accept connections and answer each with a status line, then a header byte every 2 s."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        conn.recv(65536)
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while True:
+                threading.Event().wait(2)
+                conn.sendall(b"a")
+        except OSError:
+            conn.close()
+
+
+def test_headers_trickled_in_are_cut_at_request_timeout_and_not_a_delivery(run_target):
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_trickle_headers, args=(listener,), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    config = {**CONFIG, "api_url": url, "access_key": "key", "access_key_secret": "x"}
+    try:
+        run = run_target({**config, "request_timeout_seconds": 1, "max_retries": 1}, interleaved(1))
+    finally:
+        listener.close()
+    assert run.returncode == 1
+    assert "failed after 1 retries (last: no whole answer within" in run.stderr
+    assert run.states == []
+
+
 class _UntrustedTLS(ThreadingHTTPServer):
     """A TLS server on 127.0.0.1 whose self-signed certificate no CA bundle holds."""
 
