@@ -72,7 +72,10 @@ def test_409_after_a_lost_reply_is_settled_as_a_duplicate(run_target, make_sandb
 
 @pytest.mark.parametrize(
     ("fault", "last"),
-    [({"latency_ms": 400}, "ReadTimeout"), ({"fail_rate": 1.0}, "HTTP 500")],
+    [
+        ({"latency_ms": 400}, "no whole answer within request_timeout_seconds=0.1"),
+        ({"fail_rate": 1.0}, "HTTP 500"),
+    ],
     ids=["timeouts", "5xx"],
 )
 def test_exhausted_retries_fail_the_run_without_state(run_target, make_sandbox, fault, last):
