@@ -13,6 +13,8 @@ one connection keeps a PostgreSQL server's connection count at one per run.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -30,7 +32,87 @@ Params = t.Sequence[t.Any]
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 """How long a SQLite write waits for another process's (each holds the lock for milliseconds)."""
 
-POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+"""libpq's ``connect_timeout``: a frozen server accepts the TCP connection and never answers."""
+
+POSTGRES_STATEMENT_TIMEOUT_SECONDS = 5
+"""The server-side ``statement_timeout`` and ``lock_timeout`` of every ledger statement.
+
+Each statement takes milliseconds; one waiting this long is behind another session's lock (a
+migration, ``VACUUM FULL``, ``LOCK TABLE``) or an overloaded server, and the run stops (with
+its safe STATE) rather than stall silently."""
+
+POSTGRES_CLIENT_BOUND_SECONDS = POSTGRES_STATEMENT_TIMEOUT_SECONDS + 2
+"""How long the client waits for any answer before it cuts the connection.
+
+A frozen server (or a dead network) never sends the server-side timeout's error, and the
+kernel of a stopped server still acknowledges every byte, so TCP keepalives and
+``tcp_user_timeout`` cannot tell either: only a client-side clock can."""
+
+
+def postgres_connect(url: str) -> psycopg.Connection[t.Any]:
+    """An autocommit connection to ``url`` whose every statement is bounded.
+
+    Server side: ``statement_timeout`` and ``lock_timeout``. Client side: ``connect_timeout``,
+    TCP keepalives and ``tcp_user_timeout`` for a network that vanished, and ``bounded``
+    around each statement for a server that stopped answering.
+    """
+    import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
+    timeout_ms = POSTGRES_STATEMENT_TIMEOUT_SECONDS * 1000
+    connection: psycopg.Connection[t.Any] = psycopg.connect(
+        url,
+        autocommit=True,
+        connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        keepalives=1,
+        keepalives_idle=POSTGRES_STATEMENT_TIMEOUT_SECONDS,
+        keepalives_interval=1,
+        keepalives_count=2,
+        tcp_user_timeout=timeout_ms,
+    )
+    try:
+        with bounded(connection):
+            connection.execute(f"SET statement_timeout = {timeout_ms}")
+            connection.execute(f"SET lock_timeout = {timeout_ms}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+@contextlib.contextmanager
+def bounded(
+    connection: psycopg.Connection[t.Any], seconds: float = POSTGRES_CLIENT_BOUND_SECONDS
+) -> Iterator[None]:
+    """Cut ``connection`` when the block has waited ``seconds`` for the server.
+
+    Shutting the socket down wakes the thread blocked in libpq at once, with an error; the
+    connection is then unusable, so every later statement fails fast and the run stops.
+    """
+    import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
+    cut = threading.Event()
+
+    def cut_connection() -> None:
+        cut.set()
+        with contextlib.suppress(Exception):
+            descriptor = os.dup(connection.pgconn.socket)
+            with socket.socket(fileno=descriptor) as cutting:
+                cutting.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(seconds, cut_connection)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except psycopg.Error as error:
+        if cut.is_set():
+            raise psycopg.OperationalError(
+                f"the database did not answer within {seconds:.0f} s (connection cut)"
+            ) from error
+        raise
+    finally:
+        timer.cancel()
 
 
 class Transaction(t.Protocol):
@@ -164,34 +246,48 @@ SCHEMA_LOCK_KEY = 0x60_9D_1E_D6
 
 
 class PostgresDatabase:
-    """A PostgreSQL database through psycopg 3, in autocommit mode with explicit transactions."""
+    """A PostgreSQL database through psycopg 3, in autocommit mode with explicit transactions.
+
+    Every statement is bounded (``postgres_connect``, ``bounded``): a locked table or a
+    frozen server ends the run with a ``LedgerError`` instead of stalling it.
+    """
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
-        import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
-
-        self._connection: psycopg.Connection[t.Any] = psycopg.connect(
-            url, autocommit=True, connect_timeout=POSTGRES_CONNECT_TIMEOUT_SECONDS
-        )
+        self._connection = postgres_connect(url)
         self._connection.read_only = read_only
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool) -> Iterator[Transaction]:
         """A transaction; READ COMMITTED suffices, as every write is one atomic statement."""
-        with self._lock, self._connection.transaction():
-            yield self
+        with self._lock:
+            self._bounded_run("BEGIN")
+            try:
+                yield self
+            except BaseException:
+                with contextlib.suppress(Exception):  # a cut connection has nothing to undo
+                    self._bounded_run("ROLLBACK")
+                raise
+            self._bounded_run("COMMIT")
+
+    def _bounded_run(self, sql: str) -> None:
+        """BEGIN, COMMIT or ROLLBACK, bounded like every statement (a COMMIT can hang too)."""
+        with bounded(self._connection):
+            self._connection.execute(sql)
 
     def rows(self, sql: str, params: Params = ()) -> list[tuple[t.Any, ...]]:
         """Run ``sql`` and return the rows it yields."""
-        return self._connection.execute(_pyformat(sql), params).fetchall()
+        with bounded(self._connection):
+            return self._connection.execute(_pyformat(sql), params).fetchall()
 
     def run(self, sql: str, params: Params = ()) -> int:
         """Run ``sql`` and return how many rows it changed."""
-        return self._connection.execute(_pyformat(sql), params).rowcount
+        with bounded(self._connection):
+            return self._connection.execute(_pyformat(sql), params).rowcount
 
     def run_many(self, sql: str, rows: Sequence[Params]) -> None:
         """Run ``sql`` once per row (psycopg pipelines them: one round trip, not one per row)."""
-        with self._connection.cursor() as cursor:
+        with bounded(self._connection), self._connection.cursor() as cursor:
             cursor.executemany(_pyformat(sql), rows)
 
     def any_of(self, values: Sequence[str]) -> tuple[str, list[t.Any]]:

@@ -37,12 +37,16 @@ from target_gong_di.ledger import (
     redact,
     redact_url,
 )
+from target_gong_di.ledger_databases import (
+    POSTGRES_STATEMENT_TIMEOUT_SECONDS,
+    bounded,
+    postgres_connect,
+)
 from target_gong_di.pacing import RATE_MARGIN, RECOVERY_PER_SECOND, SLOWDOWN
 
-STATEMENT_TIMEOUT_SECONDS = 5
+STATEMENT_TIMEOUT_SECONDS = POSTGRES_STATEMENT_TIMEOUT_SECONDS
 """Longest wait for the pacing row (or the server) before the run stops: one UPDATE takes
 well under a millisecond, so a wait this long means the database is down or overloaded."""
-CONNECT_TIMEOUT_SECONDS = 10
 LISTEN_POLL_SECONDS = 0.5
 """How often the pause listener looks up from its socket to see whether it should close."""
 PAUSE_CHANNEL = "gong_di_pause"
@@ -118,8 +122,10 @@ class SharedRateLimiter:
         try:
             self._connection = self._connect()
             self._listener = self._connect()
-            self._listener.execute(f"LISTEN {PAUSE_CHANNEL}")
-            self._connection.execute(JOIN, {"api_url": api_url})
+            with bounded(self._listener):
+                self._listener.execute(f"LISTEN {PAUSE_CHANNEL}")
+            with bounded(self._connection):
+                self._connection.execute(JOIN, {"api_url": api_url})
         except psycopg.Error as error:
             raise LedgerError(self._describe(error)) from None
         self._listening = threading.Thread(
@@ -186,7 +192,8 @@ class SharedRateLimiter:
 
     def _execute(self, sql: str, params: dict[str, t.Any]) -> tuple[t.Any, ...]:
         try:
-            row = self._connection.execute(sql, params).fetchone()
+            with bounded(self._connection):
+                row = self._connection.execute(sql, params).fetchone()
         except psycopg.Error as error:
             raise self._unreachable(error) from None
         if row is None:  # someone deleted it: the others no longer see this process's slots
@@ -206,19 +213,8 @@ class SharedRateLimiter:
                 self._listen_error = error
 
     def _connect(self) -> psycopg.Connection[t.Any]:
-        """An autocommit connection whose statements give up after the statement timeout.
-
-        ``tcp_user_timeout`` bounds a send to a server that vanished from the network too.
-        """
-        timeout_ms = STATEMENT_TIMEOUT_SECONDS * 1000
-        connection = psycopg.connect(
-            self._url,
-            autocommit=True,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            tcp_user_timeout=timeout_ms,
-        )
-        connection.execute(f"SET statement_timeout = {timeout_ms}")
-        return connection
+        """An autocommit connection whose statements are bounded as the ledger's are."""
+        return postgres_connect(self._url)
 
     def _describe(self, error: Exception) -> str:
         """``error`` after the ledger's URL, without its password."""

@@ -371,6 +371,11 @@ class TargetGongDI(StateAndSignalTarget):
                     # Gong has every event the STATE covers: forwarding it loses nothing,
                     # and a later run settles the unrecorded ones with a 409 each.
                     self.logger.warning("%s; STATE forwarded all the same", error)
+                    # A ledger that cannot take the confirmations (locked, frozen, gone)
+                    # cannot be trusted with the next ones either: end the run rather than
+                    # stall behind it, each STATE a statement timeout later.
+                    if run.pipeline is not None:
+                        run.pipeline.stop(error)
 
             self._forwarder = StateForwarder(checkpoints, before_state, self.logger)
             self._forwarder.start()
@@ -497,7 +502,12 @@ class TargetGongDI(StateAndSignalTarget):
             self.run.pipeline.close()
         self.run.dead_letters.close()
         self.run.dry_run.close()
-        self.run.ledger.close()
+        try:
+            self.run.ledger.close()
+        except LedgerError as error:
+            # The STATE already out is safe without these confirmations: Gong has the
+            # events, and a later run settles each with a 409. The stop's cause is the error.
+            self.logger.warning("%s; the last confirmations are not recorded", error)
         self.report.finish(
             self.settings.dead_letter_path,
             self.settings.dry_run_path if self.settings.dry_run else None,
