@@ -121,7 +121,9 @@ def own_server() -> Iterator[PostgresServer]:
         database.stop()
 
 
-def test_a_frozen_ledger_server_ends_the_run_on_its_own(make_sandbox, tmp_path):
+@contextlib.contextmanager
+def frozen_mid_run(make_sandbox, tmp_path) -> Iterator[tuple[Sandbox, TargetProcess, str]]:
+    """A run whose ledger server of its own is frozen once 5 events are delivered."""
     server = make_sandbox()
     with own_server() as database:
         url = with_password(database.url)
@@ -129,21 +131,20 @@ def test_a_frozen_ledger_server_ends_the_run_on_its_own(make_sandbox, tmp_path):
         target = start(tmp_path, server, url, messages)
         wait_until(lambda: len(server.store.events) >= 5)
         with frozen(database):
-            code, stderr = target.finish()
+            yield server, target, url
+
+
+def test_a_frozen_ledger_server_ends_the_run_on_its_own(make_sandbox, tmp_path):
+    with frozen_mid_run(make_sandbox, tmp_path) as (server, target, url):
+        code, stderr = target.finish()
     assert_stopped_naming_the_ledger(code, stderr, url)
     assert set(range(last_id(target.states) + 1)) <= stored_ids(server)
 
 
 def test_sigterm_while_the_ledger_server_is_frozen_ends_the_run(make_sandbox, tmp_path):
-    server = make_sandbox()
-    with own_server() as database:
-        url = with_password(database.url)
-        _, messages = pipeline(0, EVENTS)
-        target = start(tmp_path, server, url, messages)
-        wait_until(lambda: len(server.store.events) >= 5)
-        with frozen(database):
-            target.process.send_signal(signal.SIGTERM)
-            code, stderr = target.finish()
+    with frozen_mid_run(make_sandbox, tmp_path) as (server, target, _):
+        target.process.send_signal(signal.SIGTERM)
+        code, stderr = target.finish()
     assert code != 0
     assert PASSWORD not in stderr
     assert set(range(last_id(target.states) + 1)) <= stored_ids(server)
