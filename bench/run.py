@@ -35,11 +35,14 @@ import threading
 import time
 from pathlib import Path
 
-from target_gong_di.ledger import Confirmation, body_hash, open_ledger
-from target_gong_di.pacing import RateLimiter
-from target_gong_di.postgres_server import PostgresServer
-from target_gong_di.sandbox import Sandbox, SandboxOptions
-from target_gong_di.shared_pacing import SharedRateLimiter
+# The throwaway PostgreSQL server is the tests' fixture, not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
+from postgres_server import PostgresServer
+
+from target_gong_di.delivery.pacing import RateLimiter
+from target_gong_di.delivery.shared_pacing import SharedRateLimiter
+from target_gong_di.ledger.store import Confirmation, body_hash, open_ledger
+from target_gong_di.sandbox.server import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent
 STREAMS = ("web_visits", "app_events", "doc_views")

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
-from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.exceptions import ConfigError
-from target_gong_di.ledger import ledger_url_errors
-from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
+from target_gong_di.ledger.store import ledger_url_errors
+from target_gong_di.mapping.compiler import PASSTHROUGH, MappingConfigError, check_mapping
+from target_gong_di.validation.contract import ENDPOINT
 
 SECRET_SETTINGS = (
     "access_key_secret",

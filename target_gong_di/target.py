@@ -22,12 +22,12 @@ import click
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import RemoveRecordTransform
 
-from target_gong_di import ledger_commands
-from target_gong_di.checkpoints import Checkpoints
-from target_gong_di.delivery import open_delivery, retry_policy
-from target_gong_di.delivery_ledger import DeliveryLedger
-from target_gong_di.dry_run import DryRunOutput
-from target_gong_di.events import RunContext
+from target_gong_di.commands import ledger_flags
+from target_gong_di.commands.replay import refuse_same_file, replay_input
+from target_gong_di.commands.stream_check import stream_errors
+from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
+from target_gong_di.delivery.assembly import open_delivery, retry_policy
+from target_gong_di.delivery.oauth import open_credentials
 from target_gong_di.exceptions import (
     ConfigError,
     DeliveryStopped,
@@ -36,19 +36,19 @@ from target_gong_di.exceptions import (
     LedgerError,
     QuotaExhausted,
 )
-from target_gong_di.jsonlines import JsonLinesFile, new_run_id
-from target_gong_di.ledger import open_ledger
-from target_gong_di.mapping import MappingConfigError
-from target_gong_di.oauth import open_credentials
-from target_gong_di.reader import SingerReader
-from target_gong_di.replay import refuse_same_file, replay_input
-from target_gong_di.run_report import RunReport, records
+from target_gong_di.ledger.run_view import DeliveryLedger
+from target_gong_di.ledger.store import open_ledger
+from target_gong_di.mapping.compiler import MappingConfigError
+from target_gong_di.run.checkpoints import Checkpoints
+from target_gong_di.run.dry_run import DryRunOutput
+from target_gong_di.run.files import JsonLinesFile, new_run_id
+from target_gong_di.run.reader import SingerReader
+from target_gong_di.run.report import RunReport, records
+from target_gong_di.run.state_writer import StateForwarder
+from target_gong_di.run.stream_events import RunContext
 from target_gong_di.sdk_hooks import StateAndSignalTarget
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
-from target_gong_di.state_forwarder import StateForwarder
-from target_gong_di.stream_check import stream_errors
-from target_gong_di.suggest import catalog_of, print_suggestion, read_streams
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
@@ -131,7 +131,7 @@ class TargetGongDI(StateAndSignalTarget):
                 ),
             )
         )
-        command.params.extend(ledger_commands.OPTIONS)
+        command.params.extend(ledger_flags.OPTIONS)
         command.params.append(
             click.Option(
                 ["--replay"],
@@ -174,7 +174,7 @@ class TargetGongDI(StateAndSignalTarget):
                 # They send nothing, so like a dry run they need no credentials.
                 settings = cls._configured(config, dry_run=True).settings
                 click.echo(
-                    ledger_commands.run(
+                    ledger_flags.run(
                         settings,
                         counts=ledger_counts,
                         forget=ledger_forget,

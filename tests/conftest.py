@@ -12,9 +12,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from postgres_server import PostgresServer
 
-from target_gong_di.postgres_server import PostgresServer
-from target_gong_di.sandbox import Sandbox, SandboxOptions
+from target_gong_di.sandbox.server import Sandbox, SandboxOptions
 
 DATA = Path(__file__).parent / "data_files"
 SECRET = "s3cr3t-never-printed"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from target_gong_di.answers import (
+from target_gong_di.delivery.answers import (
     MAX_ERRORS,
     Refused,
     RetryPolicy,

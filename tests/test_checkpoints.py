@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from target_gong_di.checkpoints import Checkpoints
+from target_gong_di.run.checkpoints import Checkpoints
 
 
 def ledger_with(records: int, state_after: int) -> Checkpoints:

@@ -10,14 +10,14 @@ import pytest
 from conftest import SECRET
 from test_target import CONFIG, VIEW_PROPERTIES, VIEWS
 
-from target_gong_di.checkpoints import Checkpoints
-from target_gong_di.delivery import open_delivery
-from target_gong_di.delivery_ledger import DeliveryLedger
-from target_gong_di.dry_run import DryRunOutput
-from target_gong_di.events import RunContext, StreamEvents
-from target_gong_di.jsonlines import JsonLinesFile
-from target_gong_di.ledger import open_ledger
-from target_gong_di.run_report import RunReport
+from target_gong_di.delivery.assembly import open_delivery
+from target_gong_di.ledger.run_view import DeliveryLedger
+from target_gong_di.ledger.store import open_ledger
+from target_gong_di.run.checkpoints import Checkpoints
+from target_gong_di.run.dry_run import DryRunOutput
+from target_gong_di.run.files import JsonLinesFile
+from target_gong_di.run.report import RunReport
+from target_gong_di.run.stream_events import RunContext, StreamEvents
 from target_gong_di.settings import Settings
 
 LOGGER = logging.getLogger("test-events")

@@ -21,8 +21,8 @@ import test_odd_answers
 from test_odd_answers import Answer, config_for
 from test_target import CONFIG, interleaved
 
-from target_gong_di.answers import MAX_ERRORS
-from target_gong_di.client import ANSWER_BYTES_LIMIT, ERROR_TEXT_LIMIT
+from target_gong_di.delivery.answers import MAX_ERRORS
+from target_gong_di.delivery.client import ANSWER_BYTES_LIMIT, ERROR_TEXT_LIMIT
 
 scripted = test_odd_answers.scripted  # the fixture: a server answering what a test scripts
 

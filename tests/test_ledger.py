@@ -8,18 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from target_gong_di.ledger import (
+from target_gong_di.ledger.store import (
     DELIVERED,
     DUPLICATE,
     BudgetExhausted,
     Confirmation,
     Ledger,
     LedgerCount,
-    StoredTokens,
     body_hash,
     open_ledger,
-    token_origin,
 )
+from target_gong_di.ledger.tokens import StoredTokens, token_origin
 
 GONG = "https://us-1.api.gong.io"
 SANDBOX = "https://us-2.api.gong.io"

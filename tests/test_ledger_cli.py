@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from target_gong_di.ledger import DELIVERED, DUPLICATE, Confirmation, open_ledger
+from target_gong_di.ledger.store import DELIVERED, DUPLICATE, Confirmation, open_ledger
 
 GONG = "https://us-1.api.gong.io"
 PASSWORD = "hunter2-never-shown"

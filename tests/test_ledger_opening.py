@@ -11,10 +11,9 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from target_gong_di.ledger import (
+from target_gong_di.ledger.schema import MIGRATIONS, SCHEMA_VERSION
+from target_gong_di.ledger.store import (
     DELIVERED,
-    MIGRATIONS,
-    SCHEMA_VERSION,
     Confirmation,
     LedgerError,
     body_hash,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ledger_process import API_URL
 
-from target_gong_di.ledger import open_ledger
+from target_gong_di.ledger.store import open_ledger
 
 WORKER = Path(__file__).parent / "ledger_process.py"
 

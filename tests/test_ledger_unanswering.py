@@ -15,14 +15,13 @@ import typing as t
 from pathlib import Path
 
 import psycopg
+from postgres_server import PostgresServer
 from processes import TargetProcess, pipeline, pipeline_stream, stored_ids, wait_until
-
-from target_gong_di.postgres_server import PostgresServer
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from target_gong_di.sandbox import Sandbox
+    from target_gong_di.sandbox.server import Sandbox
 
 PASSWORD = "pg-pass-never-printed"
 EVENTS = 200

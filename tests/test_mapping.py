@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from target_gong_di.mapping import (
+from target_gong_di.mapping.compiler import (
     MappingConfigError,
     RecordMappingError,
     StreamSchema,

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from target_gong_di.pacing import FAILURE_WINDOW, SLOWDOWN, ConcurrencySizer, RateLimiter
+from target_gong_di.delivery.pacing import FAILURE_WINDOW, SLOWDOWN, ConcurrencySizer, RateLimiter
 
 
 def test_one_request_until_the_first_answer_says_what_latency_is():

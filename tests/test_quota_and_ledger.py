@@ -9,7 +9,7 @@ from conftest import record, schema, state
 from processes import TargetProcess, last_id, stored_ids
 from test_target import CONFIG, VIEWS, interleaved, view, views
 
-from target_gong_di.ledger import open_ledger
+from target_gong_di.ledger.store import open_ledger
 
 
 def requests_made(server) -> int:

@@ -13,7 +13,7 @@ from conftest import record, state
 from processes import TargetProcess, last_id, stored_ids, wait_until
 from test_target import CONFIG, VIEWS, interleaved, view, views
 
-from target_gong_di.pacing import RateLimiter
+from target_gong_di.delivery.pacing import RateLimiter
 
 
 def test_faults_and_a_low_rate_limit_deliver_every_event_exactly_once(make_sandbox, tmp_path):

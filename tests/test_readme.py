@@ -11,7 +11,7 @@ import yaml
 from test_target import CONFIG, views
 
 from target_gong_di.settings import config_errors
-from target_gong_di.validation import body_errors
+from target_gong_di.validation.body_check import body_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKS = re.findall(r"```(json|yaml) ?(\S*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from target_gong_di.record_check import RecordCheck, StreamSchemaError
+from target_gong_di.validation.record_check import RecordCheck, StreamSchemaError
 
 
 def errors(properties: dict, record: dict, schema_extra: dict | None = None) -> list[str]:

@@ -12,11 +12,11 @@ import time
 
 import psycopg
 import pytest
+from postgres_server import PostgresServer
 from processes import TargetProcess, delivered_by, pipeline, start_pipelines, wait_until
 
-from target_gong_di.pacing import RATE_MARGIN, SLOWDOWN
-from target_gong_di.postgres_server import PostgresServer
-from target_gong_di.shared_pacing import STATEMENT_TIMEOUT_SECONDS, SharedRateLimiter
+from target_gong_di.delivery.pacing import RATE_MARGIN, SLOWDOWN
+from target_gong_di.delivery.shared_pacing import STATEMENT_TIMEOUT_SECONDS, SharedRateLimiter
 
 LIMIT = 20
 """Every process's max_requests_per_second, and the sandbox's limit where a test tests pausing."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from target_gong_di.suggest import StreamSample, suggest
+from target_gong_di.commands.suggest import StreamSample, suggest
 
 PROPERTIES = {
     "id": {"type": "integer"},

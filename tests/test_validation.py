@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from target_gong_di.validation import body_errors
+from target_gong_di.validation.body_check import body_errors
 
 VALID = {
     "eventId": "e1",

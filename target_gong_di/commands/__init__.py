@@ -1,0 +1,7 @@
+"""The command's side tools: everything the target does besides a run.
+
+Owns the extra command-line options and their dispatch (``options``), ``--validate-config``
+(``stream_check``), ``--suggest-mappings`` (``suggest``), ``--replay`` (``replay``) and the
+ledger flags (``ledger_flags``). Imports ``run`` and everything below it; only ``target``
+imports it.
+"""

@@ -1,0 +1,41 @@
+"""``--validate-config --input``: every stream of a catalog or a tap's sample, checked at once.
+
+Run as a pipeline, the target stops at the first stream it cannot map, so a user fixing
+three stream names learns of them one run at a time. Here each stream in the input is
+compiled against its mapping before any record is read, and every problem is reported.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from target_gong_di.commands.suggest import StreamSample
+from target_gong_di.mapping.compiler import MappingConfigError, StreamSchema, compile_stream_mapping
+from target_gong_di.mapping.stream_names import unmapped_stream_error
+
+if t.TYPE_CHECKING:
+    from target_gong_di.settings import Settings
+
+DROPPED = (None, "__NULL__")
+"""``stream_maps`` values that remove a stream: it needs no mapping."""
+
+
+def stream_errors(
+    streams: list[StreamSample], settings: Settings, stream_maps: t.Mapping[str, t.Any]
+) -> list[str]:
+    """One line per stream that has no mapping or whose mapping does not fit its SCHEMA."""
+    errors = []
+    for stream in streams:
+        if stream.name in stream_maps and stream_maps[stream.name] in DROPPED:
+            continue
+        try:
+            if stream.name not in settings.mappings:
+                raise unmapped_stream_error(stream.name, settings.mappings)
+            compile_stream_mapping(
+                stream.name,
+                settings.mappings[stream.name],
+                StreamSchema(stream.properties, stream.key_properties),
+            )
+        except MappingConfigError as error:
+            errors.append(str(error))
+    return errors

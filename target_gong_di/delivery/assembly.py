@@ -1,0 +1,78 @@
+"""Puts delivery together for a run: one session, client, limiter, sizer and pipeline.
+
+One of each serves the whole process, so every stream and every retry shares one
+connection pool and Gong's per-company limit. On a PostgreSQL ``ledger_url`` the limiter is
+shared with every other process using that ledger, as the limit is shared with them too.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from target_gong_di.delivery.answers import RetryPolicy
+from target_gong_di.delivery.client import GongClient, pooled_session
+from target_gong_di.delivery.pacing import ConcurrencySizer, Pacer, RateLimiter
+from target_gong_di.delivery.pipeline import DeliveryPipeline
+from target_gong_di.delivery.shared_pacing import SharedRateLimiter, shares_pace
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.delivery.oauth import Credentials
+    from target_gong_di.exceptions import DeliveryStopped
+    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.settings import Settings
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings ask for."""
+    return RetryPolicy(
+        max_retries=settings.max_retries, max_retry_after=settings.max_retry_after_seconds
+    )
+
+
+def open_delivery(
+    settings: Settings,
+    ledger: DeliveryLedger,
+    logger: logging.Logger,
+    *,
+    credentials: Credentials,
+    api_url: str,
+    on_stop: t.Callable[[DeliveryStopped], None],
+) -> DeliveryPipeline:
+    """A running pipeline to ``api_url``; ``on_stop`` hears why delivery stopped.
+
+    ``credentials`` and ``api_url`` come from ``oauth.open_credentials``: the configured
+    ones, or an OAuth app's token and the base URL its token response names.
+    """
+    policy = retry_policy(settings)
+    stopped = threading.Event()
+    client = GongClient(
+        pooled_session(settings.max_concurrency),
+        api_url,
+        credentials,
+        policy,
+        settings.request_timeout_seconds,
+    )
+    return DeliveryPipeline(
+        client,
+        open_limiter(settings, api_url, stopped),
+        ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
+        policy,
+        logger,
+        ledger=ledger,
+        queue_size=settings.queue_size,
+        max_concurrency=settings.max_concurrency,
+        stopped=stopped,
+        on_stop=on_stop,
+    )
+
+
+def open_limiter(settings: Settings, api_url: str, stopped: threading.Event) -> Pacer:
+    """The pace of this process alone, or of every process on the same PostgreSQL ledger."""
+    if shares_pace(settings.ledger_url):
+        return SharedRateLimiter(
+            settings.ledger_url, api_url, settings.max_requests_per_second, stopped
+        )
+    return RateLimiter(settings.max_requests_per_second, stopped)

@@ -1,0 +1,329 @@
+"""Streams events to Gong: a bounded queue in, one dispatcher, requests in flight, outcomes out.
+
+Gong takes one event per request, so nothing is gained by holding events back: each one
+handed to ``submit`` is sent as soon as the rate allows. First a checker thread settles,
+from the ledger, the events Gong already has (in chunks of whatever is waiting, never
+waiting for more), so they cost no request and no rate slot. The dispatcher thread picks the
+next event (a retry whose wait is over first, else the oldest fresh one), takes a slot from
+the ``RateLimiter`` and, while the ``ConcurrencySizer`` allows another request in flight,
+hands it to a worker thread. A worker makes one attempt; an event that must wait (backoff
+or Retry-After) goes back to the dispatcher with a due time instead of holding its worker,
+so waiting never keeps fresh events from the free capacity. Order of delivery does not
+matter to Gong; the order of STATE does, and ``Checkpoints`` keeps that.
+"""
+
+from __future__ import annotations
+
+import collections
+import heapq
+import itertools
+import threading
+import time
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
+from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted
+from target_gong_di.ledger.run_view import LOOKUP_CHUNK
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.delivery.client import GongClient
+    from target_gong_di.delivery.pacing import ConcurrencySizer, Pacer
+    from target_gong_di.ledger.run_view import DeliveryLedger
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one event ended, with what it cost on the way."""
+
+    status: t.Literal["delivered", "duplicate", "rejected", "unchanged", "changed_after_delivery"]
+    request_id: str | None = None
+    errors: tuple[str, ...] = ()
+    retries: int = 0
+    throttled: int = 0
+
+
+class EventOwner(t.Protocol):
+    """Whoever submitted an event hears how it ended (counts, checkpoints, dead letters)."""
+
+    def settle(self, event: Event, outcome: Outcome) -> None:
+        """Record the event's final outcome; may raise ``DeliveryStopped`` to stop the run."""
+
+
+@dataclass(eq=False)
+class Event:
+    """One body on its way: its record's number in the run, and what it costs so far."""
+
+    number: int
+    record: dict
+    body: dict
+    payload: bytes
+    owner: EventOwner
+    line: int
+    """Its input line, to point at the record if Gong refuses it."""
+    retries: int = 0
+    throttled: int = 0
+
+    @property
+    def event_id(self) -> object:
+        """The body's eventId, for messages."""
+        return self.body.get("eventId")
+
+
+class DeliveryPipeline:
+    """Sends submitted events under one rate limit; says how each ended through its owner."""
+
+    def __init__(
+        self,
+        client: GongClient,
+        limiter: Pacer,
+        sizer: ConcurrencySizer,
+        policy: RetryPolicy,
+        logger: logging.Logger,
+        *,
+        ledger: DeliveryLedger,
+        queue_size: int,
+        max_concurrency: int,
+        stopped: threading.Event,
+        on_stop: t.Callable[[DeliveryStopped], None] = lambda cause: None,
+    ) -> None:
+        self._client = client
+        self._ledger = ledger
+        self._limiter = limiter
+        self._sizer = sizer
+        self._policy = policy
+        self._logger = logger
+        self._queue_size = queue_size
+        self._stopped = stopped
+        self._on_stop = on_stop
+        self._changed = threading.Condition()
+        self._unchecked: collections.deque[Event] = collections.deque()  # not yet in ledger
+        self._fresh: collections.deque[Event] = collections.deque()  # news for Gong
+        self._waiting: list[tuple[float, int, Event]] = []  # (due, tie-break, event) heap
+        self._tie = itertools.count()
+        self._in_flight = 0
+        self._unsettled = 0
+        self._answered = False
+        self._stop_cause: DeliveryStopped | None = None
+        self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="gong-di")
+        self._threads = [
+            threading.Thread(target=self._check, name="gong-di-ledger-check", daemon=True),
+            threading.Thread(target=self._dispatch, name="gong-di-dispatcher", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # The producer's side.
+
+    def submit(self, event: Event) -> None:
+        """Queue ``event`` for sending; blocks while the queue is full (memory stays flat)."""
+        with self._changed:
+            while self._waiting_count() >= self._queue_size and self._stop_cause is None:
+                self._changed.wait()
+            self._raise_if_stopped()
+            self._unchecked.append(event)
+            self._unsettled += 1
+            self._changed.notify_all()
+
+    def wait_until_settled(self) -> None:
+        """Return once every submitted event has its outcome; raise if delivery stopped."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._unsettled == 0 or self._stop_cause is not None)
+            self._raise_if_stopped()
+
+    def _waiting_count(self) -> int:
+        return len(self._unchecked) + len(self._fresh)
+
+    def _raise_if_stopped(self) -> None:
+        if self._stop_cause is not None:
+            raise self._stop_cause
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered."""
+        return self._in_flight
+
+    @property
+    def stop_cause(self) -> DeliveryStopped | None:
+        """Why delivery stopped, once it has."""
+        return self._stop_cause
+
+    def stop(self, cause: DeliveryStopped) -> None:
+        """Start no new request; requests in flight finish. The first cause is kept."""
+        with self._changed:
+            if self._stop_cause is not None:
+                return
+            self._stop_cause = cause
+            self._stopped.set()
+            self._changed.notify_all()
+        self._on_stop(cause)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no request is in flight, or ``timeout`` seconds; True when idle.
+
+        ``request_timeout_seconds`` bounds each wait for a byte, not a whole answer: a server
+        trickling one out could otherwise hold a stopping run forever.
+        """
+        with self._changed:
+            return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def close(self) -> None:
+        """Stop the threads; waits for requests in flight unless delivery stopped."""
+        with self._changed:
+            self._stopped.set()
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join()
+        self._workers.shutdown(wait=self._stop_cause is None, cancel_futures=True)
+        self._limiter.close()
+        self._client.close()
+
+    # The ledger check.
+
+    def _check(self) -> None:
+        try:
+            while chunk := self._next_unchecked():
+                statuses = self._ledger.known([event.body for event in chunk])
+                news = []
+                for event, status in zip(chunk, statuses, strict=True):
+                    if status is None:
+                        news.append(event)
+                    else:
+                        self._settle(event, Outcome(status))
+                with self._changed:
+                    self._fresh.extend(news)
+                    self._changed.notify_all()
+        except DeliveryStopped as cause:
+            self.stop(cause)
+        except BaseException as error:  # a bug must stop the run, not hang it
+            self.stop(self._failure(error))
+            raise
+
+    def _next_unchecked(self) -> list[Event]:
+        """What waits to be checked (at most a chunk, never waiting for more); [] to stop."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
+            if self._stopped.is_set():
+                return []
+            count = min(len(self._unchecked), LOOKUP_CHUNK)
+            return [self._unchecked.popleft() for _ in range(count)]
+
+    # The dispatcher.
+
+    def _dispatch(self) -> None:
+        try:
+            while True:
+                event = self._next_event()
+                if event is None or not self._limiter.acquire():
+                    return
+                self._ledger.spend()  # every request counts, retries and 429s included
+                with self._changed:
+                    if self._stopped.is_set():
+                        return
+                    self._in_flight += 1
+                self._workers.submit(self._attempt, event)
+        except DeliveryStopped as cause:
+            self.stop(cause)
+        except BaseException as error:  # a bug must stop the run, not hang it
+            self.stop(self._failure(error))
+            raise
+
+    def _next_event(self) -> Event | None:
+        """The next event to send once a request may start; None when stopping."""
+        with self._changed:
+            while not self._stopped.is_set():
+                timeout = None  # at the limit: an answer (or a stop) wakes the dispatcher
+                if self._in_flight < (self._sizer.limit if self._answered else 1):
+                    now = time.monotonic()
+                    if self._waiting and self._waiting[0][0] <= now:
+                        return heapq.heappop(self._waiting)[2]
+                    if self._fresh:
+                        return self._fresh.popleft()
+                    timeout = self._waiting[0][0] - now if self._waiting else None
+                self._changed.wait(timeout)
+            return None
+
+    # The workers.
+
+    def _attempt(self, event: Event) -> None:
+        started = time.monotonic()
+        try:
+            verdict = self._client.attempt(event.payload)
+            self._sizer.observe(
+                time.monotonic() - started,
+                failed=isinstance(verdict, TryAgain) and verdict.retry_after is None,
+            )
+            self._act_on(event, verdict)
+        except DeliveryStopped as cause:
+            self.stop(cause)
+        except BaseException as error:  # a bug must stop the run, not hang it
+            self.stop(self._failure(error))
+            raise
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._answered = True
+                self._changed.notify_all()
+
+    def _failure(self, error: BaseException) -> DeliveryStopped:
+        """An unexpected error, as the stop it causes (credentials blanked)."""
+        return DeliveryStopped(
+            f"delivery failed: {type(error).__name__}: {self._client.redacted(str(error))}"
+        )
+
+    def _act_on(self, event: Event, verdict: Settled | Refused | TryAgain | Stop) -> None:
+        if isinstance(verdict, Settled):
+            self._settle(
+                event,
+                Outcome(verdict.status, verdict.request_id, (), event.retries, event.throttled),
+            )
+        elif isinstance(verdict, Refused):
+            self._settle(
+                event,
+                Outcome(
+                    "rejected", verdict.request_id, verdict.errors, event.retries, event.throttled
+                ),
+            )
+        elif isinstance(verdict, TryAgain):
+            self._try_again(event, verdict)
+        else:
+            if verdict.kind == "quota" and verdict.retry_after is not None:
+                self._ledger.remember_quota_spent(verdict.retry_after)
+            self.stop(self._client.stop_error(verdict, event.event_id))
+
+    def _settle(self, event: Event, outcome: Outcome) -> None:
+        try:
+            event.owner.settle(event, outcome)
+        finally:
+            with self._changed:
+                self._unsettled -= 1
+                self._changed.notify_all()
+
+    def _try_again(self, event: Event, verdict: TryAgain) -> None:
+        now = time.monotonic()
+        if verdict.retry_after is not None:
+            event.throttled += 1
+            self._logger.info(
+                "HTTP 429: all requests wait %.1fs (Retry-After)", verdict.retry_after
+            )
+            self._limiter.throttled(verdict.retry_after)
+            due = now
+        else:
+            if self._policy.exhausted(event.retries):
+                raise RetriesExhausted(
+                    f"eventId {event.event_id!r} failed after {event.retries} retries "
+                    f"(last: {verdict.reason}) at {self._client.url}; nothing after it is "
+                    "checkpointed, so rerunning from the last STATE resends it"
+                )
+            delay = self._policy.backoff(event.retries)
+            event.retries += 1
+            self._logger.info(
+                "Retrying eventId %r in %.1fs after %s", event.event_id, delay, verdict.reason
+            )
+            due = now + delay
+        with self._changed:
+            heapq.heappush(self._waiting, (due, next(self._tie), event))
+            self._changed.notify_all()

@@ -1,0 +1,340 @@
+"""Compiling a stream's mapping: one record of a stream in, one digital-interaction body out.
+
+A stream's mapping is either ``"passthrough"`` (records already are bodies) or an object
+shaped like the body whose string leaves are expressions (``expressions``). Everything that
+can be checked without a record is checked once, when the mapping is compiled against the
+stream's SCHEMA: unknown body keys, expression syntax, names that are not properties of the
+stream, and whether eventIds can be derived. Building a body per record then only evaluates
+pre-parsed expressions and fits the values to the body (``conversion``).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import typing as t
+from dataclasses import dataclass
+
+from target_gong_di.mapping.conversion import (
+    conform,
+    custom_field_text,
+    data_type_of_property,
+    data_type_of_value,
+    text_of,
+)
+from target_gong_di.mapping.expressions import (
+    CONTEXT_NAMES,
+    FUNCTIONS,
+    Evaluated,
+    Evaluator,
+    Expression,
+    Literal,
+    MappingConfigError,
+    PropertyRead,
+    RecordMappingError,
+    Value,
+    field_label,
+)
+from target_gong_di.mapping.timestamps import TimestampError
+from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS
+
+__all__ = [
+    "PASSTHROUGH",
+    "MappingConfigError",
+    "RecordMappingError",
+    "StreamMapping",
+    "StreamSchema",
+    "check_mapping",
+    "compile_stream_mapping",
+    "derive_event_id",
+]
+
+PASSTHROUGH = "passthrough"
+
+
+def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMappingError:
+    """A value that is no point in time fails the record, naming the field it was for.
+
+    (Raised from plain ``try`` blocks: they cost nothing per record, a context manager does.)
+    """
+    return RecordMappingError(f"{field_label(path)}: {error}")
+
+
+# Templates: the compiled form of a mapping object, one node per leaf or container.
+
+
+class _Node(t.Protocol):
+    def build(self, evaluator: Evaluator) -> t.Any: ...
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: t.Any
+
+    def build(self, evaluator: Evaluator) -> t.Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    value: Value
+    path: tuple[str, ...]
+    schema: dict[str, t.Any] | None
+
+    def build(self, evaluator: Evaluator) -> t.Any:
+        value = self.value.evaluate(evaluator, self.path)
+        if value == "":
+            return None  # what CSV and SaaS taps give for "no value": left out, like None
+        try:
+            return conform(value, self.schema)
+        except TimestampError as error:
+            raise _unreadable_time(self.path, error) from None
+
+
+@dataclass(frozen=True)
+class _Object:
+    children: dict[str, _Node]
+
+    def build(self, evaluator: Evaluator) -> dict[str, t.Any] | None:
+        built = {}
+        for key, node in self.children.items():
+            value = node.build(evaluator)
+            if value is not None:
+                built[key] = value
+        return built or None
+
+
+@dataclass(frozen=True)
+class _List:
+    items: list[_Node]
+
+    def build(self, evaluator: Evaluator) -> list[t.Any] | None:
+        built = [node.build(evaluator) for node in self.items]
+        return [value for value in built if value is not None] or None
+
+
+@dataclass(frozen=True)
+class _CustomFields:
+    """``{name: expression}`` becomes Gong's ``[{name, value, dataType}]``."""
+
+    fields: list[tuple[str, Value, str | None]]
+    path: tuple[str, ...]
+
+    def build(self, evaluator: Evaluator) -> list[dict[str, str]] | None:
+        built = []
+        for name, source, schema_type in self.fields:
+            path = (*self.path, name)
+            value = source.evaluate(evaluator, path)
+            if value is not None and value != "":
+                data_type = schema_type or data_type_of_value(value)
+                try:
+                    text = custom_field_text(value)
+                except TimestampError as error:
+                    raise _unreadable_time(path, error) from None
+                built.append({"name": name, "value": text, "dataType": data_type})
+        return built or None
+
+
+def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
+    """A stable eventId from the stream and the record's key values.
+
+    Same inputs give the same id on every run and machine, so a rerun is answered 409.
+    """
+    canonical = _CANONICAL_JSON([stream_name, [text_of(value) for value in key_values]])
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""Built once: ``json.dumps`` with options builds a new encoder on every call."""
+
+
+# Compiling a stream's mapping.
+
+
+@dataclass(frozen=True)
+class StreamSchema:
+    """What a SCHEMA message tells the mapping about its stream."""
+
+    properties: dict[str, t.Any]
+    key_properties: tuple[str, ...]
+
+
+class _Compiler:
+    """Walks a mapping object beside the body schema, collecting nodes or errors."""
+
+    def __init__(self, stream_name: str, stream: StreamSchema | None) -> None:
+        self.stream_name = stream_name
+        self.stream = stream
+
+    def where(self, path: tuple[str, ...]) -> str:
+        return f"stream {self.stream_name!r}, field {field_label(path)!r}"
+
+    def object(
+        self, spec: dict[str, t.Any], path: tuple[str, ...], schema: dict[str, t.Any]
+    ) -> _Object:
+        children: dict[str, _Node] = {}
+        for key, value in spec.items():
+            child_schema = schema["properties"].get(key)
+            if child_schema is None:
+                raise MappingConfigError(
+                    f"{self.where((*path, key))}: {key!r} is not a field of "
+                    f"{field_label(path) if path else 'a digital-interaction body'} "
+                    f"(fields: {', '.join(sorted(schema['properties']))})"
+                )
+            children[key] = self.compile(value, (*path, key), child_schema)
+        return _Object(children)
+
+    def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
+        if isinstance(spec, str):
+            return _Leaf(self.value(spec, path, schema), path, schema)
+        if isinstance(spec, list):
+            if schema.get("type") != "array":
+                raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
+            return _List([self.compile(item, path, schema["items"]) for item in spec])
+        if isinstance(spec, dict):
+            if schema.get("type") == "array" and path[-1] in CUSTOM_FIELD_LISTS:
+                return self.custom_fields(spec, path)
+            if "properties" not in schema:
+                raise MappingConfigError(f"{self.where(path)}: takes a value, not an object")
+            return self.object(spec, path, schema)
+        return _Constant(spec)
+
+    def custom_fields(self, spec: dict[str, t.Any], path: tuple[str, ...]) -> _CustomFields:
+        fields = []
+        for name, source in spec.items():
+            text = source if isinstance(source, str) else repr(source)  # a constant
+            value = self.value(text, (*path, name))
+            declared = (
+                self.stream.properties.get(value.name)
+                if self.stream and isinstance(value, PropertyRead)
+                else None
+            )
+            fields.append((name, value, declared and data_type_of_property(declared)))
+        return _CustomFields(fields, path)
+
+    def value(
+        self, source: str, path: tuple[str, ...], schema: dict[str, t.Any] | None = None
+    ) -> Value:
+        """Check the expression, then pick the cheapest way to compute it per record.
+
+        In an enum field (device, numericType, objectType, dataType) a bare enum value such
+        as ``PC`` that is not a property of the stream is that constant, unquoted.
+        """
+        bare = source.strip()
+        enum = (schema or {}).get("enum", ())
+        if bare in enum and not (self.stream and bare in self.stream.properties):
+            return Literal(bare)
+        expression = self.expression(source, path)
+        node = expression.tree.value  # type: ignore[attr-defined]
+        try:
+            return Literal(ast.literal_eval(node))
+        except (ValueError, TypeError):
+            pass
+        if isinstance(node, ast.Name) and self.stream and node.id in self.stream.properties:
+            return PropertyRead(node.id)
+        return Evaluated(expression)
+
+    def expression(self, source: str, path: tuple[str, ...]) -> Expression:
+        expression = Expression.compile(source, self.where(path))
+        if self.stream is None:
+            return expression
+        known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES
+        unknown = sorted(expression.free_names() - known) + sorted(
+            expression.record_keys() - self.stream.properties.keys()
+        )
+        if unknown:
+            raise MappingConfigError(
+                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is "
+                f"neither a property in the stream's SCHEMA (properties: "
+                f"{', '.join(sorted(self.stream.properties)) or 'none'}) nor a function "
+                f"({', '.join(sorted(FUNCTIONS))})"
+            )
+        return expression
+
+
+class StreamMapping:
+    """Builds bodies for one stream from its records."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        template: _Node | None,
+        stream: StreamSchema,
+        source_system_name: str | None,
+        expression_config: dict[str, t.Any],
+    ) -> None:
+        self.stream_name = stream_name
+        self._template = template
+        self._key_properties = stream.key_properties
+        self._source_system_name = source_system_name
+        self._evaluator = Evaluator(functions=FUNCTIONS)
+        self._base_names = {
+            **dict.fromkeys(stream.properties),
+            "config": expression_config,
+            "__stream_name__": stream_name,
+        }
+
+    def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The body for ``record``; raises RecordMappingError naming the failing field."""
+        if self._template is None:
+            fields = {key: value for key, value in record.items() if not key.startswith("_sdc_")}
+            try:
+                body = conform(fields, BODY_SCHEMA) or {}
+            except TimestampError as error:
+                raise _unreadable_time(("timestamp",), error) from None
+        else:
+            self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
+            body = self._template.build(self._evaluator) or {}
+        if "eventId" not in body and self._key_properties:
+            key_values = [record.get(key) for key in self._key_properties]
+            if all(value is None for value in key_values):
+                raise RecordMappingError(
+                    f"eventId: cannot be derived, key properties "
+                    f"{', '.join(self._key_properties)} are all null"
+                )
+            try:
+                body["eventId"] = derive_event_id(self.stream_name, key_values)
+            except TimestampError as error:
+                raise _unreadable_time(("eventId",), error) from None
+        if self._source_system_name and "sourceSystemName" not in body:
+            body["sourceSystemName"] = self._source_system_name
+        return body
+
+
+def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
+    """Compile ``spec`` without a stream schema: unknown keys and syntax errors only.
+
+    Returns the template (None for passthrough); raises MappingConfigError.
+    """
+    return _compile_template(stream_name, spec, None)
+
+
+def _compile_template(stream_name: str, spec: t.Any, stream: StreamSchema | None) -> _Node | None:
+    if spec == PASSTHROUGH:
+        return None
+    if not isinstance(spec, dict):
+        raise MappingConfigError(
+            f'stream {stream_name!r}: mapping must be "{PASSTHROUGH}" or an object shaped '
+            f"like the body, not {type(spec).__name__}"
+        )
+    return _Compiler(stream_name, stream).object(spec, (), BODY_SCHEMA)
+
+
+def compile_stream_mapping(
+    stream_name: str,
+    spec: t.Any,
+    stream: StreamSchema,
+    *,
+    source_system_name: str | None = None,
+    expression_config: dict[str, t.Any] | None = None,
+) -> StreamMapping:
+    """Compile ``spec`` against the stream's SCHEMA; raises MappingConfigError."""
+    template = _compile_template(stream_name, spec, stream)
+    has_event_id = "eventId" in stream.properties if template is None else "eventId" in (spec or {})
+    if not has_event_id and not stream.key_properties:
+        raise MappingConfigError(
+            f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
+            "key_properties to derive one from; map eventId to a unique expression"
+        )
+    return StreamMapping(stream_name, template, stream, source_system_name, expression_config or {})

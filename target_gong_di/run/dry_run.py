@@ -1,0 +1,53 @@
+"""A dry run's output: the bodies a real run would send, and what the ledger would skip.
+
+A dry run sends nothing and writes no ledger, but it reads the ledger like a real run, so
+its summary says how many events would be skipped. Bodies wait in chunks for one ledger
+lookup each (nothing is sent, so nothing is delayed that matters); ``close`` writes the rest.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from target_gong_di.ledger.run_view import LOOKUP_CHUNK
+
+if t.TYPE_CHECKING:
+    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.run.checkpoints import Checkpoints
+    from target_gong_di.run.files import JsonLinesFile
+    from target_gong_di.run.report import StreamCounts
+
+
+class DryRunOutput:
+    """Writes each body a real run would send to the dry-run file."""
+
+    def __init__(
+        self, file: JsonLinesFile, ledger: DeliveryLedger, checkpoints: Checkpoints
+    ) -> None:
+        self._file = file
+        self._ledger = ledger
+        self._checkpoints = checkpoints
+        self._pending: list[tuple[int, dict[str, t.Any], StreamCounts]] = []
+
+    def add(self, number: int, body: dict[str, t.Any], counts: StreamCounts) -> None:
+        """Record ``body`` (of record ``number``) as one a real run would consider sending."""
+        self._pending.append((number, body, counts))
+        if len(self._pending) >= LOOKUP_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Look the waiting bodies up in the ledger; write those a real run would send."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        statuses = self._ledger.known([body for _, body, _ in pending])
+        for (_, body, counts), status in zip(pending, statuses, strict=True):
+            if status is None:
+                self._file.append(body)
+            counts.add(status or "dry_run_written")
+        self._checkpoints.settled(*(number for number, _, _ in pending))
+
+    def close(self) -> None:
+        """Write what waits and close the file."""
+        self.flush()
+        self._file.close()

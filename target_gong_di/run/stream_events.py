@@ -1,0 +1,193 @@
+"""One stream's records become events: checked, mapped, validated, then sent or dead-lettered.
+
+``StreamEvents.accept`` reads top to bottom as the life of a record: it is numbered, checked
+against its stream's SCHEMA (and key properties), its dates parsed, its body built and
+validated; a body that may be sent goes to the delivery pipeline at once (or to the dry-run
+file), anything else to the dead-letter file. ``settle`` hears how a sent event ended.
+What it needs from the run comes in one ``RunContext``, so it can be built on its own.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from target_gong_di.delivery.pipeline import Event, Outcome
+from target_gong_di.encoding import to_json
+from target_gong_di.exceptions import TooManyRejected
+from target_gong_di.mapping.compiler import RecordMappingError, StreamSchema, compile_stream_mapping
+from target_gong_di.mapping.stream_names import unmapped_stream_error
+from target_gong_di.run.files import dead_letter
+from target_gong_di.run.report import records
+from target_gong_di.validation.body_check import body_errors
+from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from target_gong_di.delivery.pipeline import DeliveryPipeline
+    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.run.checkpoints import Checkpoints
+    from target_gong_di.run.dry_run import DryRunOutput
+    from target_gong_di.run.files import JsonLinesFile
+    from target_gong_di.run.report import RunReport
+    from target_gong_di.settings import Settings
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every stream shares in one run: settings, ledgers, files and the pipeline."""
+
+    settings: Settings
+    checkpoints: Checkpoints
+    dead_letters: JsonLinesFile
+    dry_run: DryRunOutput
+    report: RunReport
+    ledger: DeliveryLedger
+    pipeline: DeliveryPipeline | None
+    """None in a dry run: bodies go to ``dry_run`` instead."""
+    expression_config: dict[str, t.Any]
+    """What ``config`` means in expressions (``stream_map_config`` and non-secret settings)."""
+    run_id: str
+    """Tells this run's dead letters from other runs' in the same file."""
+    input_line: t.Callable[[], int]
+    """The input line of the message being read, to point at a rejected record."""
+
+
+class StreamEvents:
+    """Turns one stream's records into events, under one SCHEMA."""
+
+    def __init__(
+        self,
+        run: RunContext,
+        stream_name: str,
+        schema: dict[str, t.Any],
+        key_properties: t.Sequence[str],
+        logger: logging.Logger,
+        *,
+        check_schema: bool = True,
+    ) -> None:
+        settings = run.settings
+        if stream_name not in settings.mappings:
+            raise unmapped_stream_error(stream_name, settings.mappings)
+        properties = schema.get("properties", {})
+        self.stream_name = stream_name
+        self.mapping = compile_stream_mapping(
+            stream_name,
+            settings.mappings[stream_name],
+            StreamSchema(properties, tuple(key_properties)),
+            source_system_name=settings.source_system_name,
+            expression_config=run.expression_config,
+        )
+        self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
+        self._key_properties = tuple(key_properties)
+        self._schema = schema
+        self._date_parsers = date_parsers(properties)
+        self._run = run
+        self._logger = logger
+        self.counts = run.report.counts_for(stream_name)
+
+    def accept(self, record: dict[str, t.Any]) -> None:
+        """Take one record as the tap sent it: send its body, or dead-letter it."""
+        number = self._run.checkpoints.record_received()
+        line = self._run.input_line()
+        body = self._body(number, line, record)
+        if body is None:
+            self._check_rejections()
+        elif self._run.pipeline is None:
+            self._run.dry_run.add(number, body, self.counts)
+        else:
+            self._run.pipeline.submit(Event(number, record, body, to_json(body), self, line))
+
+    def _body(self, number: int, line: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        """The record's valid body; None once the record is dead-lettered."""
+        errors = self._check.errors(record)
+        if errors:
+            self._reject(number, line, record, "schema", errors)
+            return None
+        parse_dates(record, self._date_parsers)
+        try:
+            body = self.mapping.build(record)
+        except RecordMappingError as error:
+            self._reject(number, line, record, "mapping", [str(error)])
+            return None
+        errors = body_errors(body)
+        if errors:
+            self._reject(number, line, record, "validation", errors, body=body)
+            return None
+        return body
+
+    def settle(self, event: Event, outcome: Outcome) -> None:
+        """Count how a sent event ended; a 400 dead-letters its record.
+
+        A confirmation enters the ledger before the record counts as settled, so any STATE
+        covering it finds it there (the STATE forwarder flushes the ledger first).
+        """
+        self.counts.count(outcome)
+        if outcome.status in {"delivered", "duplicate"}:
+            status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
+            self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
+        if outcome.status == "rejected":
+            self._reject(
+                event.number,
+                event.line,
+                event.record,
+                "api",
+                list(outcome.errors),
+                body=event.body,
+                request_id=outcome.request_id,
+            )
+            self._raise_past_rejection_limit()
+        else:
+            self._run.checkpoints.settled(event.number)
+
+    def _reject(
+        self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
+    ) -> None:
+        key = {name: record.get(name) for name in self._key_properties}
+        self._run.dead_letters.append(
+            dead_letter(
+                stream=self.stream_name,
+                record=record,
+                stage=stage,
+                errors=errors,
+                run_id=self._run.run_id,
+                key=key,
+                line=line,
+                schema=self._schema,
+                key_properties=self._key_properties,
+                **extra,
+            )
+        )
+        self._run.checkpoints.settled(number)
+        self.counts.add("dead_lettered")
+        self._run.report.rejected(self.stream_name, stage, errors, key, line)
+
+    def _check_rejections(self) -> None:
+        """Past ``max_rejected_records``: deliver what was read before, then stop the run.
+
+        On the reading thread, what came before is delivered and checkpointed first, as at
+        the end of input.
+        """
+        if self._past_rejection_limit() and self._run.pipeline is not None:
+            self._run.pipeline.wait_until_settled()
+        self._raise_past_rejection_limit()
+
+    def _past_rejection_limit(self) -> bool:
+        limit = self._run.settings.max_rejected_records
+        return limit is not None and self._run.report.total("dead_lettered") > limit
+
+    def _raise_past_rejection_limit(self) -> None:
+        """Raise ``TooManyRejected`` once more records than allowed were dead-lettered.
+
+        From a delivery thread (Gong's 400s) this stops the pipeline; the stop is
+        checkpointed like any other.
+        """
+        if not self._past_rejection_limit():
+            return
+        rejected = self._run.report.total("dead_lettered")
+        verb = "was" if rejected == 1 else "were"
+        raise TooManyRejected(
+            f"{records(rejected)} {verb} dead-lettered, more than max_rejected_records="
+            f"{self._run.settings.max_rejected_records}; see {self._run.settings.dead_letter_path}"
+        )

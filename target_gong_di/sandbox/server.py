@@ -1,0 +1,592 @@
+"""A Gong-compatible local server for ``POST /v2/digital-interaction``.
+
+For users, a way to try a mapping end to end with no Gong account; for tests, a real HTTP
+peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
+
+- checks credentials (401), the token's scope (403), the body's schema and rules (400) and
+  repeated eventIds (409);
+- answers 429 with ``Retry-After`` above ``rate_limit`` requests per second, and once
+  ``daily_quota`` requests were made, with ``Retry-After`` until the next UTC midnight, as
+  Gong does when a company's daily quota is spent;
+- injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
+  dropped connections (nothing stored), lost replies (stored, then
+  the connection closes, before or during the answer) and latency, each at a given rate;
+- answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
+  a test that needs one event to be retried while others flow;
+- stands in for a proxy or captive portal: answers 200 with an HTML page
+  (``html_ok_rate``) or an empty body (``empty_ok_rate``), storing nothing; and trickles
+  the first ``trickle_answers`` answers to POSTs, one byte every ``trickle_ms``;
+- with ``oauth_client_id``, serves Gong's token endpoint (``TOKEN_PATH``) as Gong does:
+  access tokens that expire after ``access_token_lifetime`` seconds, and single-use refresh
+  tokens (the first is ``refresh_token``; each refresh answers a new one, and a spent one
+  is ``400 invalid_grant``); ``token_failures`` first answers 503, ``token_latency_ms``
+  delays each answer.
+
+It counts the requests it is answering at once (``peak_in_flight`` in the stats), which
+is how a test sees the target's concurrency.
+
+What it accepted is read back with ``GET /sandbox/events``; ``GET /sandbox/stats`` counts
+answers to POSTs by status (``dropped`` and ``lost_reply`` for the injected hang-ups);
+``DELETE /sandbox/events`` forgets everything (but the OAuth tokens).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import json
+import random
+import sys
+import threading
+import time
+import typing as t
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from target_gong_di.validation.body_check import body_errors
+from target_gong_di.validation.contract import ENDPOINT
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How the sandbox authenticates and misbehaves; rates are fractions of requests."""
+
+    access_key: str = "sandbox-key"
+    access_key_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox's own test credential
+    access_token: str | None = None
+    scopeless_token: str | None = None
+    rate_limit: float | None = None
+    retry_after_seconds: int = 1
+    reject_rate: float = 0.0
+    fail_rate: float = 0.0
+    drop_rate: float = 0.0
+    lost_reply_rate: float = 0.0
+    latency_ms: float = 0.0
+    seed: int | None = None
+    daily_quota: int | None = None
+    failing_text: str | None = None
+    failures_per_match: int = 0
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    refresh_token: str | None = None
+    access_token_lifetime: float = 3600.0
+    api_base_url_for_customer: str | None = None
+    """What token responses name as the base URL; None: the sandbox's own URL."""
+    token_failures: int = 0
+    token_latency_ms: float = 0.0
+    html_ok_rate: float = 0.0
+    empty_ok_rate: float = 0.0
+    trickle_answers: int = 0
+    trickle_ms: float = 2000.0
+
+    def accepts(self, authorization: str | None) -> bool:
+        """True when the Authorization header carries the sandbox's credentials."""
+        pair = f"{self.access_key}:{self.access_key_secret}".encode()
+        allowed = {f"Basic {base64.b64encode(pair).decode()}"}
+        if self.access_token:
+            allowed.add(f"Bearer {self.access_token}")
+        return authorization in allowed
+
+
+TOKEN_PATH = "/oauth2/generate-customer-token"  # noqa: S105 - a path, not a password
+
+
+@dataclass
+class OAuthStore:
+    """The token endpoint's state: live access tokens and the unspent refresh token(s)."""
+
+    refresh_tokens: set[str] = field(default_factory=set)
+    access_tokens: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Each access token issued: (when it expires, monotonic; its generation, from 1)."""
+    refreshes: int = 0
+    invalid_grants: int = 0
+    token_requests: int = 0
+    expired_rejections: int = 0
+    newest_generation_used: int = 0
+    """The generation of the newest access token a POST was authorised with."""
+
+    def refresh(self, refresh_token: str, lifetime: float) -> tuple[str, str] | None:
+        """Spend ``refresh_token``: a new (access, refresh) pair; None if it is not live."""
+        if refresh_token not in self.refresh_tokens:
+            self.invalid_grants += 1
+            return None
+        self.refresh_tokens.discard(refresh_token)
+        self.refreshes += 1
+        access, refresh = f"at-{uuid.uuid4().hex}", f"rt-{uuid.uuid4().hex}"
+        self.refresh_tokens.add(refresh)
+        self.access_tokens[access] = (time.monotonic() + lifetime, self.refreshes)
+        return access, refresh
+
+    def check(self, authorization: str | None) -> bool | None:
+        """True for a live access token, False for an expired one, None for no such token."""
+        token = (authorization or "").removeprefix("Bearer ")
+        if token not in self.access_tokens:
+            return None
+        expires, generation = self.access_tokens[token]
+        if time.monotonic() >= expires:
+            self.expired_rejections += 1
+            return False
+        self.newest_generation_used = max(self.newest_generation_used, generation)
+        return True
+
+
+@dataclass
+class SandboxStore:
+    """What the sandbox accepted and how it answered, shared by its handler threads."""
+
+    events: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    accepted_at: list[float] = field(default_factory=list)
+    answers: collections.Counter[str] = field(default_factory=collections.Counter)
+    answered_at: list[tuple[float, str]] = field(default_factory=list)
+    """When each POST was answered (``time.monotonic()``) and how: when a pause held."""
+    recent: collections.deque[float] = field(default_factory=collections.deque)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    requests_today: int = 0
+    failed_matches: int = 0
+    trickled: int = 0
+    oauth: OAuthStore = field(default_factory=OAuthStore)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def over_rate(self, limit: float | None) -> bool:
+        """Count this request in the last second's window; True when it is over ``limit``."""
+        if limit is None:
+            return False
+        now = time.monotonic()
+        with self.lock:
+            while self.recent and now - self.recent[0] >= 1.0:
+                self.recent.popleft()
+            if len(self.recent) >= limit:
+                return True
+            self.recent.append(now)
+            return False
+
+    def store(self, body: dict[str, t.Any]) -> bool:
+        """Keep ``body``; False when its eventId was already stored."""
+        with self.lock:
+            if body["eventId"] in self.events:
+                return False
+            self.events[body["eventId"]] = body
+            self.accepted_at.append(time.monotonic())
+            return True
+
+    def count(self, answer: str) -> None:
+        """Tally one answer (a status code, or ``dropped``)."""
+        with self.lock:
+            self.answers[answer] += 1
+            self.answered_at.append((time.monotonic(), answer))
+
+    def reset(self) -> None:
+        """Forget every event and tally."""
+        with self.lock:
+            self.events.clear()
+            self.accepted_at.clear()
+            self.answers.clear()
+            self.answered_at.clear()
+            self.recent.clear()
+            self.peak_in_flight = self.failed_matches = self.requests_today = self.trickled = 0
+
+    def over_quota(self, quota: int | None) -> bool:
+        """Count this request against the day; True once ``quota`` requests were made."""
+        if quota is None:
+            return False
+        with self.lock:
+            self.requests_today += 1
+            return self.requests_today > quota
+
+    def fails_match(self, raw: bytes, options: SandboxOptions) -> bool:
+        """True while a body holding ``failing_text`` has failed fewer times than asked."""
+        if not options.failing_text or options.failing_text.encode() not in raw:
+            return False
+        with self.lock:
+            self.failed_matches += 1
+            return self.failed_matches <= options.failures_per_match
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Handles one connection; keep-alive with Nagle off, as a real API server is."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _SandboxHTTPServer
+
+    def log_message(self, format: str, *args: t.Any) -> None:
+        """Quiet: the target's own logs say what happened."""
+
+    def _reply(
+        self, status: int, payload: dict[str, t.Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Send one JSON answer.
+
+        A POST's answer is tallied before it is sent, so a client never reads stats that lag
+        behind an answer it already has.
+        """
+        post = self.command == "POST" and not self.path.startswith(TOKEN_PATH)
+        if post:
+            self.server.store.count(str(status))
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, data, {"Content-Type": "application/json", **(headers or {})}, post)
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str], post: bool) -> None:
+        """Send an answer whole, or one byte every ``trickle_ms`` while trickling is asked."""
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(data))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        store, options = self.server.store, self.server.options
+        with store.lock:
+            trickle = post and store.trickled < options.trickle_answers
+            store.trickled += trickle
+        if not trickle:
+            self.wfile.write(data)
+            return
+        try:
+            for byte in data:
+                self.wfile.flush()
+                time.sleep(options.trickle_ms / 1000)
+                self.wfile.write(bytes([byte]))
+        except OSError:  # the client gave up waiting, as it should
+            self.close_connection = True
+
+    def _error(self, status: int, *errors: str, headers: dict[str, str] | None = None) -> None:
+        self._reply(status, {"requestId": _request_id(), "errors": list(errors)}, headers)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        self.server.store.count("dropped")
+
+    def do_GET(self) -> None:
+        store = self.server.store
+        with store.lock:
+            if self.path == "/sandbox/events":
+                payload: dict[str, t.Any] = {"events": list(store.events.values())}
+            elif self.path == "/sandbox/stats":
+                payload = {
+                    "answers": dict(store.answers),
+                    "stored": len(store.events),
+                    "peak_in_flight": store.peak_in_flight,
+                    "token_refreshes": store.oauth.refreshes,
+                    "invalid_grants": store.oauth.invalid_grants,
+                }
+            else:
+                payload = {}
+        if payload:
+            self._reply(200, payload)
+        else:
+            self._error(404, f"no such path: {self.path}")
+
+    def do_DELETE(self) -> None:
+        if self.path != "/sandbox/events":
+            self._error(404, f"no such path: {self.path}")
+            return
+        self.server.store.reset()
+        self._reply(200, {"events": []})
+
+    def do_POST(self) -> None:
+        store = self.server.store
+        with store.lock:
+            store.in_flight += 1
+            store.peak_in_flight = max(store.peak_in_flight, store.in_flight)
+        try:
+            self._answer_post()
+        finally:
+            with store.lock:
+                store.in_flight -= 1
+
+    def _turned_away(self) -> bool:
+        """Answer what Gong answers before it reads a body: path, credentials, limits."""
+        options, store = self.server.options, self.server.store
+        if self.path != ENDPOINT:
+            self._error(404, f"no such path: {self.path}")
+            return True
+        if not self._authorised():
+            return True
+        if store.over_quota(options.daily_quota):
+            midnight = (time.time() // 86400 + 1) * 86400
+            retry = str(int(midnight - time.time()) + 1)
+            self._error(429, "API daily quota exceeded", headers={"Retry-After": retry})
+            return True
+        if store.over_rate(options.rate_limit):
+            retry = str(options.retry_after_seconds)
+            self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
+            return True
+        return False
+
+    def _answer_post(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        options, store = self.server.options, self.server.store
+        if self.path.split("?", 1)[0] == TOKEN_PATH and options.oauth_client_id:
+            self._answer_token()
+            return
+        if options.latency_ms:
+            time.sleep(options.latency_ms / 1000)
+        if self._proxy_answered():
+            return
+        if self._turned_away():
+            return
+        fault = self.server.draw()
+        if fault < options.fail_rate or store.fails_match(raw, options):
+            self._error(500, "Failed to complete the operation due to an unexpected error")
+            return
+        if fault < options.fail_rate + options.drop_rate:
+            self._hang_up()
+            return
+        try:
+            body = json.loads(raw)
+            json.dumps(body, ensure_ascii=False).encode("utf-8")  # no lone surrogate escapes
+        except ValueError as error:
+            self._error(400, f"body is not valid JSON text: {error}")
+            return
+        errors = body_errors(body) if isinstance(body, dict) else ["(body): must be an object"]
+        if errors:
+            self._error(400, *errors)
+            return
+        if self.server.draw() < options.reject_rate:
+            self._error(400, "Rejected by the sandbox's reject_rate (a server-side rule)")
+            return
+        if not store.store(body):
+            self._error(409, f"Event {body['eventId']} was already reported in the past")
+            return
+        if fault < options.fail_rate + options.drop_rate + options.lost_reply_rate:
+            self._cut_reply()
+            return
+        self._reply(200, {"requestId": _request_id()})
+
+    def _proxy_answered(self) -> bool:
+        """A 200 that a proxy or captive portal gives instead of Gong: nothing is stored."""
+        options = self.server.options
+        if not options.html_ok_rate + options.empty_ok_rate:
+            return False  # no draw: seeded runs keep the fault sequence they had
+        fault = self.server.draw()
+        if fault < options.html_ok_rate:
+            self.server.store.count("html_ok")
+            page = b"<!DOCTYPE html><html><body>Please sign in to the network</body></html>"
+            self._send(200, page, {"Content-Type": "text/html"}, post=True)
+            return True
+        if fault < options.html_ok_rate + options.empty_ok_rate:
+            self.server.store.count("empty_ok")
+            self._send(200, b"", {}, post=True)
+            return True
+        return False
+
+    def _authorised(self) -> bool:
+        """Whether the credentials are good (with the scope); if not, answers 401 or 403."""
+        options, store = self.server.options, self.server.store
+        authorization = self.headers.get("Authorization")
+        if options.scopeless_token and authorization == f"Bearer {options.scopeless_token}":
+            self._error(403, "Missing scope api:digital-interactions:write")
+            return False
+        with store.lock:
+            token = store.oauth.check(authorization)
+        if token is False:
+            self._error(401, "Access denied: the access token has expired")
+            return False
+        if token is None and not options.accepts(authorization):
+            self._error(401, "Access denied: unknown credentials for this base URL")
+            return False
+        return True
+
+    def _answer_token(self) -> None:
+        """Gong's ``POST /oauth2/generate-customer-token?grant_type=refresh_token&...``."""
+        options, oauth = self.server.options, self.server.store.oauth
+        with self.server.store.lock:
+            oauth.token_requests += 1
+            failing = oauth.token_requests <= options.token_failures
+        if options.token_latency_ms:
+            time.sleep(options.token_latency_ms / 1000)
+        if failing:
+            self._reply(503, {"error": "temporarily_unavailable"})
+            return
+        pair = f"{options.oauth_client_id}:{options.oauth_client_secret}".encode()
+        if self.headers.get("Authorization") != f"Basic {base64.b64encode(pair).decode()}":
+            self._reply(401, {"error": "invalid_client"})
+            return
+        query = dict(parse_qsl(urlsplit(self.path).query))
+        if query.get("grant_type") != "refresh_token":
+            self._reply(400, {"error": "unsupported_grant_type"})
+            return
+        lifetime = options.access_token_lifetime
+        with self.server.store.lock:
+            pair_issued = oauth.refresh(query.get("refresh_token", ""), lifetime)
+        if pair_issued is None:
+            self._reply(400, {"error": "invalid_grant", "error_description": "Invalid token"})
+            return
+        access, refresh = pair_issued
+        self._reply(
+            200,
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "scope": "api:digital-interactions:write",
+                "token_type": "bearer",
+                "expires_in": int(lifetime) if lifetime == int(lifetime) else lifetime,
+                "api_base_url_for_customer": options.api_base_url_for_customer or self.server.url,
+            },
+        )
+
+    def _cut_reply(self) -> None:
+        """A lost reply: the event is stored, then the connection ends mid-answer.
+
+        Half the time before the first byte, half the time after the headers and part of
+        the body, as a dropped connection can do either.
+        """
+        self.server.store.count("lost_reply")
+        if self.server.draw() < 0.5:
+            data = json.dumps({"requestId": _request_id()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+        self.close_connection = True
+
+
+def _request_id() -> str:
+    return uuid.uuid4().hex[:19]
+
+
+class _SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], options: SandboxOptions) -> None:
+        super().__init__(address, _Handler)
+        self.options = options
+        self.store = SandboxStore()
+        if options.refresh_token:
+            self.store.oauth.refresh_tokens.add(options.refresh_token)
+        self._random = random.Random(options.seed)
+        self._random_lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """The base URL it serves at."""
+        host, port = self.server_address[:2]
+        return f"http://{t.cast('str', host)}:{port}"
+
+    def draw(self) -> float:
+        """The next fault draw in [0, 1), reproducible with ``seed``."""
+        with self._random_lock:
+            return self._random.random()
+
+
+class Sandbox:
+    """The sandbox server on a loopback port, served from a background thread."""
+
+    def __init__(
+        self, options: SandboxOptions | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self._server = _SandboxHTTPServer((host, port), options or SandboxOptions())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL to give the target as ``api_url``."""
+        return self._server.url
+
+    @property
+    def token_url(self) -> str:
+        """The token endpoint's URL, to give the target as ``oauth_token_url``."""
+        return self.url + TOKEN_PATH
+
+    @property
+    def options(self) -> SandboxOptions:
+        """How this sandbox authenticates and misbehaves."""
+        return self._server.options
+
+    @property
+    def store(self) -> SandboxStore:
+        """What it accepted so far."""
+        return self._server.store
+
+    def start(self) -> Sandbox:
+        """Serve in the background; returns self for chaining."""
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until ``stop`` (or Ctrl-C)."""
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = SandboxOptions()
+    parser = argparse.ArgumentParser(prog="gong-di-sandbox", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument("--access-key", default=defaults.access_key)
+    parser.add_argument("--access-key-secret", default=defaults.access_key_secret)
+    parser.add_argument("--access-token", default=None, help="also accept this bearer token")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s before 429s")
+    parser.add_argument("--retry-after", type=int, default=defaults.retry_after_seconds)
+    parser.add_argument("--reject-rate", type=float, default=0.0, help="valid bodies answered 400")
+    parser.add_argument("--fail-rate", type=float, default=0.0, help="share answered 500")
+    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
+    parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
+    parser.add_argument("--html-ok-rate", type=float, default=0.0, help="200 HTML, as a proxy")
+    parser.add_argument("--empty-ok-rate", type=float, default=0.0, help="200 with no body")
+    parser.add_argument("--trickle-answers", type=int, default=0, help="first answers trickled")
+    parser.add_argument("--trickle-ms", type=float, default=defaults.trickle_ms)
+    parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
+    parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
+    parser.add_argument("--oauth-client-secret", default=None)
+    parser.add_argument("--refresh-token", default=None, help="the consent's refresh token")
+    parser.add_argument(
+        "--access-token-lifetime", type=float, default=defaults.access_token_lifetime
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the sandbox in the foreground until interrupted."""
+    args = _parser().parse_args(argv)
+    if args.host not in {"127.0.0.1", "localhost", "::1"}:
+        sys.exit("gong-di-sandbox only listens on loopback (127.0.0.1, localhost, ::1)")
+    options = SandboxOptions(
+        access_key=args.access_key,
+        access_key_secret=args.access_key_secret,
+        access_token=args.access_token,
+        rate_limit=args.rate_limit,
+        retry_after_seconds=args.retry_after,
+        reject_rate=args.reject_rate,
+        fail_rate=args.fail_rate,
+        drop_rate=args.drop_rate,
+        lost_reply_rate=args.lost_reply_rate,
+        latency_ms=args.latency_ms,
+        html_ok_rate=args.html_ok_rate,
+        empty_ok_rate=args.empty_ok_rate,
+        trickle_answers=args.trickle_answers,
+        trickle_ms=args.trickle_ms,
+        seed=args.seed,
+        oauth_client_id=args.oauth_client_id,
+        oauth_client_secret=args.oauth_client_secret,
+        refresh_token=args.refresh_token,
+        access_token_lifetime=args.access_token_lifetime,
+    )
+    sandbox = Sandbox(options, args.host, args.port)
+    print(f"gong-di-sandbox listening on {sandbox.url}", file=sys.stderr, flush=True)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Checks a built body against the API's contract before anything is sent.
+
+Two layers, both from ``event_schema``: the JSON Schema (types, required fields, enums,
+int32 ranges, no unknown keys) and the reference's prose rules (person or trackingId,
+anonymous persons, company association, custom-field values matching their dataType).
+
+The schema check runs a compiled ``fastjsonschema`` validator first because it costs a few
+microseconds per body; only a body that fails it is re-checked with ``jsonschema`` (built
+once) to get every error with its field path. ``jsonschema`` stays the validator of record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import typing as t
+from urllib.parse import urlsplit
+
+import fastjsonschema
+import jsonschema
+
+from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS
+
+
+def is_iso_datetime(value: object) -> bool:
+    """True for an ISO 8601 date-time with a time zone (``Z`` or an offset)."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        return False
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
+def _is_iso_date_or_datetime(value: str) -> bool:
+    if is_iso_datetime(value):
+        return True
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _is_duration(value: str) -> bool:
+    return _is_number(value) and float(value) >= 0
+
+
+def _is_boolean(value: str) -> bool:
+    return value.lower() in {"true", "false"}
+
+
+def _is_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+VALUE_PARSERS: dict[str, tuple[t.Callable[[str], bool], str]] = {
+    "NUMBER": (_is_number, "a number"),
+    "DURATION": (_is_duration, "a number of seconds"),
+    "BOOLEAN": (_is_boolean, "true or false"),
+    "DATE": (_is_iso_date_or_datetime, "an ISO 8601 date or date-time"),
+    "URL": (_is_url, "an http(s) URL"),
+}
+"""How a custom field's string ``value`` must parse for each ``dataType`` (STRING: any),
+and how to say so when it does not."""
+
+_FORMATS = {"date-time": is_iso_datetime}
+_fast_check = fastjsonschema.compile(BODY_SCHEMA, formats=_FORMATS)
+_format_checker = jsonschema.FormatChecker(formats=())
+_format_checker.checks("date-time")(is_iso_datetime)
+_full_check = jsonschema.Draft202012Validator(BODY_SCHEMA, format_checker=_format_checker)
+
+
+def _path(parts: t.Iterable[object], root: str) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or root
+
+
+_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
+
+
+def describe(error: jsonschema.ValidationError, root: str) -> str:
+    """``path: message`` for a person: ``items[0].name``, numbers as written, not as ``Decimal``.
+
+    The SDK reads every JSON number with a fraction as ``Decimal``, and jsonschema's messages
+    show values by ``repr``; ``root`` names the document when the error is about all of it.
+    """
+    message = _DECIMAL_REPR.sub(r"\1", error.message)
+    return f"{_path(error.path, root)}: {message}"
+
+
+def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
+    """Every JSON Schema violation in ``body``, each prefixed with its field path."""
+    try:
+        _fast_check(body)
+    except fastjsonschema.JsonSchemaValueException:
+        errors = sorted(_full_check.iter_errors(body), key=lambda e: list(map(str, e.path)))
+        return [describe(error, "(body)") for error in errors]
+    return []
+
+
+def _has(mapping: t.Mapping[str, t.Any] | None, key: str) -> bool:
+    return bool(mapping) and mapping.get(key) not in (None, "", [], {})  # type: ignore[union-attr]
+
+
+def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
+    """Violations of the reference's prose rules; assumes the schema check passed."""
+    errors: list[str] = []
+    person = body.get("person")
+    if person is not None and _has(body, "trackingId"):
+        errors.append("person, trackingId: send either a person or a trackingId, not both")
+    elif person is None and not _has(body, "trackingId"):
+        errors.append("person, trackingId: one of them is required")
+
+    if person is not None:
+        company = person.get("company")
+        identified = any(
+            _has(person, key) for key in ("name", "email", "phoneNumber", "personBusinessContext")
+        )
+        if not identified:
+            if not _has(person, "personId"):
+                errors.append(
+                    "person.personId: required for an anonymous person "
+                    "(no name, email, phoneNumber or personBusinessContext)"
+                )
+            if not _has(company, "domain"):
+                errors.append(
+                    "person.company.domain: required for an anonymous person "
+                    "(no name, email, phoneNumber or personBusinessContext)"
+                )
+        if company is not None and not (
+            _has(company, "domain") or _has(company, "companyBusinessContexts")
+        ):
+            errors.append(
+                "person.company: needs a domain or companyBusinessContexts "
+                "(crmAccountId / crmOpportunityId) to be associated"
+            )
+
+    for path, fields in _custom_field_lists(body):
+        for index, field in enumerate(fields):
+            data_type = field.get("dataType", "STRING")
+            parses, expected = VALUE_PARSERS.get(data_type, (None, ""))
+            if parses is not None and not parses(field["value"]):
+                errors.append(
+                    f"{path}[{index}].value: {field['value']!r} of custom field "
+                    f"{field['name']!r} is not {expected} "
+                    f"(dataType {data_type})"
+                )
+    return errors
+
+
+def _custom_field_lists(
+    body: t.Mapping[str, t.Any],
+) -> t.Iterator[tuple[str, list[dict[str, t.Any]]]]:
+    owners = (
+        ("", body),
+        ("content.", body.get("content") or {}),
+        ("person.", body.get("person") or {}),
+    )
+    for (prefix, owner), key in zip(owners, CUSTOM_FIELD_LISTS, strict=True):
+        if owner.get(key):
+            yield prefix + key, owner[key]
+
+
+def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
+    """All reasons Gong would refuse ``body``; empty when it may be sent."""
+    return schema_errors(body) or rule_errors(body)
