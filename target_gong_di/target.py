@@ -237,12 +237,14 @@ class TargetGongDI(StateAndSignalTarget):
         target = cls._configured(config)
         refuse_same_file(path, target.settings.dead_letter_path)
         replayed = replay_input(path)
+        for unreadable in replayed.unreadable:
+            cls.logger.warning("%s", unreadable)
         target.listen(io.StringIO("".join(line + "\n" for line in replayed.lines)))
         total = target.report.total
         cls.logger.info(
             "Replay of %s: %d delivered, %d still rejected (see %s), %d skipped: %d already "
             "in the ledger, %d changed after delivery, %d duplicates, %d repeated lines of "
-            "a record replayed once",
+            "a record replayed once; %d unreadable lines skipped (each named above)",
             path,
             total("delivered") + total("dry_run_written"),
             total("dead_lettered"),
@@ -255,6 +257,7 @@ class TargetGongDI(StateAndSignalTarget):
             total("changed_after_delivery"),
             total("duplicates"),
             replayed.repeats,
+            len(replayed.unreadable),
         )
 
     @classmethod

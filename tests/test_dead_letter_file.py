@@ -94,6 +94,27 @@ def test_the_run_after_a_torn_write_starts_its_first_dead_letter_on_a_line_of_it
     assert stored_ids(sandbox) == {2}
 
 
+def test_replay_reports_the_torn_line_and_replays_every_whole_one(
+    run_target, sandbox, shared_ledger_url, tmp_path
+):
+    cut = cut_short_run(run_target, sandbox, shared_ledger_url, tmp_path)
+    rerun = resume(run_target, sandbox, shared_ledger_url, cut)
+    relaxed = {
+        **CONFIG,
+        "validate_records": False,
+        "ledger_url": shared_ledger_url,
+        "dead_letter_path": str(tmp_path / "still-rejected.jsonl"),
+    }
+    path = str(rerun.dead_letter_path)
+    replayed = run_target(relaxed, [], sandbox=sandbox, args=["--replay", path])
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"--replay {path}, line 2: not JSON" in replayed.stderr
+    assert 'skipped: \'{"stream":"page_views"' in replayed.stderr  # its first bytes
+    assert "2 delivered, 0 still rejected" in replayed.stderr
+    assert "1 unreadable lines skipped" in replayed.stderr
+    assert stored_ids(sandbox) == {0, 1, 2}
+
+
 def test_a_full_disk_stops_the_run_with_one_line_naming_the_file_and_the_cause(run_target, sandbox):
     full = run_target({**CONFIG, "dead_letter_path": FULL_DISK}, tap_after([]), sandbox=sandbox)
     assert full.returncode == 1
