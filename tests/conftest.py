@@ -59,6 +59,11 @@ def state(value: dict) -> dict:
     return {"type": "STATE", "value": value}
 
 
+def error_lines(stderr: str) -> list[str]:
+    """The message of each ERROR line a run logged."""
+    return [line.split(" | ", 3)[-1] for line in stderr.splitlines() if "| ERROR" in line]
+
+
 @dataclass
 class Run:
     """What one run of the target process left behind."""

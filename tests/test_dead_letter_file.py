@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import SECRET, Run, schema, state
+from conftest import SECRET, Run, error_lines, schema, state
 from processes import stored_ids
 from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, interleaved, view
 
@@ -41,11 +41,6 @@ def tap_after(resumed: list[dict]) -> list[dict]:
     for number in range(start, len(TAP)):
         messages += [TAP[number], state(bookmark(number))]
     return messages
-
-
-def error_lines(stderr: str) -> list[str]:
-    """The message of each ERROR line the run logged."""
-    return [line.split(" | ", 3)[-1] for line in stderr.splitlines() if "| ERROR" in line]
 
 
 def cut_short_run(run_target, sandbox, ledger_url: str, tmp_path) -> Run:
