@@ -104,7 +104,11 @@ class JsonLinesFile:
             self._unsynced = False
 
     def close(self) -> None:
-        """Sync and close; a later append reopens the file."""
+        """Sync and close; a later append reopens the file.
+
+        Raises ``OutputFileError`` if any write failed, even one whose error went to another
+        thread: a run that lost a line must not end as if it had not.
+        """
         with self._lock:
             try:
                 self.sync()
@@ -112,6 +116,8 @@ class JsonLinesFile:
                 if self._fd is not None:
                     os.close(self._fd)
                     self._fd = None
+            if self._broken is not None:
+                raise self._error(self._broken)
 
     def _open(self) -> int:
         """Open for appending; a torn last line is ended first, with a warning."""
