@@ -92,6 +92,15 @@ class BudgetExhausted(DeliveryStopped):
         self.resets_at = resets_at
 
 
+class OutputFileError(DeliveryStopped):
+    """The dead-letter file or the dry-run output could not be written or synced.
+
+    The run stops: a record whose dead letter is not on disk, whole, is not settled, so no
+    STATE may cover it. The text names the file and the cause (``No space left on
+    device``), never just an errno.
+    """
+
+
 class LedgerUnreachable(DeliveryStopped):
     """The PostgreSQL ledger that paces every process failed or answered too slowly.
 

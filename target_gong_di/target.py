@@ -34,6 +34,7 @@ from target_gong_di.exceptions import (
     GongDIError,
     Interrupted,
     LedgerError,
+    OutputFileError,
     QuotaExhausted,
 )
 from target_gong_di.ledger.run_view import DeliveryLedger
@@ -236,12 +237,14 @@ class TargetGongDI(StateAndSignalTarget):
         target = cls._configured(config)
         refuse_same_file(path, target.settings.dead_letter_path)
         replayed = replay_input(path)
+        for unreadable in replayed.unreadable:
+            cls.logger.warning("%s", unreadable)
         target.listen(io.StringIO("".join(line + "\n" for line in replayed.lines)))
         total = target.report.total
         cls.logger.info(
             "Replay of %s: %d delivered, %d still rejected (see %s), %d skipped: %d already "
             "in the ledger, %d changed after delivery, %d duplicates, %d repeated lines of "
-            "a record replayed once",
+            "a record replayed once; %d unreadable lines skipped (each named above)",
             path,
             total("delivered") + total("dry_run_written"),
             total("dead_lettered"),
@@ -254,6 +257,7 @@ class TargetGongDI(StateAndSignalTarget):
             total("changed_after_delivery"),
             total("duplicates"),
             replayed.repeats,
+            len(replayed.unreadable),
         )
 
     @classmethod
@@ -335,13 +339,15 @@ class TargetGongDI(StateAndSignalTarget):
                 ledger.close()
                 raise
         checkpoints = Checkpoints()
-        dead_letters = JsonLinesFile(settings.dead_letter_path, durable=True)
+        dead_letters = JsonLinesFile.dead_letters(settings.dead_letter_path, self.logger)
         run = RunContext(
             settings=settings,
             checkpoints=checkpoints,
             dead_letters=dead_letters,
             dry_run=DryRunOutput(
-                JsonLinesFile(settings.dry_run_path, durable=False), ledger, checkpoints
+                JsonLinesFile.dry_run_output(settings.dry_run_path, self.logger),
+                ledger,
+                checkpoints,
             ),
             report=self.report,
             ledger=ledger,
@@ -364,7 +370,13 @@ class TargetGongDI(StateAndSignalTarget):
         if not settings.dry_run:
 
             def before_state() -> None:
-                dead_letters.sync()  # the STATE counts on the dead letters before it
+                try:
+                    dead_letters.sync()  # the STATE counts on the dead letters before it
+                except OutputFileError as error:
+                    # Not this STATE, nor any later one: the run stops, its cause this error.
+                    if run.pipeline is not None:
+                        run.pipeline.stop(error)
+                    raise
                 try:
                     ledger.flush()  # and, to save requests later, on the confirmations
                 except LedgerError as error:
@@ -479,7 +491,7 @@ class TargetGongDI(StateAndSignalTarget):
                     abandoned,
                 )
         try:
-            self._finish()
+            self._finish(cause)
             if isinstance(cause, Interrupted):
                 self.logger.error(
                     "Stopped by signal; %s not settled and will be sent again when the tap "
@@ -495,13 +507,22 @@ class TargetGongDI(StateAndSignalTarget):
                 os._exit(1)
         return True
 
-    def _finish(self) -> None:
+    def _finish(self, cause: DeliveryStopped | None = None) -> None:
+        """Forward the last safe STATE and close everything, the run's ``cause`` of a stop.
+
+        A file that cannot be closed whole fails a run that would otherwise succeed; in a
+        run already stopping, it is logged beside the stop's own cause, if that is another.
+        """
         if self._forwarder is not None:
             self._forwarder.close()
         if self.run.pipeline is not None:
             self.run.pipeline.close()
-        self.run.dead_letters.close()
-        self.run.dry_run.close()
+        failure: OutputFileError | None = None
+        for output in (self.run.dead_letters, self.run.dry_run):
+            try:
+                output.close()
+            except OutputFileError as error:
+                failure = failure or error
         try:
             self.run.ledger.close()
         except LedgerError as error:
@@ -512,3 +533,9 @@ class TargetGongDI(StateAndSignalTarget):
             self.settings.dead_letter_path,
             self.settings.dry_run_path if self.settings.dry_run else None,
         )
+        if failure is None:
+            return
+        if cause is None:
+            raise failure
+        if str(failure) != str(cause):
+            self.logger.error("%s", failure)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import typing as t
@@ -58,6 +59,11 @@ def state(value: dict) -> dict:
     return {"type": "STATE", "value": value}
 
 
+def error_lines(stderr: str) -> list[str]:
+    """The message of each ERROR line a run logged."""
+    return [line.split(" | ", 3)[-1] for line in stderr.splitlines() if "| ERROR" in line]
+
+
 @dataclass
 class Run:
     """What one run of the target process left behind."""
@@ -94,7 +100,10 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         sandbox: Sandbox | None = None,
         env: dict[str, str] | None = None,
         args: t.Sequence[str] = (),
+        file_size_limit: int | None = None,
     ) -> Run:
+        """``file_size_limit`` (bytes, RLIMIT_FSIZE) makes a write past it stop partway, as on
+        a disk that fills: the write is cut short, then fails with EFBIG."""
         full_config = {
             "dead_letter_path": str(tmp_path / "rejected.jsonl"),
             "dry_run_path": str(tmp_path / "dry-run.jsonl"),
@@ -124,6 +133,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
             env=env,
             check=False,
             cwd=tmp_path,  # files the config leaves at their defaults land here
+            preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
         )
         return Run(
             completed.returncode,
@@ -134,6 +144,15 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         )
 
     return run
+
+
+def _limit_file_size(limit: int) -> t.Callable[[], None]:
+    """Run in the child before it starts: no file it writes may grow past ``limit`` bytes.
+
+    Python ignores SIGXFSZ, so the write that crosses the limit is cut short and the next
+    one fails with EFBIG instead of killing the process.
+    """
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 @pytest.fixture(scope="session")

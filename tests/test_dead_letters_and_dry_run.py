@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import schema, state
+from conftest import error_lines, schema, state
 from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
 
 
@@ -210,3 +210,11 @@ def test_dry_run_forwards_no_state_so_the_real_run_sends_everything(run_target):
     assert run.returncode == 0, run.stderr
     assert run.states == []
     assert len(run.dry_run_bodies) == 2
+
+
+def test_a_dry_run_whose_output_cannot_be_written_fails_naming_the_file_and_the_cause(run_target):
+    run = run_target({**CONFIG, "dry_run": True, "dry_run_path": "/dev/full"}, views(2))
+    assert run.returncode == 1
+    assert error_lines(run.stderr) == [
+        "cannot write the dry-run output /dev/full: No space left on device"
+    ]

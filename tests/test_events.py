@@ -39,9 +39,9 @@ def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
     return RunContext(
         settings=settings,
         checkpoints=checkpoints,
-        dead_letters=JsonLinesFile(settings.dead_letter_path, durable=True),
+        dead_letters=JsonLinesFile.dead_letters(settings.dead_letter_path, LOGGER),
         dry_run=DryRunOutput(
-            JsonLinesFile(settings.dry_run_path, durable=False), ledger, checkpoints
+            JsonLinesFile.dry_run_output(settings.dry_run_path, LOGGER), ledger, checkpoints
         ),
         report=RunReport(LOGGER, LOGGER, 60),
         ledger=ledger,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,25 @@ def test_a_record_rejected_by_two_runs_is_replayed_once(run_target, sandbox, tmp
     assert replayed.returncode == 0, replayed.stderr
     assert sum(sandbox.store.answers.values()) == 2
     assert "2 repeated lines" in replayed.stderr
+
+
+def test_replay_reports_each_unreadable_line_and_replays_every_whole_one(
+    run_target, sandbox, tmp_path
+):
+    first = run_target(
+        BROKEN, [*views(0), *(view(n, page=f"价格 {n}") for n in range(3))], sandbox=sandbox
+    )
+    torn, swallowed, whole = first.dead_letter_path.read_bytes().splitlines()
+    cut = torn.index("价".encode()) + 1  # inside the character, as a torn write may end
+    older = json.loads(whole)
+    del older["schema"]  # as versions before dead letters carried their SCHEMA wrote it
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"\n".join([torn[:cut] + swallowed, json.dumps(older).encode(), whole]))
+    replayed = replay(run_target, mixed, CONFIG, sandbox, tmp_path)
+    assert replayed.returncode == 0, replayed.stderr
+    assert f"--replay {mixed}, line 1: not JSON" in replayed.stderr
+    assert f"--replay {mixed}, line 2: not a dead letter this version can replay" in replayed.stderr
+    assert "1 delivered" in replayed.stderr
+    assert "2 unreadable lines skipped" in replayed.stderr
+    [body] = sandbox.store.events.values()
+    assert body["content"]["contentTitle"] == "价格 2"

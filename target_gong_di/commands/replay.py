@@ -3,9 +3,11 @@
 Each dead-letter line carries its stream, the record (as the tap sent it, or as parsed when
 it failed later), and the stream's SCHEMA and key properties: enough to rebuild the record
 with the current config and send it through the same checks, limiter, ledger and retries
-as a tap's records. The file is only read. A record rejected by several runs appears once
-per run; it is replayed once (its latest line), recognised by its stream and key values,
-or its whole content where the stream has no key.
+as a tap's records. The file is only read; a line that is not a dead letter (the torn end
+of a write cut short) is reported with its number and first bytes, and the rest replayed.
+A record rejected by several runs appears once per run; it is replayed once (its latest
+line), recognised by its stream and key values, or its whole content where the stream has
+no key.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class ReplayInput:
     """Dead-letter lines read."""
     repeats: int
     """Lines left out because a later line holds the same record."""
+    unreadable: list[str]
+    """One message per line that is not a dead letter (its number and first bytes)."""
+
+
+UNREADABLE_PREFIX = 60
+"""How many bytes of an unreadable line its message shows: enough to recognise it."""
 
 
 def refuse_same_file(replayed: str, dead_letter_path: str) -> None:
@@ -43,7 +51,7 @@ def refuse_same_file(replayed: str, dead_letter_path: str) -> None:
 
 def replay_input(path: str) -> ReplayInput:
     """Singer SCHEMA and RECORD messages for every record in the dead-letter file at ``path``."""
-    entries = _entries(path)
+    entries, unreadable = _entries(path)
     latest: dict[tuple[str, str], dict[str, t.Any]] = {}
     for entry in entries:
         identity = (entry["stream"], _identity(entry))
@@ -67,31 +75,49 @@ def replay_input(path: str) -> ReplayInput:
                 )
             )
         lines.append(_line({"type": "RECORD", "stream": stream, "record": entry["record"]}))
-    return ReplayInput(lines, len(entries), len(entries) - len(latest))
+    return ReplayInput(lines, len(entries), len(entries) - len(latest), unreadable)
 
 
-def _entries(path: str) -> list[dict[str, t.Any]]:
+def _entries(path: str) -> tuple[list[dict[str, t.Any]], list[str]]:
+    """The file's dead letters, and why each line that is not one was skipped.
+
+    One bad line (the torn end of a write cut short, an edit by hand) costs only itself: the
+    lines around it are replayed. The file is read as bytes, since a torn line may end
+    inside a character.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        content = Path(path).read_bytes()
     except OSError as error:
         raise ReplayError(f"--replay {path}: cannot read it ({error.strerror})") from None
-    entries = []
-    for number, line in enumerate(text.splitlines(), 1):
+    entries: list[dict[str, t.Any]] = []
+    unreadable: list[str] = []
+    for number, line in enumerate(content.split(b"\n"), 1):
         if not line.strip():
             continue
-        try:
-            entry = json.loads(line)
-        except ValueError as error:
-            raise ReplayError(f"--replay {path}, line {number}: not JSON ({error})") from None
-        missing = [name for name in ("stream", "record", "schema") if name not in entry]
-        if missing:
-            raise ReplayError(
-                f"--replay {path}, line {number}: not a dead letter this version can replay "
-                f"(no {', '.join(missing)}); it was written before dead letters carried "
-                "their SCHEMA"
-            )
-        entries.append(entry)
-    return entries
+        entry = _entry(line)
+        if isinstance(entry, dict):
+            entries.append(entry)
+        else:
+            start = line[:UNREADABLE_PREFIX].decode("utf-8", "backslashreplace")
+            unreadable.append(f"--replay {path}, line {number}: {entry}; skipped: {start!r}")
+    return entries, unreadable
+
+
+def _entry(line: bytes) -> dict[str, t.Any] | str:
+    """The dead letter on ``line``, or why it cannot be replayed."""
+    try:
+        entry = json.loads(line)
+    except ValueError:  # UnicodeDecodeError included
+        return "not JSON (a torn write, or edited)"
+    if not isinstance(entry, dict):
+        return "not a dead letter (not a JSON object)"
+    missing = [name for name in ("stream", "record", "schema") if name not in entry]
+    if missing:
+        return (
+            f"not a dead letter this version can replay (no {', '.join(missing)}); it was "
+            "written before dead letters carried their SCHEMA"
+        )
+    return entry
 
 
 def _identity(entry: dict[str, t.Any]) -> str:

@@ -41,9 +41,14 @@ class DryRunOutput:
         if not pending:
             return
         statuses = self._ledger.known([body for _, body, _ in pending])
-        for (_, body, counts), status in zip(pending, statuses, strict=True):
-            if status is None:
-                self._file.append(body)
+        self._file.append(
+            *(
+                body
+                for (_, body, _), status in zip(pending, statuses, strict=True)
+                if status is None
+            )
+        )  # one write for the chunk: each append is a system call
+        for (_, _, counts), status in zip(pending, statuses, strict=True):
             counts.add(status or "dry_run_written")
         self._checkpoints.settled(*(number for number, _, _ in pending))
 

@@ -4,7 +4,8 @@ A STATE is safe once every record before it is delivered, a duplicate or dead-le
 (``Checkpoints``). The forwarder wakes when that watermark moves, also while the tap is
 quiet, and writes the newest safe STATE, at most once per ``interval`` so that a fast run
 prints a few STATE lines a second, not thousands. Before each, the dead letters it counts
-on are made durable. ``close`` writes the last safe STATE and stops the thread.
+on are made durable; when they cannot be, ``before_write`` stops the run and raises, and no
+STATE goes out. ``close`` writes the last safe STATE and stops the thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import sys
 import threading
 import typing as t
+
+from target_gong_di.exceptions import DeliveryStopped
 
 if t.TYPE_CHECKING:
     import logging
@@ -61,7 +64,9 @@ class StateForwarder:
             self._checkpoints.advanced.clear()
             try:
                 self._write(self._checkpoints.safe_state)
-            except OSError as error:  # e.g. the dead letters could not reach the disk
+            except DeliveryStopped:
+                pass  # e.g. the dead letters could not reach the disk: the stop reports it
+            except OSError as error:  # stdout itself failed
                 self._logger.error("STATE not forwarded: %s", error)  # noqa: TRY400
             if self._closing.is_set() and not self._checkpoints.advanced.is_set():
                 return  # nothing settled since that write read the safe STATE
