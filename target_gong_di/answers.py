@@ -20,6 +20,11 @@ DEFAULT_RETRY_AFTER_SECONDS = 1.0
 RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
 MAX_ERRORS = 50
 """Errors kept of one answer: a 400 listing 200,000 must not fill memory or a dead letter."""
+TOO_LARGE = (
+    "(body): HTTP 413, too large for Gong; bodies over max_body_bytes are dead-lettered "
+    "before sending"
+)
+"""A 413's error: its text is a proxy's HTML page (nginx answers before Gong), not Gong's."""
 FIRST_BYTES = 200
 """Characters of a 2xx that is not Gong's answer shown when the run stops, to tell what it is."""
 
@@ -34,7 +39,11 @@ class Settled:
 
 @dataclass(frozen=True)
 class Refused:
-    """400: Gong will never take this body; the record is dead-lettered with ``errors``."""
+    """400 or 413: Gong will never take this body; the record is dead-lettered with ``errors``.
+
+    A 413 (too large) refuses the body as surely as a 400: stopping the run at it would stop
+    every rerun at the same record, with no STATE past it.
+    """
 
     request_id: str | None
     errors: tuple[str, ...]
@@ -112,6 +121,8 @@ def classify(status: int, headers: t.Mapping[str, str], text: str, policy: Retry
     if status == 400:
         request_id, errors = gong_errors(text)
         return Refused(request_id, errors or (f"HTTP {status} with no error text",))
+    if status == 413:
+        return Refused(_request_id(text), (TOO_LARGE,))
     if status == 429:
         wait = retry_after_seconds(headers.get("Retry-After"))
         if wait > policy.max_retry_after:

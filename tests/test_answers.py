@@ -8,6 +8,7 @@ import pytest
 
 from target_gong_di.answers import (
     MAX_ERRORS,
+    TOO_LARGE,
     Refused,
     RetryPolicy,
     Settled,
@@ -87,6 +88,11 @@ def test_retry_after_values_are_bounded_and_defaulted(header, seconds):
 
 def test_retry_after_as_an_http_date_counts_from_now():
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_413_refuses_the_body_as_too_large_whatever_page_the_proxy_answers():
+    page = "<html><head><title>413 Request Entity Too Large</title></head></html>"
+    assert verdict(413, page, **{"Content-Type": "text/html"}) == Refused(None, (TOO_LARGE,))
 
 
 def test_backoff_doubles_per_retry_up_to_its_cap():
