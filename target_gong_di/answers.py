@@ -174,7 +174,9 @@ def _not_gong(headers: t.Mapping[str, str], text: str) -> str:
 def retry_after_seconds(header: str | None) -> float:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
 
-    Bounded to a year, so that ``inf`` or ``1e20`` still makes a readable resume time.
+    A negative value (or a date already past) or an unreadable one waits the default:
+    taken as "no wait", it would send again at once, 429 after 429. Bounded to a year, so
+    that ``inf`` or ``1e20`` still makes a readable resume time.
     """
     if not header:
         return DEFAULT_RETRY_AFTER_SECONDS
@@ -183,7 +185,7 @@ def retry_after_seconds(header: str | None) -> float:
     except ValueError:
         pass
     else:
-        return DEFAULT_RETRY_AFTER_SECONDS if math.isnan(seconds) else _bounded(seconds)
+        return _bounded(seconds)
     try:
         moment = email.utils.parsedate_to_datetime(header)
     except (TypeError, ValueError):
@@ -192,4 +194,6 @@ def retry_after_seconds(header: str | None) -> float:
 
 
 def _bounded(seconds: float) -> float:
-    return min(max(0.0, seconds), RETRY_AFTER_CEILING_SECONDS)
+    if math.isnan(seconds) or seconds < 0:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return min(seconds, RETRY_AFTER_CEILING_SECONDS)

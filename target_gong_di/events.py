@@ -146,6 +146,10 @@ class StreamEvents:
         else:
             self._run.checkpoints.settled(event.number)
 
+    def throttled(self) -> None:
+        """Count a 429 answered to one of this stream's events, as it arrives."""
+        self.counts.add("throttled")
+
     def _reject(
         self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:

@@ -8,7 +8,9 @@ delivered, what STATE covers and what a rerun sends.
 
 from __future__ import annotations
 
-from processes import stored_ids
+import pytest
+from conftest import SECRET
+from processes import resumed_from, stored_ids
 from test_target import CONFIG, VIEWS, interleaved, view
 
 from target_gong_di.answers import TOO_LARGE
@@ -75,3 +77,61 @@ def test_a_body_over_max_body_bytes_is_dead_lettered_before_sending(run_target, 
     assert requests_made(server) == 4
     assert stored_ids(server) == {0, 1, 3, 4}
     assert covered(run.states) == 4
+
+
+ENDLESS = {**CONFIG, "max_retry_after_seconds": 2, "max_concurrency": 1}
+"""A short max_retry_after_seconds, and one request at a time so that the count is exact."""
+
+
+@pytest.mark.parametrize("retry_after", [1, -1])
+def test_only_429s_for_longer_than_max_retry_after_stop_the_run_checkpointed(
+    run_target, make_sandbox, retry_after
+):
+    server = make_sandbox(throttle_after=2, retry_after_seconds=retry_after)
+    run = run_target(ENDLESS, interleaved(5), sandbox=server)
+    assert run.returncode == 1
+    assert stored_ids(server) == {0, 1}
+    assert covered(run.states) == 1
+    [stop] = [line for line in run.stderr.splitlines() if "Gong answered only HTTP 429" in line]
+    assert "more than max_retry_after_seconds=2" in stop
+    assert "Traceback" not in run.stderr
+
+
+def test_a_rerun_from_the_state_of_a_429_stop_sends_the_records_after_it(run_target, make_sandbox):
+    throttled = make_sandbox(throttle_after=2, retry_after_seconds=1)
+    stopped = run_target(ENDLESS, interleaved(5), sandbox=throttled)
+    lifted = make_sandbox()  # Gong's limit has lifted
+    remaining = resumed_from(interleaved(5), covered(stopped.states))
+    rerun = run_target(ENDLESS, remaining, sandbox=lifted)
+    assert rerun.returncode == 0, rerun.stderr
+    assert stored_ids(lifted) == {2, 3, 4}
+    assert requests_made(lifted) == 3
+
+
+def test_the_summary_counts_every_429_of_a_run_stopped_by_them(run_target, make_sandbox):
+    server = make_sandbox(throttle_after=2, retry_after_seconds=1)
+    run = run_target(ENDLESS, interleaved(5), sandbox=server)
+    throttled = server.store.answers["429"]
+    assert throttled >= 3
+    assert f"0 retries, {throttled} HTTP 429s in " in run.stderr
+
+
+def test_a_negative_retry_after_waits_the_default_second_not_nothing(run_target, make_sandbox):
+    server = make_sandbox(throttle_after=0, retry_after_seconds=-1)
+    run = run_target(ENDLESS, interleaved(5), sandbox=server)
+    assert run.returncode == 1
+    assert "HTTP 429: all requests wait 1.0s (Retry-After)" in run.stderr
+    # Each waits a second, so a 2 s streak is over by the fourth; at no wait, hundreds.
+    assert server.store.answers["429"] <= 4
+    assert run.states == []
+
+
+@pytest.mark.parametrize(
+    "fault", [{"max_body_bytes": LIMIT}, {"throttle_after": 2}], ids=["413", "429"]
+)
+def test_no_secret_reaches_the_log_or_the_dead_letters(run_target, make_sandbox, fault):
+    server = make_sandbox(**fault)
+    run = run_target(ENDLESS, with_a_large_record(5), sandbox=server)
+    letters = run.dead_letter_path.read_text() if run.dead_letter_path.exists() else ""
+    assert SECRET not in run.stderr + run.stdout + letters
+    assert "Basic " not in run.stderr + letters
