@@ -193,9 +193,9 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         default=300,
         title="Max Retry-After (s)",
         description=(
-            "A 429 asking to wait longer than this (e.g. the daily quota is spent), or "
-            "nothing but 429s for longer than this, stops the run after checkpointing, "
-            "saying when to resume."
+            "A 429 asking to wait longer than this (e.g. the daily quota is spent) stops "
+            "the run after checkpointing, saying when to resume; so do 429s alone, with no "
+            "event accepted in between, for longer than this."
         ),
     ),
     th.Property(
