@@ -21,8 +21,8 @@ RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
 MAX_ERRORS = 50
 """Errors kept of one answer: a 400 listing 200,000 must not fill memory or a dead letter."""
 TOO_LARGE = (
-    "(body): HTTP 413, too large for Gong; bodies over max_body_bytes are dead-lettered "
-    "before sending"
+    "(body): HTTP 413, too large for Gong; lower max_body_bytes to dead-letter such bodies "
+    "before they are sent"
 )
 """A 413's error: its text is a proxy's HTML page (nginx answers before Gong), not Gong's."""
 FIRST_BYTES = 200
