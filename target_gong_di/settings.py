@@ -194,7 +194,19 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         title="Max Retry-After (s)",
         description=(
             "A 429 asking to wait longer than this (e.g. the daily quota is spent) stops "
-            "the run after checkpointing, saying when to resume."
+            "the run after checkpointing, saying when to resume; so do 429s alone, with no "
+            "event accepted in between, for longer than this."
+        ),
+    ),
+    th.Property(
+        "max_body_bytes",
+        th.IntegerType(minimum=1),
+        default=1_000_000,
+        title="Max body size (bytes)",
+        description=(
+            "Bodies larger than this, in bytes of the encoded JSON, are dead-lettered at "
+            "stage validation instead of sent, as Gong would refuse them (HTTP 413); the run "
+            "goes on. The default is far above any realistic event."
         ),
     ),
     th.Property(
@@ -326,6 +338,7 @@ class Settings:
     max_retries: int
     request_timeout_seconds: float
     max_retry_after_seconds: float
+    max_body_bytes: int
     max_rejected_records: int | None
     progress_interval_seconds: float
     queue_size: int
@@ -353,6 +366,7 @@ class Settings:
             max_retries=int(values["max_retries"]),
             request_timeout_seconds=float(values["request_timeout_seconds"]),
             max_retry_after_seconds=float(values["max_retry_after_seconds"]),
+            max_body_bytes=int(values["max_body_bytes"]),
             max_rejected_records=values.get("max_rejected_records"),
             progress_interval_seconds=float(values["progress_interval_seconds"]),
             queue_size=int(values["batch_size_rows"]),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 
 import pytest
 
 from target_gong_di.delivery.answers import (
+    DEFAULT_RETRY_AFTER_SECONDS,
     MAX_ERRORS,
+    TOO_LARGE,
     Refused,
     RetryPolicy,
     Settled,
@@ -79,14 +83,26 @@ def test_other_statuses_stop_the_run():
 
 
 @pytest.mark.parametrize(
-    ("header", "seconds"), [(None, 1.0), ("nan", 1.0), ("-5", 0.0), ("inf", 366 * 24 * 3600.0)]
+    ("header", "seconds"),
+    [(None, 1.0), ("", 1.0), ("soon", 1.0), ("nan", 1.0), ("0", 0.0), ("inf", 366 * 24 * 3600.0)],
 )
 def test_retry_after_values_are_bounded_and_defaulted(header, seconds):
     assert retry_after_seconds(header) == seconds
 
 
+@pytest.mark.parametrize("header", ["-1", "-5", "-0.5", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_negative_retry_after_or_a_date_past_waits_the_default_not_nothing(header):
+    assert retry_after_seconds(header) == DEFAULT_RETRY_AFTER_SECONDS
+
+
 def test_retry_after_as_an_http_date_counts_from_now():
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    ahead = email.utils.formatdate(time.time() + 120, usegmt=True)
+    assert 110 < retry_after_seconds(ahead) <= 120
+
+
+def test_413_refuses_the_body_as_too_large_whatever_page_the_proxy_answers():
+    page = "<html><head><title>413 Request Entity Too Large</title></head></html>"
+    assert verdict(413, page, **{"Content-Type": "text/html"}) == Refused(None, (TOO_LARGE,))
 
 
 def test_backoff_doubles_per_retry_up_to_its_cap():

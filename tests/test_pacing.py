@@ -6,7 +6,13 @@ import threading
 
 import pytest
 
-from target_gong_di.delivery.pacing import FAILURE_WINDOW, SLOWDOWN, ConcurrencySizer, RateLimiter
+from target_gong_di.delivery.pacing import (
+    FAILURE_WINDOW,
+    SLOWDOWN,
+    ConcurrencySizer,
+    RateLimiter,
+    ThrottleStreak,
+)
 
 
 def test_one_request_until_the_first_answer_says_what_latency_is():
@@ -71,3 +77,15 @@ def test_429s_from_requests_already_in_flight_slow_the_pace_once():
     for _ in range(5):
         limiter.throttled(1.0)
     assert limiter.rate == pytest.approx(60 / SLOWDOWN)
+
+
+def test_a_throttle_streak_lasts_from_its_first_429():
+    streak = ThrottleStreak()
+    assert [streak.throttled(now) for now in (10.0, 11.0, 13.5)] == [0.0, 1.0, 3.5]
+
+
+def test_an_event_gong_accepts_ends_the_throttle_streak():
+    streak = ThrottleStreak()
+    streak.throttled(10.0)
+    streak.answered()
+    assert streak.throttled(20.0) == 0.0

@@ -187,3 +187,11 @@ def test_dead_letters_carry_what_replay_needs(run_target, sandbox):
     assert letter["keyProperties"] == ["id"]
     assert letter["schema"]["properties"]["id"] == {"type": "integer"}
     assert json.dumps(letter["record"])
+
+
+def test_the_429_that_stops_a_run_for_the_quota_is_counted_in_the_summary(run_target, make_sandbox):
+    server = make_sandbox(daily_quota=2)
+    run = run_target({**CONFIG, "max_concurrency": 1}, views(5), sandbox=server)
+    assert run.returncode != 0
+    assert server.store.answers["429"] == 1
+    assert "0 retries, 1 HTTP 429s in " in run.stderr

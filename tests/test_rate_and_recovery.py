@@ -10,7 +10,7 @@ import time
 
 import pytest
 from conftest import record, state
-from processes import TargetProcess, last_id, stored_ids, wait_until
+from processes import TargetProcess, last_id, resumed_from, stored_ids, wait_until
 from test_target import CONFIG, VIEWS, interleaved, view, views
 
 from target_gong_di.delivery.pacing import RateLimiter
@@ -75,14 +75,7 @@ def test_sigkill_mid_run_then_resume_loses_nothing(make_sandbox, tmp_path):
     assert 0 < len(server.store.events) < 80
     resume_from = last_id(first.states)
     assert set(range(resume_from + 1)) <= stored_ids(server)
-    remaining = [
-        message
-        for message in interleaved(80)
-        if message["type"] == "SCHEMA"
-        or (message["type"] == "RECORD" and message["record"]["id"] > resume_from)
-        or (message["type"] == "STATE" and message["value"]["bookmarks"][VIEWS]["id"] > resume_from)
-    ]
-    second = TargetProcess(tmp_path, server, config, remaining)
+    second = TargetProcess(tmp_path, server, config, resumed_from(interleaved(80), resume_from))
     code, stderr = second.finish()
     assert code == 0, stderr
     assert stored_ids(server) == set(range(80))

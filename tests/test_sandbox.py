@@ -99,6 +99,24 @@ def test_requests_above_the_rate_limit_get_429_with_retry_after(make_sandbox):
     assert answers[2].headers["Retry-After"] == "5"
 
 
+def test_after_throttle_after_requests_every_request_gets_429_with_its_retry_after(
+    make_sandbox,
+):
+    server = make_sandbox(throttle_after=1, retry_after_seconds=-1)
+    answers = [post(server, {**BODY, "eventId": f"e{n}"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [200, 429, 429, 429]
+    assert answers[-1].headers["Retry-After"] == "-1"
+
+
+def test_a_body_over_max_body_bytes_gets_nginxs_413_page_and_is_not_stored(make_sandbox):
+    server = make_sandbox(max_body_bytes=200)
+    answer = post(server, {**BODY, "content": {"contentTitle": "x" * 200}})
+    assert answer.status_code == 413
+    assert "413 Request Entity Too Large" in answer.text
+    assert server.store.events == {}
+    assert post(server, BODY).status_code == 200
+
+
 def test_injected_failures_answer_500(make_sandbox):
     assert post(make_sandbox(fail_rate=1.0), BODY).status_code == 500
 

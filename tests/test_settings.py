@@ -18,6 +18,7 @@ def test_defaults_apply_when_settings_are_absent():
     assert settings.max_requests_per_second == 3
     assert settings.queue_size == 1000
     assert settings.max_concurrency == 64
+    assert settings.max_body_bytes == 1_000_000
 
 
 def test_null_settings_take_their_defaults():

@@ -20,6 +20,11 @@ DEFAULT_RETRY_AFTER_SECONDS = 1.0
 RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
 MAX_ERRORS = 50
 """Errors kept of one answer: a 400 listing 200,000 must not fill memory or a dead letter."""
+TOO_LARGE = (
+    "(body): HTTP 413, too large for Gong; lower max_body_bytes to dead-letter such bodies "
+    "before they are sent"
+)
+"""A 413's error: its text is a proxy's HTML page (nginx answers before Gong), not Gong's."""
 FIRST_BYTES = 200
 """Characters of a 2xx that is not Gong's answer shown when the run stops, to tell what it is."""
 
@@ -34,7 +39,11 @@ class Settled:
 
 @dataclass(frozen=True)
 class Refused:
-    """400: Gong will never take this body; the record is dead-lettered with ``errors``."""
+    """400 or 413: Gong will never take this body; the record is dead-lettered with ``errors``.
+
+    A 413 (too large) refuses the body as surely as a 400: stopping the run at it would stop
+    every rerun at the same record, with no STATE past it.
+    """
 
     request_id: str | None
     errors: tuple[str, ...]
@@ -112,6 +121,8 @@ def classify(status: int, headers: t.Mapping[str, str], text: str, policy: Retry
     if status == 400:
         request_id, errors = gong_errors(text)
         return Refused(request_id, errors or (f"HTTP {status} with no error text",))
+    if status == 413:
+        return Refused(_request_id(text), (TOO_LARGE,))
     if status == 429:
         wait = retry_after_seconds(headers.get("Retry-After"))
         if wait > policy.max_retry_after:
@@ -163,7 +174,9 @@ def _not_gong(headers: t.Mapping[str, str], text: str) -> str:
 def retry_after_seconds(header: str | None) -> float:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
 
-    Bounded to a year, so that ``inf`` or ``1e20`` still makes a readable resume time.
+    A negative value (or a date already past) or an unreadable one waits the default:
+    taken as "no wait", it would send again at once, 429 after 429. Bounded to a year, so
+    that ``inf`` or ``1e20`` still makes a readable resume time.
     """
     if not header:
         return DEFAULT_RETRY_AFTER_SECONDS
@@ -172,7 +185,7 @@ def retry_after_seconds(header: str | None) -> float:
     except ValueError:
         pass
     else:
-        return DEFAULT_RETRY_AFTER_SECONDS if math.isnan(seconds) else _bounded(seconds)
+        return _bounded(seconds)
     try:
         moment = email.utils.parsedate_to_datetime(header)
     except (TypeError, ValueError):
@@ -181,4 +194,6 @@ def retry_after_seconds(header: str | None) -> float:
 
 
 def _bounded(seconds: float) -> float:
-    return min(max(0.0, seconds), RETRY_AFTER_CEILING_SECONDS)
+    if math.isnan(seconds) or seconds < 0:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return min(seconds, RETRY_AFTER_CEILING_SECONDS)

@@ -163,3 +163,30 @@ class ConcurrencySizer:
             elif not failed:
                 # Additive increase: about one more request in flight per ceiling's answers.
                 self._ceiling = min(float(self._cap), self._ceiling + 1 / self._ceiling)
+
+
+class ThrottleStreak:
+    """How long Gong has answered nothing but 429 since it last settled or refused an event.
+
+    Each 429 pauses the run for its ``Retry-After``; a short one (1 s, or a negative value
+    read as the default) never reaches ``max_retry_after_seconds``, so without this a limit
+    that does not lift (a daily quota announced with a short wait, a share other
+    integrations spend) would be retried for ever. The length of the streak is what the
+    pipeline compares with ``max_retry_after_seconds`` instead.
+    """
+
+    def __init__(self) -> None:
+        self._started: float | None = None
+        self._lock = threading.Lock()  # answers arrive on every worker thread
+
+    def throttled(self, now: float) -> float:
+        """One more 429, at monotonic ``now``: seconds since the streak's first one."""
+        with self._lock:
+            if self._started is None:
+                self._started = now
+            return now - self._started
+
+    def answered(self) -> None:
+        """Gong settled or refused an event: the streak, if any, is over."""
+        with self._lock:
+            self._started = None

@@ -22,9 +22,11 @@ import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
-from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted
+from target_gong_di.delivery.pacing import ThrottleStreak
+from target_gong_di.exceptions import DeliveryStopped, QuotaExhausted, RetriesExhausted
 from target_gong_di.ledger.run_view import LOOKUP_CHUNK
 
 if t.TYPE_CHECKING:
@@ -43,7 +45,6 @@ class Outcome:
     request_id: str | None = None
     errors: tuple[str, ...] = ()
     retries: int = 0
-    throttled: int = 0
 
 
 class EventOwner(t.Protocol):
@@ -51,6 +52,13 @@ class EventOwner(t.Protocol):
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Record the event's final outcome; may raise ``DeliveryStopped`` to stop the run."""
+
+    def throttled(self) -> None:
+        """Count one 429 answered to one of its events, as it arrives.
+
+        Counted at settle, the 429s of a run stopped before its events settled went
+        unreported: a run answered only 429 said "0 HTTP 429s".
+        """
 
 
 @dataclass(eq=False)
@@ -65,7 +73,6 @@ class Event:
     line: int
     """Its input line, to point at the record if Gong refuses it."""
     retries: int = 0
-    throttled: int = 0
 
     @property
     def event_id(self) -> object:
@@ -108,6 +115,7 @@ class DeliveryPipeline:
         self._unsettled = 0
         self._answered = False
         self._stop_cause: DeliveryStopped | None = None
+        self._streak = ThrottleStreak()
         self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="gong-di")
         self._threads = [
             threading.Thread(target=self._check, name="gong-di-ledger-check", daemon=True),
@@ -276,20 +284,18 @@ class DeliveryPipeline:
 
     def _act_on(self, event: Event, verdict: Settled | Refused | TryAgain | Stop) -> None:
         if isinstance(verdict, Settled):
-            self._settle(
-                event,
-                Outcome(verdict.status, verdict.request_id, (), event.retries, event.throttled),
-            )
+            self._streak.answered()
+            self._settle(event, Outcome(verdict.status, verdict.request_id, (), event.retries))
         elif isinstance(verdict, Refused):
+            self._streak.answered()
             self._settle(
-                event,
-                Outcome(
-                    "rejected", verdict.request_id, verdict.errors, event.retries, event.throttled
-                ),
+                event, Outcome("rejected", verdict.request_id, verdict.errors, event.retries)
             )
         elif isinstance(verdict, TryAgain):
             self._try_again(event, verdict)
         else:
+            if verdict.status == HTTPStatus.TOO_MANY_REQUESTS:
+                event.owner.throttled()
             if verdict.kind == "quota" and verdict.retry_after is not None:
                 self._ledger.remember_quota_spent(verdict.retry_after)
             self.stop(self._client.stop_error(verdict, event.event_id))
@@ -305,7 +311,8 @@ class DeliveryPipeline:
     def _try_again(self, event: Event, verdict: TryAgain) -> None:
         now = time.monotonic()
         if verdict.retry_after is not None:
-            event.throttled += 1
+            event.owner.throttled()
+            self._stop_if_throttled_too_long(now, verdict.retry_after)
             self._logger.info(
                 "HTTP 429: all requests wait %.1fs (Retry-After)", verdict.retry_after
             )
@@ -327,3 +334,20 @@ class DeliveryPipeline:
         with self._changed:
             heapq.heappush(self._waiting, (due, next(self._tie), event))
             self._changed.notify_all()
+
+    def _stop_if_throttled_too_long(self, now: float, retry_after: float) -> None:
+        """Raise ``QuotaExhausted`` once Gong has answered only 429 for too long.
+
+        Each short ``Retry-After`` is within ``max_retry_after_seconds``, but a streak of
+        them longer than that, with no event settled or refused in between, is a limit this
+        run cannot wait out: it stops, checkpointed, as for the daily quota.
+        """
+        streak = self._streak.throttled(now)
+        if streak > self._policy.max_retry_after:
+            raise QuotaExhausted(
+                f"Gong answered only HTTP 429 for {streak:.1f}s, more than "
+                f"max_retry_after_seconds={self._policy.max_retry_after:g}, with no event "
+                f"accepted in between (the last wait {retry_after:g}s) at {self._client.url}: "
+                "likely the daily quota, or a limit other integrations share; rerun later "
+                "from the last STATE"
+            )

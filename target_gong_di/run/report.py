@@ -56,14 +56,17 @@ class StreamCounts:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, outcome: Outcome) -> None:
-        """Add one delivery outcome (a 400 is counted when it is dead-lettered)."""
+        """Add one delivery outcome (a 400 is counted when it is dead-lettered).
+
+        429s are not in it: each is counted as it arrives (``add("throttled")``), so a run
+        stopped before its events settle still reports them.
+        """
         with self._lock:
             self.delivered += outcome.status == "delivered"
             self.duplicates += outcome.status == "duplicate"
             self.unchanged += outcome.status == "unchanged"
             self.changed_after_delivery += outcome.status == "changed_after_delivery"
             self.retries += outcome.retries
-            self.throttled += outcome.throttled
 
     def add(self, name: str, number: int = 1) -> None:
         """Add ``number`` to the count called ``name`` (one of ``OUTCOMES``)."""

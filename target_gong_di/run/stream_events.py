@@ -19,7 +19,7 @@ from target_gong_di.mapping.compiler import RecordMappingError, StreamSchema, co
 from target_gong_di.mapping.stream_names import unmapped_stream_error
 from target_gong_di.run.files import dead_letter
 from target_gong_di.run.report import records
-from target_gong_di.validation.body_check import body_errors
+from target_gong_di.validation.body_check import body_errors, body_size_errors
 from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
 
 if t.TYPE_CHECKING:
@@ -91,16 +91,20 @@ class StreamEvents:
         """Take one record as the tap sent it: send its body, or dead-letter it."""
         number = self._run.checkpoints.record_received()
         line = self._run.input_line()
-        body = self._body(number, line, record)
-        if body is None:
+        built = self._body(number, line, record)
+        if built is None:
             self._check_rejections()
-        elif self._run.pipeline is None:
+            return
+        body, payload = built
+        if self._run.pipeline is None:
             self._run.dry_run.add(number, body, self.counts)
         else:
-            self._run.pipeline.submit(Event(number, record, body, to_json(body), self, line))
+            self._run.pipeline.submit(Event(number, record, body, payload, self, line))
 
-    def _body(self, number: int, line: int, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
-        """The record's valid body; None once the record is dead-lettered."""
+    def _body(
+        self, number: int, line: int, record: dict[str, t.Any]
+    ) -> tuple[dict[str, t.Any], bytes] | None:
+        """The record's valid body and its encoding; None once the record is dead-lettered."""
         errors = self._check.errors(record)
         if errors:
             self._reject(number, line, record, "schema", errors)
@@ -111,11 +115,12 @@ class StreamEvents:
         except RecordMappingError as error:
             self._reject(number, line, record, "mapping", [str(error)])
             return None
-        errors = body_errors(body)
+        payload = to_json(body)
+        errors = body_errors(body) + body_size_errors(payload, self._run.settings.max_body_bytes)
         if errors:
             self._reject(number, line, record, "validation", errors, body=body)
             return None
-        return body
+        return body, payload
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Count how a sent event ended; a 400 dead-letters its record.
@@ -140,6 +145,10 @@ class StreamEvents:
             self._raise_past_rejection_limit()
         else:
             self._run.checkpoints.settled(event.number)
+
+    def throttled(self) -> None:
+        """Count a 429 answered to one of this stream's events, as it arrives."""
+        self.counts.add("throttled")
 
     def _reject(
         self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any

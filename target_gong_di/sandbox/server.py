@@ -13,6 +13,9 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
   the connection closes, before or during the answer) and latency, each at a given rate;
 - answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
   a test that needs one event to be retried while others flow;
+- answers 413 with nginx's page to a body over ``max_body_bytes``, storing nothing, as
+  the proxy in front of Gong does; and, after ``throttle_after`` requests, 429 to every
+  request with ``retry_after_seconds`` (which may be negative), a limit that never lifts;
 - stands in for a proxy or captive portal: answers 200 with an HTML page
   (``html_ok_rate``) or an empty body (``empty_ok_rate``), storing nothing; and trickles
   the first ``trickle_answers`` answers to POSTs, one byte every ``trickle_ms``;
@@ -81,6 +84,9 @@ class SandboxOptions:
     empty_ok_rate: float = 0.0
     trickle_answers: int = 0
     trickle_ms: float = 2000.0
+    max_body_bytes: int | None = None
+    throttle_after: int | None = None
+    """After this many POSTs, every POST is answered 429 with ``retry_after_seconds``."""
 
     def accepts(self, authorization: str | None) -> bool:
         """True when the Authorization header carries the sandbox's credentials."""
@@ -90,6 +96,13 @@ class SandboxOptions:
             allowed.add(f"Bearer {self.access_token}")
         return authorization in allowed
 
+
+TOO_LARGE_PAGE = (
+    b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+    b"<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+"""What nginx, in front of Gong's API, answers to a body over its size limit."""
 
 TOKEN_PATH = "/oauth2/generate-customer-token"  # noqa: S105 - a path, not a password
 
@@ -189,13 +202,11 @@ class SandboxStore:
             self.recent.clear()
             self.peak_in_flight = self.failed_matches = self.requests_today = self.trickled = 0
 
-    def over_quota(self, quota: int | None) -> bool:
-        """Count this request against the day; True once ``quota`` requests were made."""
-        if quota is None:
-            return False
+    def request_number(self) -> int:
+        """Count this request against the day: how many were made, this one included."""
         with self.lock:
             self.requests_today += 1
-            return self.requests_today > quota
+            return self.requests_today
 
     def fails_match(self, raw: bytes, options: SandboxOptions) -> bool:
         """True while a body holding ``failing_text`` has failed fewer times than asked."""
@@ -304,12 +315,14 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if not self._authorised():
             return True
-        if store.over_quota(options.daily_quota):
+        made = store.request_number()
+        if options.daily_quota is not None and made > options.daily_quota:
             midnight = (time.time() // 86400 + 1) * 86400
             retry = str(int(midnight - time.time()) + 1)
             self._error(429, "API daily quota exceeded", headers={"Retry-After": retry})
             return True
-        if store.over_rate(options.rate_limit):
+        throttling = options.throttle_after is not None and made > options.throttle_after
+        if throttling or store.over_rate(options.rate_limit):
             retry = str(options.retry_after_seconds)
             self._error(429, "API request limit exceeded", headers={"Retry-After": retry})
             return True
@@ -323,7 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if options.latency_ms:
             time.sleep(options.latency_ms / 1000)
-        if self._proxy_answered():
+        if self._too_large(raw) or self._proxy_answered():
             return
         if self._turned_away():
             return
@@ -354,6 +367,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._cut_reply()
             return
         self._reply(200, {"requestId": _request_id()})
+
+    def _too_large(self, raw: bytes) -> bool:
+        """A 413 for a body over ``max_body_bytes``, as Gong's nginx gives before Gong sees it.
+
+        nginx answers its own HTML page, before any credential check, and stores nothing.
+        """
+        limit = self.server.options.max_body_bytes
+        if limit is None or len(raw) <= limit:
+            return False
+        self.server.store.count("413")
+        self._send(413, TOO_LARGE_PAGE, {"Content-Type": "text/html"}, post=True)
+        return True
 
     def _proxy_answered(self) -> bool:
         """A 200 that a proxy or captive portal gives instead of Gong: nothing is stored."""
@@ -543,6 +568,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--trickle-answers", type=int, default=0, help="first answers trickled")
     parser.add_argument("--trickle-ms", type=float, default=defaults.trickle_ms)
     parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
+    parser.add_argument("--max-body-bytes", type=int, default=None, help="413 for larger bodies")
+    parser.add_argument(
+        "--throttle-after", type=int, default=None, help="then 429 for ever (--retry-after)"
+    )
     parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
     parser.add_argument("--oauth-client-secret", default=None)
     parser.add_argument("--refresh-token", default=None, help="the consent's refresh token")
@@ -572,6 +601,8 @@ def main(argv: list[str] | None = None) -> None:
         empty_ok_rate=args.empty_ok_rate,
         trickle_answers=args.trickle_answers,
         trickle_ms=args.trickle_ms,
+        max_body_bytes=args.max_body_bytes,
+        throttle_after=args.throttle_after,
         seed=args.seed,
         oauth_client_id=args.oauth_client_id,
         oauth_client_secret=args.oauth_client_secret,

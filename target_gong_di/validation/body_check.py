@@ -177,3 +177,14 @@ def _custom_field_lists(
 def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     """All reasons Gong would refuse ``body``; empty when it may be sent."""
     return schema_errors(body) or rule_errors(body)
+
+
+def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
+    """The body's size, when its encoding is over ``max_body_bytes``.
+
+    Gong (its proxy) answers 413 to a body too large, on every try: refused before sending,
+    the record is dead-lettered and the run goes on, instead of spending a request on it.
+    """
+    if len(payload) <= max_body_bytes:
+        return []
+    return [f"(body): is {len(payload):,} bytes encoded, over max_body_bytes={max_body_bytes}"]

@@ -108,6 +108,17 @@ def last_id(states: list[dict]) -> int:
     return states[-1]["bookmarks"][VIEWS]["id"] if states else -1
 
 
+def resumed_from(messages: list[dict], covered: int) -> list[dict]:
+    """What a tap sends when rerun from a STATE covering ids up to ``covered``."""
+    return [
+        message
+        for message in messages
+        if message["type"] == "SCHEMA"
+        or (message["type"] == "RECORD" and message["record"]["id"] > covered)
+        or (message["type"] == "STATE" and message["value"]["bookmarks"][VIEWS]["id"] > covered)
+    ]
+
+
 def pipeline_stream(number: int) -> str:
     """The stream of pipeline ``number`` when several run at once, one source each."""
     return f"{VIEWS}_{number}"
