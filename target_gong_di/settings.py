@@ -405,8 +405,30 @@ ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
 """``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
 
 
+def _userinfo_errors(setting: str, url: t.Any) -> list[str]:
+    """Refuse ``user:password@`` in a URL, naming the setting and never showing the URL.
+
+    Requests would send those credentials instead of the configured ones, and every message
+    that shows the URL (an error, ``--ledger-counts``) would show the password: the URL is
+    left out of this message, and checked before any message that quotes it.
+    """
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:
+        return []  # not a URL at all: the other checks say so
+    if parts is None or (parts.username is None and parts.password is None):
+        return []
+    return [
+        f"{setting}: credentials in the URL (user:password@host) are not allowed; set them as "
+        "their own settings (the URL is not shown: it holds a secret)"
+    ]
+
+
 def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
-    """Why ``url`` cannot be used: not http(s), or plain http:// to a host off loopback."""
+    """Why ``url`` cannot be used: credentials in it, not http(s), or plain http:// off loopback."""
+    userinfo = _userinfo_errors(setting, url)
+    if userinfo:
+        return userinfo
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"{setting}: {url!r} is not an http(s) URL like {example}"]
@@ -483,10 +505,10 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
     if not values["dry_run"]:
         errors += _auth_errors(values)
-        if values.get("oauth_client_id"):
-            errors += http_url_errors(
-                "oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL
-            )
+    if values.get("oauth_client_id") and not values["dry_run"]:
+        errors += http_url_errors("oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL)
+    else:  # unused, but a password in it is still refused
+        errors += _userinfo_errors("oauth_token_url", values["oauth_token_url"])
     mappings = values.get("mappings")
     if not isinstance(mappings, dict) or not mappings:
         errors.append('mappings: map at least one stream, e.g. {"my_stream": "passthrough"}')

@@ -146,6 +146,30 @@ def test_api_url_with_the_endpoint_path_a_query_or_a_fragment_is_refused(url):
     assert "should be the base URL only" in error
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://gong:pa55word@us-1.api.gong.io", "http://gong@127.0.0.1:1", "https://:pa55word@x"],
+)
+def test_credentials_in_api_url_are_refused_naming_the_setting_without_the_url(url):
+    [error] = config_errors({**BASIC, "api_url": url})
+    assert error.startswith("api_url: credentials in the URL (user:password@host) are not allowed")
+    assert url not in error
+    assert "pa55word" not in error
+
+
+def test_credentials_in_oauth_token_url_are_refused_naming_the_setting_without_the_url():
+    url = "https://app:pa55word@app.gong.io/oauth2/generate-customer-token"
+    [error] = config_errors({**OAUTH, "oauth_token_url": url})
+    assert error.startswith("oauth_token_url: credentials in the URL")
+    assert "pa55word" not in error
+
+
+def test_credentials_in_an_unused_oauth_token_url_are_refused_too():
+    url = "https://app:pa55word@app.gong.io/token"
+    [error] = config_errors({**BASIC, "oauth_token_url": url})
+    assert error.startswith("oauth_token_url: credentials in the URL")
+
+
 def test_trailing_slash_of_api_url_is_dropped():
     assert Settings.from_config({**BASIC, "api_url": "https://x.api.gong.io/"}).api_url == (
         "https://x.api.gong.io"
