@@ -27,6 +27,7 @@ from target_gong_di.event_schema import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 from target_gong_di.expressions import (
     CONTEXT_NAMES,
     FUNCTIONS,
+    SECRET_WORDS,
     Evaluated,
     Evaluator,
     Expression,
@@ -36,6 +37,7 @@ from target_gong_di.expressions import (
     RecordMappingError,
     Value,
     field_label,
+    looks_secret,
 )
 from target_gong_di.timestamps import TimestampError
 
@@ -237,6 +239,13 @@ class _Compiler:
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
+        secrets = sorted(key for key in expression.config_keys() if looks_secret(key))
+        if secrets:
+            raise MappingConfigError(
+                f"{self.where(path)}: expression {source!r} reads config[{secrets[0]!r}]: "
+                "secrets are not available to expressions (config leaves out every key "
+                f"named {' or '.join(f'*{word}*' for word in SECRET_WORDS)})"
+            )
         if self.stream is None:
             return expression
         known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES

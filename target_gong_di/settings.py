@@ -9,6 +9,7 @@ Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them fro
 from __future__ import annotations
 
 import base64
+import difflib
 import ipaddress
 import os
 import typing as t
@@ -19,6 +20,7 @@ from singer_sdk import typing as th
 
 from target_gong_di.event_schema import ENDPOINT
 from target_gong_di.exceptions import ConfigError
+from target_gong_di.expressions import without_secrets
 from target_gong_di.ledger import ledger_url_errors
 from target_gong_di.mapping import PASSTHROUGH, MappingConfigError, check_mapping
 
@@ -519,3 +521,32 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
         except MappingConfigError as error:
             errors.append(f"mappings: {error}")
     return errors
+
+
+def unknown_setting_warnings(config: t.Mapping[str, t.Any], known: t.Collection[str]) -> list[str]:
+    """One line per key of ``config`` that is no setting in ``known``, with the closest name.
+
+    An unknown key is ignored, so a misspelled one (``acces_key_secret``) would otherwise
+    go unnoticed until its setting's default or absence surprised someone. Only key names are
+    shown, never values.
+    """
+    warnings = []
+    for key in sorted(set(config) - set(known)):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.append(f"unknown setting {key!r}{hint}")
+    return warnings
+
+
+def expression_config(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """What ``config`` is in mapping expressions, with every secret-looking key left out.
+
+    As in SDK stream maps it is ``stream_map_config``; the other settings are readable
+    where ``stream_map_config`` does not use the name. Secret settings, and any key named
+    like a secret at any depth (a misspelled ``acces_key_secret`` too), are not: a mapping
+    could otherwise copy a secret into an event that Gong stores and shows.
+    """
+    settings = {
+        key: value for key, value in config.items() if key not in {*SECRET_SETTINGS, "mappings"}
+    }
+    return without_secrets({**settings, **(config.get("stream_map_config") or {})})

@@ -44,7 +44,13 @@ from target_gong_di.reader import SingerReader
 from target_gong_di.replay import refuse_same_file, replay_input
 from target_gong_di.run_report import RunReport, records
 from target_gong_di.sdk_hooks import StateAndSignalTarget
-from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
+from target_gong_di.settings import (
+    CONFIG_SCHEMA,
+    SECRET_SETTINGS,
+    Settings,
+    expression_config,
+    unknown_setting_warnings,
+)
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 from target_gong_di.state_forwarder import StateForwarder
 from target_gong_di.stream_check import stream_errors
@@ -53,6 +59,10 @@ from target_gong_di.suggest import catalog_of, print_suggestion, read_streams
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
+
+IGNORED_BUILTIN_SETTINGS = ("load_method",)
+"""SDK built-in settings the target does not advertise, but accepts without a warning:
+an orchestrator may pass them to every target."""
 
 STOP_PICKUP_SECONDS = 2.0
 """How long a delivery stop waits for the main thread to notice it. The main thread may be
@@ -224,7 +234,7 @@ class TargetGongDI(StateAndSignalTarget):
         # The merged config (files and environment), forced into a dry run that keeps nothing.
         checked = {**configured.config, "dry_run": True}
         checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
-        target = cls(config=checked)
+        target = cls(config=checked, warn_unknown_settings=False)  # warned above
         target.listen(io.StringIO(text))
         rejected = target.report.total("dead_lettered")
         if rejected:
@@ -264,9 +274,11 @@ class TargetGongDI(StateAndSignalTarget):
         setting would only mislead in ``--about`` and Meltano.
         """
         super().append_builtin_config(config_jsonschema)
-        config_jsonschema["properties"].pop("load_method", None)
+        for name in IGNORED_BUILTIN_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
 
-    def __init__(self, **kwargs: t.Any) -> None:
+    def __init__(self, *, warn_unknown_settings: bool = True, **kwargs: t.Any) -> None:
+        """Check the config; ``warn_unknown_settings`` False when a caller already warned."""
         try:
             super().__init__(**kwargs)
         except ConfigValidationError as error:
@@ -275,6 +287,10 @@ class TargetGongDI(StateAndSignalTarget):
                 errors=[_without_secret_values(message) for message in error.errors],
                 schema=error.schema,
             ) from None
+        if warn_unknown_settings:
+            known = {*self.config_jsonschema["properties"], *IGNORED_BUILTIN_SETTINGS}
+            for warning in unknown_setting_warnings(self.config, known):
+                self.logger.warning("%s", warning)
         try:
             self.settings = Settings.from_config(self.config)
         except ConfigError as error:
@@ -285,16 +301,7 @@ class TargetGongDI(StateAndSignalTarget):
             self.logger, self.metrics_logger, self.settings.progress_interval_seconds
         )
         self.run_id = new_run_id()
-        # As in SDK stream maps, `config` is `stream_map_config`; the non-secret settings
-        # are readable too, where `stream_map_config` does not use the name.
-        self.expression_config = {
-            **{
-                key: value
-                for key, value in self.config.items()
-                if key not in {*SECRET_SETTINGS, "mappings"}
-            },
-            **(self.config.get("stream_map_config") or {}),
-        }
+        self.expression_config = expression_config(self.config)
         self._run: RunContext | None = None
         self._forwarder: StateForwarder | None = None
         self._stop_lock = threading.Lock()

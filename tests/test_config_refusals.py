@@ -9,7 +9,7 @@ from __future__ import annotations
 from conftest import SECRET
 from oauth_apps import issued_secrets, oauth_config, oauth_sandbox
 from test_cli import cli
-from test_target import CONFIG, views
+from test_target import CONFIG, VIEW_MAPPING, VIEWS, views
 
 PASSWORD = "pa55word-in-the-url"
 
@@ -59,3 +59,71 @@ def test_a_run_with_credentials_in_oauth_token_url_asks_for_no_token(
     for text in (run.stdout, run.stderr):
         assert PASSWORD not in text
         assert all(secret not in text for secret in issued_secrets(server))
+
+
+MISSPELLED = "misspelled-secret-never-readable"
+
+
+def test_validate_config_warns_about_each_unknown_setting_with_the_closest_name(tmp_path):
+    config = {**CONFIG, "access_token": "t", "acces_key_secret": MISSPELLED, "max_concurency": 3}
+    result = cli(tmp_path, config, "--validate-config")
+    assert result.returncode == 0, result.stderr
+    warnings = {line.split(" | ")[-1] for line in result.stderr.splitlines() if "| WARNING" in line}
+    assert "unknown setting 'acces_key_secret' (did you mean 'access_key_secret'?)" in warnings
+    assert "unknown setting 'max_concurency' (did you mean 'max_concurrency'?)" in warnings
+    assert MISSPELLED not in result.stderr + result.stdout
+
+
+def test_validate_config_knows_the_settings_the_sdk_and_meltano_pass(tmp_path):
+    builtin = {
+        "add_record_metadata": False,
+        "validate_records": True,
+        "batch_size_rows": 10,
+        "load_method": "append-only",
+        "stream_maps": {},
+        "stream_map_config": {},
+        "faker_config": {},
+        "flattening_enabled": False,
+        "flattening_max_depth": 1,
+    }
+    result = cli(tmp_path, {**CONFIG, "access_token": "t", **builtin}, "--validate-config")
+    assert result.returncode == 0, result.stderr
+    assert "unknown setting" not in result.stderr
+
+
+def test_validate_config_refuses_a_mapping_that_reads_a_secret_looking_key(tmp_path):
+    mapping = {**VIEW_MAPPING, "sessionId": "config['acces_key_secret']"}
+    config = {"mappings": {VIEWS: mapping}, "access_token": "t", "acces_key_secret": MISSPELLED}
+    result = cli(tmp_path, config, "--validate-config")
+    assert result.returncode == 1
+    assert (
+        "stream 'page_views', field 'sessionId': expression \"config['acces_key_secret']\" "
+        "reads config['acces_key_secret']: secrets are not available to expressions"
+    ) in result.stderr
+    assert MISSPELLED not in result.stderr + result.stdout
+
+
+def test_a_run_whose_mapping_reads_a_secret_looking_key_sends_nothing(run_target, sandbox):
+    mapping = {**VIEW_MAPPING, "sessionId": "config.get('acces_key_secret')"}
+    config = {"mappings": {VIEWS: mapping}, "acces_key_secret": MISSPELLED}
+    run = run_target(config, views(2), sandbox=sandbox)
+    assert run.returncode == 1
+    assert "secrets are not available to expressions" in run.stderr
+    assert sandbox.store.answers == {}
+    assert MISSPELLED not in run.stderr + run.stdout
+
+
+def test_a_run_gives_expressions_no_secret_looking_key_to_read(run_target, sandbox):
+    mapping = {**VIEW_MAPPING, "sessionId": "str(config)"}
+    config = {
+        "mappings": {VIEWS: mapping},
+        "acces_key_secret": MISSPELLED,
+        "stream_map_config": {"env": "prod", "api_token": MISSPELLED},
+    }
+    run = run_target(config, views(1), sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    [body] = sandbox.store.events.values()
+    assert "'env': 'prod'" in body["sessionId"]
+    for secret in (MISSPELLED, SECRET):
+        assert secret not in body["sessionId"]
+        assert secret not in run.stderr + run.stdout

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from target_gong_di.settings import ConfigError, Settings, config_errors
+from target_gong_di.settings import (
+    CONFIG_SCHEMA,
+    ConfigError,
+    Settings,
+    config_errors,
+    expression_config,
+    unknown_setting_warnings,
+)
 
 MAPPINGS = {"page_views": "passthrough"}
 BASIC = {"access_key": "key", "access_key_secret": "secret", "mappings": MAPPINGS}
@@ -226,3 +233,35 @@ def test_there_is_no_daily_request_budget_unless_set():
     assert Settings.from_config(BASIC).daily_request_budget is None
     budgeted = Settings.from_config({**BASIC, "daily_request_budget": 9000})
     assert budgeted.daily_request_budget == 9000
+
+
+def test_an_unknown_setting_is_named_with_the_closest_known_one():
+    config = {**BASIC, "acces_key_secret": "typo"}
+    assert unknown_setting_warnings(config, CONFIG_SCHEMA["properties"]) == [
+        "unknown setting 'acces_key_secret' (did you mean 'access_key_secret'?)"
+    ]
+
+
+def test_an_unknown_setting_unlike_any_known_one_is_named_alone():
+    config = {**BASIC, "zzz": 1}
+    assert unknown_setting_warnings(config, CONFIG_SCHEMA["properties"]) == [
+        "unknown setting 'zzz'"
+    ]
+
+
+def test_expressions_see_no_secret_setting():
+    config = {**BASIC, **OAUTH, "access_token": "t", "ledger_url": "postgresql://u:p@h/d"}
+    assert set(expression_config(config)) == {"access_key", "oauth_client_id"}
+
+
+def test_expressions_see_no_key_named_like_a_secret_at_any_depth():
+    config = {
+        **BASIC,
+        "acces_key_secret": "typo",
+        "API_Token": "t",
+        "db_password": "p",
+        "stream_map_config": {"env": "prod", "hash_secret": "s", "nested": {"my_token": "t"}},
+    }
+    seen = expression_config(config)
+    assert set(seen) == {"access_key", "env", "nested", "stream_map_config"}
+    assert seen["stream_map_config"] == {"env": "prod", "nested": {}}
