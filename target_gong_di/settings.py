@@ -9,6 +9,7 @@ Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them fro
 from __future__ import annotations
 
 import base64
+import decimal
 import difflib
 import ipaddress
 import os
@@ -34,6 +35,20 @@ SECRET_SETTINGS = (
 DEFAULT_API_URL = "https://api.gong.io"
 """Gong's generic base URL: never a company's own, so an OAuth app asks the token response."""
 DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL
+
+MAX_COUNT = 1_000_000_000
+"""The most requests a day or rejects a run may be allowed: far above Gong's daily quota."""
+
+
+def _number(*, minimum: float, maximum: float) -> th.CustomType:
+    """A number setting with fractional bounds, which ``th.NumberType`` types as integers.
+
+    Every numeric setting is bounded both ways: a value such as ``1e308`` seconds or
+    ``1e-300`` requests per second would pass a lower bound alone and overflow a timer
+    mid-run instead of being refused at config check.
+    """
+    return th.CustomType({"type": ["number", "null"], "minimum": minimum, "maximum": maximum})
+
 
 CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
@@ -156,14 +171,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_requests_per_second",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.001, maximum=10_000),
         default=3,
         title="Max requests per second",
         description="Ceiling on requests per second, retries included (Gong's default: 3).",
     ),
     th.Property(
         "max_concurrency",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=1024),
         default=64,
         title="Max concurrent requests",
         description=(
@@ -174,7 +189,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_retries",
-        th.IntegerType(minimum=0),
+        th.IntegerType(minimum=0, maximum=100),
         default=5,
         title="Max retries",
         description=(
@@ -184,14 +199,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "request_timeout_seconds",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.01, maximum=3600),
         default=30,
         title="Request timeout (s)",
         description="Seconds to wait for Gong's answer before retrying the request.",
     ),
     th.Property(
         "max_retry_after_seconds",
-        th.NumberType(minimum=0),
+        th.NumberType(minimum=0, maximum=86_400),
         default=300,
         title="Max Retry-After (s)",
         description=(
@@ -201,7 +216,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_rejected_records",
-        th.IntegerType(minimum=0),
+        th.IntegerType(minimum=0, maximum=MAX_COUNT),
         title="Max rejected records",
         description=(
             "Fail the run, after checkpointing, once more records than this have been "
@@ -210,7 +225,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "progress_interval_seconds",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.1, maximum=86_400),
         default=5,
         title="Progress interval (s)",
         description=(
@@ -220,7 +235,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "batch_size_rows",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=1_000_000),
         title="Read-ahead (records)",
         default=1000,
         description=(
@@ -245,7 +260,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "daily_request_budget",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=MAX_COUNT),
         title="Daily request budget",
         description=(
             "Most requests per UTC day to api_url, retries, 409s and 429s included, counted "
@@ -255,6 +270,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         ),
     ),
 ).to_dict()
+
+NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
+    name: (prop["minimum"], prop["maximum"])
+    for name, prop in CONFIG_SCHEMA["properties"].items()
+    if {"number", "integer"} & set(prop["type"])
+}
+"""Each numeric setting's bounds; read before the SDK adds its own settings to the schema,
+and a numeric setting without both bounds fails here, at import."""
 
 
 @dataclass(frozen=True)
@@ -501,10 +524,32 @@ def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
     return []
 
 
+def _number_errors(values: t.Mapping[str, t.Any]) -> list[str]:
+    """Numeric settings that are NaN or outside their schema's bounds, by name.
+
+    The SDK checks the bounds of a config it read (as ``Decimal``: both kinds of number
+    arrive here), but ``from_config`` also takes a config built in code, and NaN passes any
+    JSON Schema: every comparison with it is false. The bounds are ``NUMBER_BOUNDS``.
+    """
+    errors = []
+    for name, (low, high) in NUMBER_BOUNDS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+            errors.append(f"{name}: must be a number, not {type(value).__name__}")
+        elif value != value:  # noqa: PLR0124 - NaN, the one value unequal to itself
+            errors.append(f"{name}: must be a number, not NaN")
+        elif not low <= value <= high:  # compared as is: a huge int overflows a float
+            errors.append(f"{name}: {value} is out of range; use a number from {low} to {high}")
+    return errors
+
+
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Problems the config schema cannot express, one readable line each."""
     values = _with_defaults(config)
     errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
+    errors += _number_errors(values)
     if not values["dry_run"]:
         errors += _auth_errors(values)
     if values.get("oauth_client_id") and not values["dry_run"]:

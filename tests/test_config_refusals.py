@@ -127,3 +127,23 @@ def test_a_run_gives_expressions_no_secret_looking_key_to_read(run_target, sandb
     for secret in (MISSPELLED, SECRET):
         assert secret not in body["sessionId"]
         assert secret not in run.stderr + run.stdout
+
+
+OVERFLOWING = {"request_timeout_seconds": 1e308, "max_requests_per_second": 1e-300}
+
+
+def test_validate_config_refuses_settings_that_would_overflow_naming_each(tmp_path):
+    result = cli(tmp_path, {**CONFIG, "access_token": "t", **OVERFLOWING}, "--validate-config")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert any("config['request_timeout_seconds']" in line for line in errors)
+    assert any("config['max_requests_per_second']" in line for line in errors)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_run_with_settings_that_would_overflow_sends_nothing(run_target, sandbox):
+    run = run_target({**CONFIG, **OVERFLOWING}, views(2), sandbox=sandbox)
+    assert run.returncode == 1
+    assert "config['request_timeout_seconds']" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert sandbox.store.answers == {}

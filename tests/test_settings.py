@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import pytest
 
 from target_gong_di.settings import (
     CONFIG_SCHEMA,
+    NUMBER_BOUNDS,
     ConfigError,
     Settings,
     config_errors,
@@ -265,3 +269,37 @@ def test_expressions_see_no_key_named_like_a_secret_at_any_depth():
     seen = expression_config(config)
     assert set(seen) == {"access_key", "env", "nested", "stream_map_config"}
     assert seen["stream_map_config"] == {"env": "prod", "nested": {}}
+
+
+def test_settings_that_would_overflow_a_timer_are_refused_naming_them():
+    errors = config_errors(
+        {**BASIC, "request_timeout_seconds": 1e308, "max_requests_per_second": 1e-300}
+    )
+    assert errors == [
+        "max_requests_per_second: 1e-300 is out of range; use a number from 0.001 to 10000",
+        "request_timeout_seconds: 1e+308 is out of range; use a number from 0.01 to 3600",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_BOUNDS))
+def test_every_numeric_setting_is_refused_above_its_maximum(name):
+    [error] = config_errors({**BASIC, name: NUMBER_BOUNDS[name][1] * 10})
+    assert error.startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_BOUNDS))
+def test_every_numeric_setting_is_refused_below_its_minimum(name):
+    [error] = config_errors({**BASIC, name: -1})
+    assert error.startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("nan", [math.nan, Decimal("NaN")])
+def test_nan_is_refused_although_every_bound_compares_false_with_it(nan):
+    assert config_errors({**BASIC, "max_retry_after_seconds": nan}) == [
+        "max_retry_after_seconds: must be a number, not NaN"
+    ]
+
+
+def test_numbers_read_as_decimal_by_the_sdk_are_accepted():
+    settings = Settings.from_config({**BASIC, "request_timeout_seconds": Decimal("2.5")})
+    assert settings.request_timeout_seconds == 2.5
