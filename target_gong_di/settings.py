@@ -59,8 +59,9 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         description=(
             "Your company's Gong API base URL, e.g. https://us-12345.api.gong.io (shown in "
             "Gong under Company settings > Ecosystem > API). Plain http:// is refused unless "
-            "the host is loopback (the local sandbox). With oauth_client_id, leave it unset: "
-            "the token response's api_base_url_for_customer is used."
+            "the host is loopback (the local sandbox), and so is user:password@ in the URL. "
+            "With oauth_client_id, leave it unset: the token response's "
+            "api_base_url_for_customer is used."
         ),
     ),
     th.Property(
@@ -122,7 +123,8 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         title="OAuth token URL",
         description=(
             "Gong's token endpoint, asked with HTTP Basic oauth_client_id:oauth_client_secret "
-            "for a new access token. Plain http:// is refused unless the host is loopback."
+            "for a new access token. Plain http:// is refused unless the host is loopback, "
+            "and so is user:password@ in the URL."
         ),
     ),
     th.Property(
