@@ -13,6 +13,7 @@ import decimal
 import difflib
 import ipaddress
 import os
+import re
 import typing as t
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -437,13 +438,14 @@ def _userinfo_errors(setting: str, url: t.Any) -> list[str]:
 
     Requests would send those credentials instead of the configured ones, and every message
     that shows the URL (an error, ``--ledger-counts``) would show the password: the URL is
-    left out of this message, and checked before any message that quotes it.
+    left out of this message, and checked before any message that quotes it. Found by text,
+    not ``urlsplit``, so that a URL it cannot parse (``http://u:pw@[::1``), or one without
+    ``scheme://``, is refused too rather than quoted as "not a URL".
     """
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-    except ValueError:
-        return []  # not a URL at all: the other checks say so
-    if parts is None or (parts.username is None and parts.password is None):
+    if not isinstance(url, str):
+        return []
+    authority = re.split(r"[/?#]", url.split("://", 1)[-1], maxsplit=1)[0]
+    if "@" not in authority:
         return []
     return [
         f"{setting}: credentials in the URL (user:password@host) are not allowed; set them as "
@@ -456,7 +458,10 @@ def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
     userinfo = _userinfo_errors(setting, url)
     if userinfo:
         return userinfo
-    parts = urlsplit(url) if isinstance(url, str) else None
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # e.g. an unclosed [ of an IPv6 host
+        parts = None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"{setting}: {url!r} is not an http(s) URL like {example}"]
     if parts.scheme == "http" and not _is_loopback(parts.hostname):

@@ -138,7 +138,7 @@ def test_plain_http_to_a_remote_host_is_refused():
     ]
 
 
-@pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://"])
+@pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://", "http://[::1"])
 def test_api_url_that_is_not_http_is_refused(url):
     assert config_errors({**BASIC, "api_url": url})[0].startswith("api_url:")
 
@@ -159,7 +159,13 @@ def test_api_url_with_the_endpoint_path_a_query_or_a_fragment_is_refused(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://gong:pa55word@us-1.api.gong.io", "http://gong@127.0.0.1:1", "https://:pa55word@x"],
+    [
+        "https://gong:pa55word@us-1.api.gong.io",
+        "http://gong@127.0.0.1:1",
+        "https://:pa55word@x",
+        "http://gong:pa55word@[::1",
+        "gong:pa55word@us-1.api.gong.io",
+    ],
 )
 def test_credentials_in_api_url_are_refused_naming_the_setting_without_the_url(url):
     [error] = config_errors({**BASIC, "api_url": url})
