@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from conftest import SECRET
 from oauth_apps import issued_secrets, oauth_config, oauth_sandbox
-from test_cli import cli
+from test_cli import cli, singer_file
 from test_target import CONFIG, VIEW_MAPPING, VIEWS, views
 
 PASSWORD = "pa55word-in-the-url"
@@ -72,6 +72,19 @@ def test_validate_config_warns_about_each_unknown_setting_with_the_closest_name(
     assert "unknown setting 'acces_key_secret' (did you mean 'access_key_secret'?)" in warnings
     assert "unknown setting 'max_concurency' (did you mean 'max_concurrency'?)" in warnings
     assert MISSPELLED not in result.stderr + result.stdout
+
+
+def test_validate_config_with_input_warns_about_an_unknown_setting_once(tmp_path):
+    config = {**CONFIG, "dry_run": True, "max_concurency": 3}
+    result = cli(tmp_path, config, "--validate-config", "--input", singer_file(tmp_path, views(1)))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("unknown setting 'max_concurency'") == 1
+
+
+def test_a_run_warns_about_an_unknown_setting_too(run_target):
+    run = run_target({**CONFIG, "dry_run": True, "max_concurency": 3}, views(1))
+    assert run.returncode == 0, run.stderr
+    assert "unknown setting 'max_concurency' (did you mean 'max_concurrency'?)" in run.stderr
 
 
 def test_validate_config_knows_the_settings_the_sdk_and_meltano_pass(tmp_path):
