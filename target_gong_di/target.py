@@ -20,7 +20,7 @@ import typing as t
 
 import click
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.mapper import RemoveRecordTransform
+from singer_sdk.mapper import PluginMapper, RemoveRecordTransform
 
 from target_gong_di import ledger_commands
 from target_gong_di.checkpoints import Checkpoints
@@ -36,6 +36,7 @@ from target_gong_di.exceptions import (
     LedgerError,
     QuotaExhausted,
 )
+from target_gong_di.expressions import without_secrets
 from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.ledger import open_ledger
 from target_gong_di.mapping import MappingConfigError
@@ -264,6 +265,20 @@ class TargetGongDI(StateAndSignalTarget):
             total("changed_after_delivery"),
             total("duplicates"),
             replayed.repeats,
+        )
+
+    def setup_mapper(self) -> None:
+        """The SDK's stream maps, whose ``config`` has no key named like a secret either.
+
+        Their ``config`` is ``stream_map_config``; as in the target's own mappings
+        (``expression_config``), a secret-looking key in it is not readable.
+        """
+        self.mapper = PluginMapper(
+            plugin_config={
+                **self.config,
+                "stream_map_config": without_secrets(self.config.get("stream_map_config") or {}),
+            },
+            logger=self.logger,
         )
 
     @classmethod

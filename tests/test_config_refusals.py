@@ -160,3 +160,16 @@ def test_a_run_with_settings_that_would_overflow_sends_nothing(run_target, sandb
     assert "config['request_timeout_seconds']" in run.stderr
     assert "Traceback" not in run.stderr
     assert sandbox.store.answers == {}
+
+
+def test_sdk_stream_maps_get_no_secret_looking_key_to_read_either(run_target, sandbox):
+    config = {
+        **CONFIG,
+        "stream_maps": {VIEWS: {"page": "str(config)"}},
+        "stream_map_config": {"env": "prod", "api_token": MISSPELLED},
+    }
+    run = run_target(config, views(1), sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    [body] = sandbox.store.events.values()
+    assert body["content"]["contentTitle"] == "{'env': 'prod'}"
+    assert MISSPELLED not in run.stderr + run.stdout
