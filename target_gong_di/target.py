@@ -14,6 +14,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import sys
 import threading
 import typing as t
@@ -76,6 +77,25 @@ def _without_secret_values(message: str) -> str:
         if f"config['{name}']" in message or f"'{name}'" in message:
             return f"{name}: must be a string (its value is not shown: it is a secret)"
     return message
+
+
+_SDK_SETTING_ERROR = re.compile(r"(?P<problem>.*) in config\['(?P<name>[^'\]]+)'\]")
+"""How the SDK words a schema error about one setting: ``<problem> in config['<name>']``."""
+
+
+def _readable_config_error(message: str) -> str:
+    """An SDK schema error in the target's own wording: ``<setting>: <problem>``.
+
+    Secret settings lose their value first. The SDK reads numbers as ``Decimal``, so its
+    ``Decimal('1E+308') is greater than the maximum of 3600 in config['request_timeout_seconds']``
+    becomes ``request_timeout_seconds: 1E+308 is greater than the maximum of 3600``.
+    """
+    message = _without_secret_values(message)
+    match = _SDK_SETTING_ERROR.fullmatch(message)
+    if match is None:
+        return message
+    problem = re.sub(r"Decimal\('([^']*)'\)", r"\1", match["problem"])
+    return f"{match['name']}: {problem}"
 
 
 class TargetGongDI(StateAndSignalTarget):
@@ -299,7 +319,7 @@ class TargetGongDI(StateAndSignalTarget):
         except ConfigValidationError as error:
             raise ConfigValidationError(
                 error.args[0] if error.args else "Config validation failed",
-                errors=[_without_secret_values(message) for message in error.errors],
+                errors=[_readable_config_error(message) for message in error.errors],
                 schema=error.schema,
             ) from None
         if warn_unknown_settings:
