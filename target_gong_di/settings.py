@@ -9,8 +9,11 @@ Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them fro
 from __future__ import annotations
 
 import base64
+import decimal
+import difflib
 import ipaddress
 import os
+import re
 import typing as t
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -20,6 +23,7 @@ from singer_sdk import typing as th
 from target_gong_di.exceptions import ConfigError
 from target_gong_di.ledger.store import ledger_url_errors
 from target_gong_di.mapping.compiler import PASSTHROUGH, MappingConfigError, check_mapping
+from target_gong_di.mapping.expressions import without_secrets
 from target_gong_di.validation.contract import ENDPOINT
 
 SECRET_SETTINGS = (
@@ -33,6 +37,20 @@ DEFAULT_API_URL = "https://api.gong.io"
 """Gong's generic base URL: never a company's own, so an OAuth app asks the token response."""
 DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL
 
+MAX_COUNT = 1_000_000_000
+"""The most requests a day or rejects a run may be allowed: far above Gong's daily quota."""
+
+
+def _number(*, minimum: float, maximum: float) -> th.CustomType:
+    """A number setting with fractional bounds, which ``th.NumberType`` types as integers.
+
+    Every numeric setting is bounded both ways: a value such as ``1e308`` seconds or
+    ``1e-300`` requests per second would pass a lower bound alone and overflow a timer
+    mid-run instead of being refused at config check.
+    """
+    return th.CustomType({"type": ["number", "null"], "minimum": minimum, "maximum": maximum})
+
+
 CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
         "api_url",
@@ -42,8 +60,9 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         description=(
             "Your company's Gong API base URL, e.g. https://us-12345.api.gong.io (shown in "
             "Gong under Company settings > Ecosystem > API). Plain http:// is refused unless "
-            "the host is loopback (the local sandbox). With oauth_client_id, leave it unset: "
-            "the token response's api_base_url_for_customer is used."
+            "the host is loopback (the local sandbox), and so is user:password@ in the URL. "
+            "With oauth_client_id, leave it unset: the token response's "
+            "api_base_url_for_customer is used."
         ),
     ),
     th.Property(
@@ -105,7 +124,8 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         title="OAuth token URL",
         description=(
             "Gong's token endpoint, asked with HTTP Basic oauth_client_id:oauth_client_secret "
-            "for a new access token. Plain http:// is refused unless the host is loopback."
+            "for a new access token. Plain http:// is refused unless the host is loopback, "
+            "and so is user:password@ in the URL."
         ),
     ),
     th.Property(
@@ -154,14 +174,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_requests_per_second",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.001, maximum=10_000),
         default=3,
         title="Max requests per second",
         description="Ceiling on requests per second, retries included (Gong's default: 3).",
     ),
     th.Property(
         "max_concurrency",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=1024),
         default=64,
         title="Max concurrent requests",
         description=(
@@ -172,7 +192,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_retries",
-        th.IntegerType(minimum=0),
+        th.IntegerType(minimum=0, maximum=100),
         default=5,
         title="Max retries",
         description=(
@@ -182,14 +202,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "request_timeout_seconds",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.01, maximum=3600),
         default=30,
         title="Request timeout (s)",
         description="Seconds to wait for Gong's answer before retrying the request.",
     ),
     th.Property(
         "max_retry_after_seconds",
-        th.NumberType(minimum=0),
+        th.NumberType(minimum=0, maximum=86_400),
         default=300,
         title="Max Retry-After (s)",
         description=(
@@ -211,7 +231,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_rejected_records",
-        th.IntegerType(minimum=0),
+        th.IntegerType(minimum=0, maximum=MAX_COUNT),
         title="Max rejected records",
         description=(
             "Fail the run, after checkpointing, once more records than this have been "
@@ -220,7 +240,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "progress_interval_seconds",
-        th.NumberType(exclusive_minimum=0),
+        _number(minimum=0.1, maximum=86_400),
         default=5,
         title="Progress interval (s)",
         description=(
@@ -230,7 +250,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "batch_size_rows",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=1_000_000),
         title="Read-ahead (records)",
         default=1000,
         description=(
@@ -255,7 +275,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "daily_request_budget",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=MAX_COUNT),
         title="Daily request budget",
         description=(
             "Most requests per UTC day to api_url, retries, 409s and 429s included, counted "
@@ -265,6 +285,14 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         ),
     ),
 ).to_dict()
+
+NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
+    name: (prop["minimum"], prop["maximum"])
+    for name, prop in CONFIG_SCHEMA["properties"].items()
+    if {"number", "integer"} & set(prop["type"])
+}
+"""Each numeric setting's bounds; read before the SDK adds its own settings to the schema,
+and a numeric setting without both bounds fails here, at import."""
 
 
 @dataclass(frozen=True)
@@ -419,9 +447,35 @@ ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
 """``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
 
 
+def _userinfo_errors(setting: str, url: t.Any) -> list[str]:
+    """Refuse ``user:password@`` in a URL, naming the setting and never showing the URL.
+
+    Requests would send those credentials instead of the configured ones, and every message
+    that shows the URL (an error, ``--ledger-counts``) would show the password: the URL is
+    left out of this message, and checked before any message that quotes it. Found by text,
+    not ``urlsplit``, so that a URL it cannot parse (``http://u:pw@[::1``), or one without
+    ``scheme://``, is refused too rather than quoted as "not a URL".
+    """
+    if not isinstance(url, str):
+        return []
+    authority = re.split(r"[/?#]", url.split("://", 1)[-1], maxsplit=1)[0]
+    if "@" not in authority:
+        return []
+    return [
+        f"{setting}: credentials in the URL (user:password@host) are not allowed; set them as "
+        "their own settings (the URL is not shown: it holds a secret)"
+    ]
+
+
 def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
-    """Why ``url`` cannot be used: not http(s), or plain http:// to a host off loopback."""
-    parts = urlsplit(url) if isinstance(url, str) else None
+    """Why ``url`` cannot be used: credentials in it, not http(s), or plain http:// off loopback."""
+    userinfo = _userinfo_errors(setting, url)
+    if userinfo:
+        return userinfo
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # e.g. an unclosed [ of an IPv6 host
+        parts = None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         return [f"{setting}: {url!r} is not an http(s) URL like {example}"]
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
@@ -491,16 +545,38 @@ def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
     return []
 
 
+def _number_errors(values: t.Mapping[str, t.Any]) -> list[str]:
+    """Numeric settings that are NaN or outside their schema's bounds, by name.
+
+    The SDK checks the bounds of a config it read (as ``Decimal``: both kinds of number
+    arrive here), but ``from_config`` also takes a config built in code, and NaN passes any
+    JSON Schema: every comparison with it is false. The bounds are ``NUMBER_BOUNDS``.
+    """
+    errors = []
+    for name, (low, high) in NUMBER_BOUNDS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+            errors.append(f"{name}: must be a number, not {type(value).__name__}")
+        elif value != value:  # noqa: PLR0124 - NaN, the one value unequal to itself
+            errors.append(f"{name}: must be a number, not NaN")
+        elif not low <= value <= high:  # compared as is: a huge int overflows a float
+            errors.append(f"{name}: {value} is out of range; use a number from {low} to {high}")
+    return errors
+
+
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Problems the config schema cannot express, one readable line each."""
     values = _with_defaults(config)
     errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
+    errors += _number_errors(values)
     if not values["dry_run"]:
         errors += _auth_errors(values)
-        if values.get("oauth_client_id"):
-            errors += http_url_errors(
-                "oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL
-            )
+    if values.get("oauth_client_id") and not values["dry_run"]:
+        errors += http_url_errors("oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL)
+    else:  # unused, but a password in it is still refused
+        errors += _userinfo_errors("oauth_token_url", values["oauth_token_url"])
     mappings = values.get("mappings")
     if not isinstance(mappings, dict) or not mappings:
         errors.append('mappings: map at least one stream, e.g. {"my_stream": "passthrough"}')
@@ -511,3 +587,32 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
         except MappingConfigError as error:
             errors.append(f"mappings: {error}")
     return errors
+
+
+def unknown_setting_warnings(config: t.Mapping[str, t.Any], known: t.Collection[str]) -> list[str]:
+    """One line per key of ``config`` that is no setting in ``known``, with the closest name.
+
+    An unknown key is ignored, so a misspelled one (``acces_key_secret``) would otherwise
+    go unnoticed until its setting's default or absence surprised someone. Only key names are
+    shown, never values.
+    """
+    warnings = []
+    for key in sorted(set(config) - set(known)):
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.append(f"unknown setting {key!r}{hint}")
+    return warnings
+
+
+def expression_config(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """What ``config`` is in mapping expressions, with every secret-looking key left out.
+
+    As in SDK stream maps it is ``stream_map_config``; the other settings are readable
+    where ``stream_map_config`` does not use the name. Secret settings, and any key named
+    like a secret at any depth (a misspelled ``acces_key_secret`` too), are not: a mapping
+    could otherwise copy a secret into an event that Gong stores and shows.
+    """
+    settings = {
+        key: value for key, value in config.items() if key not in {*SECRET_SETTINGS, "mappings"}
+    }
+    return without_secrets({**settings, **(config.get("stream_map_config") or {})})

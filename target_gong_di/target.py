@@ -14,13 +14,14 @@ import contextlib
 import io
 import logging
 import os
+import re
 import sys
 import threading
 import typing as t
 
 import click
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.mapper import RemoveRecordTransform
+from singer_sdk.mapper import PluginMapper, RemoveRecordTransform
 
 from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
@@ -40,6 +41,7 @@ from target_gong_di.exceptions import (
 from target_gong_di.ledger.run_view import DeliveryLedger
 from target_gong_di.ledger.store import open_ledger
 from target_gong_di.mapping.compiler import MappingConfigError
+from target_gong_di.mapping.expressions import without_secrets
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile, new_run_id
@@ -48,12 +50,22 @@ from target_gong_di.run.report import RunReport, records
 from target_gong_di.run.state_writer import StateForwarder
 from target_gong_di.run.stream_events import RunContext
 from target_gong_di.sdk_hooks import StateAndSignalTarget
-from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings
+from target_gong_di.settings import (
+    CONFIG_SCHEMA,
+    SECRET_SETTINGS,
+    Settings,
+    expression_config,
+    unknown_setting_warnings,
+)
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
+
+IGNORED_BUILTIN_SETTINGS = ("load_method",)
+"""SDK built-in settings the target does not advertise, but accepts without a warning:
+an orchestrator may pass them to every target."""
 
 STOP_PICKUP_SECONDS = 2.0
 """How long a delivery stop waits for the main thread to notice it. The main thread may be
@@ -66,6 +78,25 @@ def _without_secret_values(message: str) -> str:
         if f"config['{name}']" in message or f"'{name}'" in message:
             return f"{name}: must be a string (its value is not shown: it is a secret)"
     return message
+
+
+_SDK_SETTING_ERROR = re.compile(r"(?P<problem>.*) in config\['(?P<name>[^'\]]+)'\]")
+"""How the SDK words a schema error about one setting: ``<problem> in config['<name>']``."""
+
+
+def _readable_config_error(message: str) -> str:
+    """An SDK schema error in the target's own wording: ``<setting>: <problem>``.
+
+    Secret settings lose their value first. The SDK reads numbers as ``Decimal``, so its
+    ``Decimal('1E+308') is greater than the maximum of 3600 in config['request_timeout_seconds']``
+    becomes ``request_timeout_seconds: 1E+308 is greater than the maximum of 3600``.
+    """
+    message = _without_secret_values(message)
+    match = _SDK_SETTING_ERROR.fullmatch(message)
+    if match is None:
+        return message
+    problem = re.sub(r"Decimal\('([^']*)'\)", r"\1", match["problem"])
+    return f"{match['name']}: {problem}"
 
 
 class TargetGongDI(StateAndSignalTarget):
@@ -225,7 +256,7 @@ class TargetGongDI(StateAndSignalTarget):
         # The merged config (files and environment), forced into a dry run that keeps nothing.
         checked = {**configured.config, "dry_run": True}
         checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
-        target = cls(config=checked)
+        target = cls(config=checked, warn_unknown_settings=False)  # warned above
         target.listen(io.StringIO(text))
         rejected = target.report.total("dead_lettered")
         if rejected:
@@ -260,6 +291,20 @@ class TargetGongDI(StateAndSignalTarget):
             len(replayed.unreadable),
         )
 
+    def setup_mapper(self) -> None:
+        """The SDK's stream maps, whose ``config`` has no key named like a secret either.
+
+        Their ``config`` is ``stream_map_config``; as in the target's own mappings
+        (``expression_config``), a secret-looking key in it is not readable.
+        """
+        self.mapper = PluginMapper(
+            plugin_config={
+                **self.config,
+                "stream_map_config": without_secrets(self.config.get("stream_map_config") or {}),
+            },
+            logger=self.logger,
+        )
+
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:
         """The SDK's built-in settings, without ``load_method``.
@@ -268,17 +313,23 @@ class TargetGongDI(StateAndSignalTarget):
         setting would only mislead in ``--about`` and Meltano.
         """
         super().append_builtin_config(config_jsonschema)
-        config_jsonschema["properties"].pop("load_method", None)
+        for name in IGNORED_BUILTIN_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
 
-    def __init__(self, **kwargs: t.Any) -> None:
+    def __init__(self, *, warn_unknown_settings: bool = True, **kwargs: t.Any) -> None:
+        """Check the config; ``warn_unknown_settings`` False when a caller already warned."""
         try:
             super().__init__(**kwargs)
         except ConfigValidationError as error:
             raise ConfigValidationError(
                 error.args[0] if error.args else "Config validation failed",
-                errors=[_without_secret_values(message) for message in error.errors],
+                errors=[_readable_config_error(message) for message in error.errors],
                 schema=error.schema,
             ) from None
+        if warn_unknown_settings:
+            known = {*self.config_jsonschema["properties"], *IGNORED_BUILTIN_SETTINGS}
+            for warning in unknown_setting_warnings(self.config, known):
+                self.logger.warning("%s", warning)
         try:
             self.settings = Settings.from_config(self.config)
         except ConfigError as error:
@@ -289,16 +340,7 @@ class TargetGongDI(StateAndSignalTarget):
             self.logger, self.metrics_logger, self.settings.progress_interval_seconds
         )
         self.run_id = new_run_id()
-        # As in SDK stream maps, `config` is `stream_map_config`; the non-secret settings
-        # are readable too, where `stream_map_config` does not use the name.
-        self.expression_config = {
-            **{
-                key: value
-                for key, value in self.config.items()
-                if key not in {*SECRET_SETTINGS, "mappings"}
-            },
-            **(self.config.get("stream_map_config") or {}),
-        }
+        self.expression_config = expression_config(self.config)
         self._run: RunContext | None = None
         self._forwarder: StateForwarder | None = None
         self._stop_lock = threading.Lock()

@@ -11,6 +11,7 @@ from target_gong_di.mapping.compiler import (
     MappingConfigError,
     RecordMappingError,
     StreamSchema,
+    check_mapping,
     compile_stream_mapping,
     derive_event_id,
 )
@@ -97,6 +98,22 @@ def test_record_config_and_stream_name_are_available():
     )
     assert body["sessionId"] == "web-7"
     assert body["trackingId"] == "me"
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "config['acces_key_secret']",
+        "config.get('API_Token', '')",
+        "config['stream_map_config']['db_password']",
+    ],
+)
+def test_an_expression_reading_a_secret_looking_config_key_is_refused(expression):
+    with pytest.raises(MappingConfigError) as raised:
+        check_mapping("web", {**BASE, "sessionId": expression})
+    message = str(raised.value)
+    assert message.startswith(f"stream 'web', field 'sessionId': expression {expression!r} reads")
+    assert "secrets are not available to expressions" in message
 
 
 def test_numbers_and_booleans_in_the_mapping_are_constants():

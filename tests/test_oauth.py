@@ -82,6 +82,19 @@ def test_without_api_url_events_go_to_the_base_url_of_the_token_response(
     assert_delivered(run, server, 3)
 
 
+def test_a_token_response_naming_a_base_url_with_credentials_is_refused_without_them(
+    run_target, make_sandbox, tmp_path
+):
+    server = oauth_sandbox(
+        make_sandbox, api_base_url_for_customer="https://key:pa55word@us-1.api.gong.io"
+    )
+    run = run_target(oauth_config(server, sqlite_ledger(tmp_path), api_url=None), views(2))
+    assert run.returncode == 1
+    assert "api_base_url_for_customer: credentials in the URL" in run.stderr
+    assert "pa55word" not in run.stderr + run.stdout
+    assert server.store.answers == {}
+
+
 def test_a_401_for_a_token_that_should_still_be_valid_renews_it_once_and_retries(
     make_sandbox, tmp_path
 ):

@@ -10,11 +10,12 @@ import pytest
 import yaml
 from test_target import CONFIG, views
 
-from target_gong_di.settings import config_errors
+from target_gong_di.settings import NUMBER_BOUNDS, config_errors
 from target_gong_di.validation.body_check import body_errors
 
 ROOT = Path(__file__).resolve().parent.parent
-BLOCKS = re.findall(r"```(json|yaml) ?(\S*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(json|yaml) ?(\S*)\n(.*?)```", README, re.S)
 CREDENTIALS = {"access_key": "key", "access_key_secret": "secret"}
 
 
@@ -81,3 +82,8 @@ def test_readme_adds_the_loader_from_the_shipped_definition():
     readme = (ROOT / "README.md").read_text()
     assert "meltano add --plugin-type loader target-gong-di \\\n  --from-ref" in readme
     assert (ROOT / "target-gong-di.meltano.yml").exists()
+
+
+def test_the_bounds_table_gives_each_numeric_setting_its_bounds_from_the_schema():
+    rows = re.findall(r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \|$", README, re.M)
+    assert {name: (float(low), float(high)) for name, low, high in rows} == NUMBER_BOUNDS

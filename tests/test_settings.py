@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 import pytest
 
-from target_gong_di.settings import ConfigError, Settings, config_errors
+from target_gong_di.settings import (
+    CONFIG_SCHEMA,
+    NUMBER_BOUNDS,
+    ConfigError,
+    Settings,
+    config_errors,
+    expression_config,
+    unknown_setting_warnings,
+)
 
 MAPPINGS = {"page_views": "passthrough"}
 BASIC = {"access_key": "key", "access_key_secret": "secret", "mappings": MAPPINGS}
@@ -128,7 +139,7 @@ def test_plain_http_to_a_remote_host_is_refused():
     ]
 
 
-@pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://"])
+@pytest.mark.parametrize("url", ["api.gong.io", "ftp://api.gong.io", "https://", "http://[::1"])
 def test_api_url_that_is_not_http_is_refused(url):
     assert config_errors({**BASIC, "api_url": url})[0].startswith("api_url:")
 
@@ -145,6 +156,36 @@ def test_api_url_that_is_not_http_is_refused(url):
 def test_api_url_with_the_endpoint_path_a_query_or_a_fragment_is_refused(url):
     [error] = config_errors({**BASIC, "api_url": url})
     assert "should be the base URL only" in error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gong:pa55word@us-1.api.gong.io",
+        "http://gong@127.0.0.1:1",
+        "https://:pa55word@x",
+        "http://gong:pa55word@[::1",
+        "gong:pa55word@us-1.api.gong.io",
+    ],
+)
+def test_credentials_in_api_url_are_refused_naming_the_setting_without_the_url(url):
+    [error] = config_errors({**BASIC, "api_url": url})
+    assert error.startswith("api_url: credentials in the URL (user:password@host) are not allowed")
+    assert url not in error
+    assert "pa55word" not in error
+
+
+def test_credentials_in_oauth_token_url_are_refused_naming_the_setting_without_the_url():
+    url = "https://app:pa55word@app.gong.io/oauth2/generate-customer-token"
+    [error] = config_errors({**OAUTH, "oauth_token_url": url})
+    assert error.startswith("oauth_token_url: credentials in the URL")
+    assert "pa55word" not in error
+
+
+def test_credentials_in_an_unused_oauth_token_url_are_refused_too():
+    url = "https://app:pa55word@app.gong.io/token"
+    [error] = config_errors({**BASIC, "oauth_token_url": url})
+    assert error.startswith("oauth_token_url: credentials in the URL")
 
 
 def test_trailing_slash_of_api_url_is_dropped():
@@ -203,3 +244,69 @@ def test_there_is_no_daily_request_budget_unless_set():
     assert Settings.from_config(BASIC).daily_request_budget is None
     budgeted = Settings.from_config({**BASIC, "daily_request_budget": 9000})
     assert budgeted.daily_request_budget == 9000
+
+
+def test_an_unknown_setting_is_named_with_the_closest_known_one():
+    config = {**BASIC, "acces_key_secret": "typo"}
+    assert unknown_setting_warnings(config, CONFIG_SCHEMA["properties"]) == [
+        "unknown setting 'acces_key_secret' (did you mean 'access_key_secret'?)"
+    ]
+
+
+def test_an_unknown_setting_unlike_any_known_one_is_named_alone():
+    config = {**BASIC, "zzz": 1}
+    assert unknown_setting_warnings(config, CONFIG_SCHEMA["properties"]) == [
+        "unknown setting 'zzz'"
+    ]
+
+
+def test_expressions_see_no_secret_setting():
+    config = {**BASIC, **OAUTH, "access_token": "t", "ledger_url": "postgresql://u:p@h/d"}
+    assert set(expression_config(config)) == {"access_key", "oauth_client_id"}
+
+
+def test_expressions_see_no_key_named_like_a_secret_at_any_depth():
+    config = {
+        **BASIC,
+        "acces_key_secret": "typo",
+        "API_Token": "t",
+        "db_password": "p",
+        "stream_map_config": {"env": "prod", "hash_secret": "s", "nested": {"my_token": "t"}},
+    }
+    seen = expression_config(config)
+    assert set(seen) == {"access_key", "env", "nested", "stream_map_config"}
+    assert seen["stream_map_config"] == {"env": "prod", "nested": {}}
+
+
+def test_settings_that_would_overflow_a_timer_are_refused_naming_them():
+    errors = config_errors(
+        {**BASIC, "request_timeout_seconds": 1e308, "max_requests_per_second": 1e-300}
+    )
+    assert errors == [
+        "max_requests_per_second: 1e-300 is out of range; use a number from 0.001 to 10000",
+        "request_timeout_seconds: 1e+308 is out of range; use a number from 0.01 to 3600",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_BOUNDS))
+def test_every_numeric_setting_is_refused_above_its_maximum(name):
+    [error] = config_errors({**BASIC, name: NUMBER_BOUNDS[name][1] * 10})
+    assert error.startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("name", sorted(NUMBER_BOUNDS))
+def test_every_numeric_setting_is_refused_below_its_minimum(name):
+    [error] = config_errors({**BASIC, name: -1})
+    assert error.startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize("nan", [math.nan, Decimal("NaN")])
+def test_nan_is_refused_although_every_bound_compares_false_with_it(nan):
+    assert config_errors({**BASIC, "max_retry_after_seconds": nan}) == [
+        "max_retry_after_seconds: must be a number, not NaN"
+    ]
+
+
+def test_numbers_read_as_decimal_by_the_sdk_are_accepted():
+    settings = Settings.from_config({**BASIC, "request_timeout_seconds": Decimal("2.5")})
+    assert settings.request_timeout_seconds == 2.5

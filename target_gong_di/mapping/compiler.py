@@ -26,6 +26,7 @@ from target_gong_di.mapping.conversion import (
 from target_gong_di.mapping.expressions import (
     CONTEXT_NAMES,
     FUNCTIONS,
+    SECRET_WORDS,
     Evaluated,
     Evaluator,
     Expression,
@@ -35,6 +36,7 @@ from target_gong_di.mapping.expressions import (
     RecordMappingError,
     Value,
     field_label,
+    looks_secret,
 )
 from target_gong_di.mapping.timestamps import TimestampError
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS
@@ -237,6 +239,13 @@ class _Compiler:
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
+        secrets = sorted(key for key in expression.config_keys() if looks_secret(key))
+        if secrets:
+            raise MappingConfigError(
+                f"{self.where(path)}: expression {source!r} reads config[{secrets[0]!r}]: "
+                "secrets are not available to expressions (config leaves out every key "
+                f"named {' or '.join(f'*{word}*' for word in SECRET_WORDS)})"
+            )
         if self.stream is None:
             return expression
         known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES

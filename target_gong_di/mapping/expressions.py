@@ -32,6 +32,33 @@ CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
 """Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
 
 
+SECRET_WORDS = ("secret", "token", "password")
+"""What in a key's name makes it look like a secret; such keys never reach expressions."""
+
+
+def looks_secret(name: str) -> bool:
+    """True for a key named like a secret (``acces_key_secret``, ``API_Token``).
+
+    By name, not by the list of secret settings: a misspelled or unknown secret is not a
+    setting the target knows, and must not become readable as ``config[...]`` either.
+    """
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def without_secrets(value: t.Any) -> t.Any:
+    """``value`` with every key that ``looks_secret``, at any depth, left out."""
+    if isinstance(value, dict):
+        return {
+            key: without_secrets(item)
+            for key, item in value.items()
+            if not (isinstance(key, str) and looks_secret(key))
+        }
+    if isinstance(value, list):
+        return [without_secrets(item) for item in value]
+    return value
+
+
 def field_label(path: tuple[str, ...]) -> str:
     """A body field's dotted name for messages (``content.contentTitle``)."""
     return ".".join(path) or "(body)"
@@ -67,6 +94,29 @@ class Expression:
         read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         return read - bound - set(simpleeval.DEFAULT_NAMES)
 
+    def config_keys(self) -> set[str]:
+        """Constant keys read from ``config``, at any depth: ``config['a']['b']``, ``.get('a')``."""
+        keys = set()
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Subscript):
+                container, key = node.value, node.slice
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "get"
+                and node.args
+            ):
+                container, key = node.func.value, node.args[0]
+            else:
+                continue
+            if (
+                _root_name(container) == "config"
+                and isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+            ):
+                keys.add(key.value)
+        return keys
+
     def record_keys(self) -> set[str]:
         """Constant keys read through ``record[...]`` or ``_[...]``."""
         return {
@@ -78,6 +128,17 @@ class Expression:
             and isinstance(node.slice, ast.Constant)
             and isinstance(node.slice.value, str)
         }
+
+
+def _root_name(node: ast.AST) -> str | None:
+    """The name a chain of reads starts from: ``config`` for ``config['a'].get('b')``."""
+    while True:
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return node.id if isinstance(node, ast.Name) else None
 
 
 class Evaluator(simpleeval.EvalWithCompoundTypes):
