@@ -220,7 +220,7 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "max_body_bytes",
-        th.IntegerType(minimum=1),
+        th.IntegerType(minimum=1, maximum=MAX_COUNT),
         default=1_000_000,
         title="Max body size (bytes)",
         description=(
