@@ -11,9 +11,12 @@ from __future__ import annotations
 import typing as t
 
 from target_gong_di.events import StreamEvents
+from target_gong_di.exceptions import InputError
 from target_gong_di.sdk_hooks import RawRecordSink
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers._batch import BaseBatchFileEncoding
+
     from target_gong_di.target import TargetGongDI
 
 
@@ -53,6 +56,17 @@ class GongDISink(RawRecordSink):
     def process_record(self, record: dict, context: dict) -> None:
         """Send the record's body now, or dead-letter it."""
         self.events.accept(record)
+
+    def process_batch_files(self, encoding: BaseBatchFileEncoding, files: t.Sequence[str]) -> None:
+        """Read a BATCH message's files; one that cannot be read stops the run at its line."""
+        try:
+            super().process_batch_files(encoding, files)
+        except OSError as error:
+            if not any(str(error.filename) in file for file in files):
+                raise  # not one of the BATCH's files: the dead letters, say
+            raise InputError(
+                f"BATCH file {error.filename} cannot be read: {error.strerror}"
+            ) from error
 
     def process_batch(self, context: dict) -> None:
         """A BATCH message's records, read from its files, go the same way as RECORDs."""

@@ -190,8 +190,28 @@ class TargetGongDI(StateAndSignalTarget):
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
         except GongDIError as error:
-            cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
-            sys.exit(1)
+            cls._exit_with(error)
+
+    @classmethod
+    def _exit_with(cls, error: Exception) -> t.NoReturn:
+        """Exit 1 with the error's one line; where it was raised only at DEBUG."""
+        cls.logger.error("%s", error)
+        cls.logger.debug("Raised at:", exc_info=error)
+        sys.exit(1)
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """The ``--config`` files, read; one missing or not JSON ends the run in one line.
+
+        The line names the file; its contents, which may hold secrets, are never shown.
+        """
+        try:
+            return super().cb_config(ctx, param, value)
+        except OSError as error:  # the SDK's text names the file
+            cls._exit_with(ConfigError([f"--config: {str(error).splitlines()[0]}"]))
+        except ValueError as error:
+            files = ", ".join(value)
+            cls._exit_with(ConfigError([f"--config {files}: not valid JSON: {error}"]))
 
     @classmethod
     def _configured(cls, config: t.Any, **overrides: t.Any) -> TargetGongDI:
