@@ -47,7 +47,7 @@ class InputError(GongDIError, ValueError):
         )
 
 
-class StreamSchemaError(GongDIError, ValueError):
+class StreamSchemaError(InputError):
     """A stream's SCHEMA cannot be used to check its records."""
 
 
