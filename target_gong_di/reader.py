@@ -36,6 +36,18 @@ MESSAGE_FIELDS: dict[str, dict[str, type | None]] = {
 """What each Singer message must have, and of which JSON type (None: any)."""
 
 
+def tolerant(file_input: t.IO[str]) -> t.IO[str]:
+    """``file_input`` read as UTF-8 that keeps undecodable bytes (as surrogates).
+
+    ``parse_line`` then names the line that is not UTF-8; strict decoding would fail while
+    reading ahead, on no particular line.
+    """
+    buffer = getattr(file_input, "buffer", None)
+    if buffer is None:  # already text (a StringIO): nothing left to decode
+        return file_input
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="surrogateescape")
+
+
 class RecordBeforeSchema(InputError, RecordsWithoutSchemaException):
     """A RECORD or BATCH of a stream with no SCHEMA yet; still the SDK's exception too."""
 
@@ -71,6 +83,22 @@ def parse_line(line: str) -> object:
     except RecursionError as error:
         raise InputError("is nested too deeply to be read") from error
     return message
+
+
+def stream_of(message: object) -> str | None:
+    """The stream a message names, where it names one."""
+    stream = message.get("stream") if isinstance(message, dict) else None
+    return stream if isinstance(stream, str) else None
+
+
+def read_message(number: int, line: str) -> dict:
+    """The Singer message on input line ``number``; an ``InputError`` names the line."""
+    message = None
+    try:
+        message = parse_line(line)
+        return check_message(message)
+    except InputError as error:
+        raise error.at(number, stream_of(message)) from error
 
 
 def check_message(message: object) -> dict:
@@ -110,23 +138,16 @@ class SingerReader(MsgSpecReader):
 
     @property
     def default_input(self) -> t.IO[str]:  # type: ignore[override]
-        """Standard input as UTF-8 that keeps undecodable bytes (as surrogates) for ``parse_line``.
-
-        Strict decoding would fail while reading ahead, on no particular line.
-        """
-        buffer = getattr(sys.stdin, "buffer", None)
-        if buffer is None:
-            return sys.stdin
-        return io.TextIOWrapper(buffer, encoding="utf-8", errors="surrogateescape")
+        """Standard input, read by ``tolerant``."""
+        return tolerant(sys.stdin)
 
     def deserialize_json(self, line: str) -> dict:
         """One message; a line that is none raises ``InputError``."""
         self.line_number += 1
-        self.stream = None
-        message = parse_line(line)
-        stream = message.get("stream") if isinstance(message, dict) else None
-        self.stream = stream if isinstance(stream, str) else None
-        return check_message(message)
+        self.stream = None  # until this line names one
+        message = read_message(self.line_number, line)
+        self.stream = stream_of(message)
+        return message
 
     def process_lines(
         self, file_input: t.IO[str] | None, callbacks: dict[str, t.Callable[[dict], None]]
@@ -137,7 +158,7 @@ class SingerReader(MsgSpecReader):
         and the SDK find wrong with it, and how deep it is nested.
         """
         try:
-            return super().process_lines(file_input, callbacks)
+            return super().process_lines(tolerant(file_input) if file_input else None, callbacks)
         except InputError as error:
             raise error.at(self.line_number, self.stream) from error
         except RecordsWithoutSchemaException as error:

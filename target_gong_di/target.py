@@ -40,7 +40,7 @@ from target_gong_di.jsonlines import JsonLinesFile, new_run_id
 from target_gong_di.ledger import open_ledger
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.oauth import open_credentials
-from target_gong_di.reader import SingerReader
+from target_gong_di.reader import SingerReader, tolerant
 from target_gong_di.replay import refuse_same_file, replay_input
 from target_gong_di.run_report import RunReport, records
 from target_gong_di.sdk_hooks import StateAndSignalTarget
@@ -232,7 +232,7 @@ class TargetGongDI(StateAndSignalTarget):
                 "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)
             )
             return
-        text = file_input.read()
+        text = tolerant(file_input).read()
         errors = stream_errors(
             read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
         )

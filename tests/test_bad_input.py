@@ -99,3 +99,28 @@ def test_a_missing_config_file_ends_the_run_in_one_line_naming_it(tmp_path):
     assert refusal(completed.stderr) == f"--config: File at '{missing}' was not found."
     assert "Traceback" not in completed.stderr
     assert completed.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "mode", [["--input"], ["--validate-config", "--input"]], ids=["run", "validate-config"]
+)
+def test_a_line_of_an_input_file_that_is_not_utf8_is_named_as_on_stdin(
+    run_target, sandbox, tmp_path, mode
+):
+    bad_line, what = BAD_LINES["invalid UTF-8"]
+    path = tmp_path / "tap-output.jsonl"
+    path.write_bytes(with_bad_fourth_line(bad_line))
+    run = run_target(CONFIG, "", sandbox=sandbox, args=[*mode, str(path)])
+    assert run.returncode == 1
+    assert refusal(run.stderr).startswith(f"input line 4: {what}"), run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_bad_line_in_a_sample_for_suggest_mappings_is_named(run_target, tmp_path):
+    bad_line, what = BAD_LINES["a record that is not an object"]
+    path = tmp_path / "sample.jsonl"
+    path.write_bytes(with_bad_fourth_line(bad_line))
+    run = run_target(CONFIG, "", args=["--suggest-mappings", str(path)])
+    assert run.returncode == 1
+    assert refusal(run.stderr) == f"input line 4: {what}"
+    assert "Traceback" not in run.stderr
