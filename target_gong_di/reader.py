@@ -13,6 +13,7 @@ the input line, the stream where known, and what is wrong, never a parser's trac
 from __future__ import annotations
 
 import io
+import json
 import sys
 import typing as t
 
@@ -58,11 +59,17 @@ def _json_type(value: object) -> str:
     return _JSON_TYPES.get(type(value), "a number")
 
 
-def _unparsable(line: str, error: msgspec.DecodeError) -> InputError:
-    """Why neither reader could parse ``line``, in msgspec's words (byte offsets, no line)."""
+def _unparsable(line: str, error: msgspec.DecodeError, stock: Exception) -> InputError:
+    """Why neither reader could parse ``line``.
+
+    Malformed JSON is said in msgspec's words: it counts bytes, where the stock reader
+    names a "line 1" of a one-line document.
+    """
     if "\x00" in line:
         return InputError(f"contains a NUL character (at character {line.index(chr(0))})")
-    if isinstance(error, msgspec.ValidationError):  # an integer beyond 64 bits
+    if isinstance(stock, RecursionError):
+        return InputError("is nested too deeply to be read")
+    if not isinstance(stock, json.JSONDecodeError):  # Python's limit on an int's digits
         return InputError(
             f"has an integer longer than the {sys.get_int_max_str_digits()} digits that can be read"
         )
@@ -76,8 +83,8 @@ def parse_line(line: str) -> object:
     except msgspec.DecodeError as error:
         try:
             message = stock_deserialize_json(line)
-        except (ValueError, RecursionError):
-            raise _unparsable(line, error) from error
+        except (ValueError, RecursionError) as stock:
+            raise _unparsable(line, error, stock) from stock
     except UnicodeEncodeError as error:  # stdin's undecodable bytes, kept as surrogates
         raise InputError(f"is not valid UTF-8 (at character {error.start})") from error
     except RecursionError as error:
