@@ -37,7 +37,7 @@ BAD_LINES = {
     "a missing BATCH file": (
         b'{"type": "BATCH", "stream": "page_views", "encoding": {"format": "jsonl", '
         b'"compression": "none"}, "manifest": ["file:///nonexistent/batch-1.jsonl"]}',
-        "stream 'page_views': BATCH file /nonexistent/batch-1.jsonl cannot be read: "
+        "stream 'page_views': BATCH file file:///nonexistent/batch-1.jsonl cannot be read: "
         "No such file or directory",
     ),
 }
@@ -124,3 +124,21 @@ def test_a_bad_line_in_a_sample_for_suggest_mappings_is_named(run_target, tmp_pa
     assert run.returncode == 1
     assert refusal(run.stderr) == f"input line 4: {what}"
     assert "Traceback" not in run.stderr
+
+
+def test_a_batch_file_that_is_not_json_lines_is_named(run_target, sandbox, tmp_path):
+    path = tmp_path / "batch-1.jsonl"
+    path.write_text('{"id": 1, "page": "P"}\nnot json\n')
+    batch = {
+        "type": "BATCH",
+        "stream": "page_views",
+        "encoding": {"format": "jsonl", "compression": "none"},
+        "manifest": [path.as_uri()],
+    }
+    run = run_target(CONFIG, with_bad_fourth_line(json.dumps(batch).encode()), sandbox=sandbox)
+    assert run.returncode == 1
+    assert refusal(run.stderr).startswith(
+        f"input line 4: stream 'page_views': BATCH file {path.as_uri()} cannot be read: "
+        "Expecting value"
+    ), run.stderr
+    assert run.states == [{"at": 0}]
