@@ -23,7 +23,31 @@ class ConfigError(GongDIError, ValueError):
         self.errors = errors
 
 
-class StreamSchemaError(GongDIError, ValueError):
+class InputError(GongDIError, ValueError):
+    """A line of the tap's output cannot be used; the run stops at it.
+
+    Raised with what is wrong (``reason``); the reader adds where (``at``), so the one line
+    names the input line and, where known, the stream.
+    """
+
+    def __init__(self, reason: str, *, line: int | None = None, stream: str | None = None) -> None:
+        self.reason = reason
+        self.line = line
+        self.stream = stream
+        where = [f"input line {line}"] if line is not None else []
+        where += [f"stream {stream!r}"] if stream is not None else []
+        super().__init__(": ".join([*where, reason]))
+
+    def at(self, line: int, stream: str | None) -> InputError:
+        """The same error, placed at ``line`` of ``stream`` unless it already knows better."""
+        return type(self)(
+            self.reason,
+            line=self.line if self.line is not None else line,
+            stream=self.stream if self.stream is not None else stream,
+        )
+
+
+class StreamSchemaError(InputError):
     """A stream's SCHEMA cannot be used to check its records."""
 
 

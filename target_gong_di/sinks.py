@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import typing as t
 
+from target_gong_di.exceptions import GongDIError, InputError
 from target_gong_di.run.stream_events import StreamEvents
 from target_gong_di.sdk_hooks import RawRecordSink
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers._batch import BaseBatchFileEncoding
+
     from target_gong_di.target import TargetGongDI
 
 
@@ -53,6 +56,20 @@ class GongDISink(RawRecordSink):
     def process_record(self, record: dict, context: dict) -> None:
         """Send the record's body now, or dead-letter it."""
         self.events.accept(record)
+
+    def process_batch_files(self, encoding: BaseBatchFileEncoding, files: t.Sequence[str]) -> None:
+        """Read a BATCH message's files one by one, so one that cannot be read is named.
+
+        Missing, not JSON Lines, not gzip: the run stops at the BATCH's line, naming the file.
+        """
+        for file in files:
+            try:
+                super().process_batch_files(encoding, [file])
+            except GongDIError:
+                raise  # the target's own verdict on a record, a stop: already one line
+            except (OSError, ValueError) as error:
+                reason = getattr(error, "strerror", None) or str(error)
+                raise InputError(f"BATCH file {file} cannot be read: {reason}") from error
 
     def process_batch(self, context: dict) -> None:
         """A BATCH message's records, read from its files, go the same way as RECORDs."""

@@ -45,7 +45,7 @@ from target_gong_di.mapping.expressions import without_secrets
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile, new_run_id
-from target_gong_di.run.reader import SingerReader
+from target_gong_di.run.reader import SingerReader, tolerant
 from target_gong_di.run.report import RunReport, records
 from target_gong_di.run.state_writer import StateForwarder
 from target_gong_di.run.stream_events import RunContext
@@ -222,8 +222,28 @@ class TargetGongDI(StateAndSignalTarget):
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
         except GongDIError as error:
-            cls.logger.error("%s", error)  # noqa: TRY400 - the message is the whole story
-            sys.exit(1)
+            cls._exit_with(error)
+
+    @classmethod
+    def _exit_with(cls, error: Exception) -> t.NoReturn:
+        """Exit 1 with the error's one line; where it was raised only at DEBUG."""
+        cls.logger.error("%s", error)
+        cls.logger.debug("Raised at:", exc_info=error)
+        sys.exit(1)
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """The ``--config`` files, read; one missing or not JSON ends the run in one line.
+
+        The line names the file; its contents, which may hold secrets, are never shown.
+        """
+        try:
+            return super().cb_config(ctx, param, value)
+        except OSError as error:  # the SDK's text names the file
+            cls._exit_with(ConfigError([f"--config: {str(error).splitlines()[0]}"]))
+        except ValueError as error:
+            files = ", ".join(value)
+            cls._exit_with(ConfigError([f"--config {files}: not valid JSON: {error}"]))
 
     @classmethod
     def _configured(cls, config: t.Any, **overrides: t.Any) -> TargetGongDI:
@@ -244,7 +264,7 @@ class TargetGongDI(StateAndSignalTarget):
                 "Config is valid; streams mapped: %s", ", ".join(configured.settings.mappings)
             )
             return
-        text = file_input.read()
+        text = tolerant(file_input).read()
         errors = stream_errors(
             read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
         )

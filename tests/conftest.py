@@ -64,6 +64,12 @@ def error_lines(stderr: str) -> list[str]:
     return [line.split(" | ", 3)[-1] for line in stderr.splitlines() if "| ERROR" in line]
 
 
+def refusal(stderr: str) -> str:
+    """The message of a run's one ERROR line (there must be exactly one)."""
+    [line] = error_lines(stderr)
+    return line
+
+
 @dataclass
 class Run:
     """What one run of the target process left behind."""
@@ -95,7 +101,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
 
     def run(
         config: dict,
-        messages: list[dict] | str,
+        messages: list[dict] | str | bytes,
         *,
         sandbox: Sandbox | None = None,
         env: dict[str, str] | None = None,
@@ -119,16 +125,17 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         }
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(full_config))
-        stdin = (
-            messages
-            if isinstance(messages, str)
-            else "".join(json.dumps(message) + "\n" for message in messages)
-        )
+        # Bytes as they are, so a test can send what is not UTF-8.
+        if isinstance(messages, bytes):
+            stdin = messages
+        elif isinstance(messages, str):
+            stdin = messages.encode()
+        else:
+            stdin = "".join(json.dumps(message) + "\n" for message in messages).encode()
         completed = subprocess.run(
             [sys.executable, "-m", "target_gong_di", "--config", str(config_path), *args],
             input=stdin,
             capture_output=True,
-            text=True,
             timeout=300,
             env=env,
             check=False,
@@ -137,8 +144,8 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         )
         return Run(
             completed.returncode,
-            completed.stdout,
-            completed.stderr,
+            completed.stdout.decode(),
+            completed.stderr.decode(errors="replace"),
             Path(full_config["dead_letter_path"]),
             Path(full_config["dry_run_path"]),
         )

@@ -60,3 +60,51 @@ def test_draft_04_exclusive_maximum_as_a_boolean_is_understood():
 def test_schema_no_draft_can_read_names_the_stream_and_the_place():
     with pytest.raises(StreamSchemaError, match=r"stream 'orders'.*properties/title/pattern"):
         errors({"title": {"type": "string", "pattern": "^\\p{L}+$"}}, {"title": "a"})
+
+
+TREE = {
+    "node": {
+        "type": "object",
+        "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+    }
+}
+
+
+def test_a_ref_that_descends_into_the_record_is_a_recursive_schema_not_a_loop():
+    tree = {"root": {"$ref": "#/$defs/node"}}
+    record = {"root": {"kids": [{"kids": [{"kids": "leaf"}]}]}}
+    assert errors(tree, record, {"$defs": TREE}) == [
+        "root.kids[0].kids[0].kids: 'leaf' is not of type 'array'"
+    ]
+
+
+def test_a_ref_to_nothing_in_the_schema_names_the_stream_and_the_ref():
+    with pytest.raises(StreamSchemaError, match=r"stream 'orders'.*'#/\$defs/gone'.*nothing"):
+        errors({"id": {"$ref": "#/$defs/gone"}}, {"id": 1})
+
+
+def test_a_property_named_ref_is_a_property_not_a_reference():
+    assert errors({"$ref": {"type": "string"}}, {"$ref": 5}) == ["$ref: 5 is not of type 'string'"]
+
+
+def test_a_ref_under_a_base_uri_is_resolved_inside_the_schema():
+    schema_extra = {"$id": "https://schemas.example.com/orders.json", "$defs": TREE}
+    assert errors({"root": {"$ref": "#/$defs/node"}}, {"root": {"kids": 3}}, schema_extra) == [
+        "root.kids: 3 is not of type 'array'"
+    ]
+
+
+def test_a_ref_is_checked_even_when_records_are_not():
+    schema = {"type": "object", "properties": {"id": {"$ref": "file:///etc/hostname"}}}
+    with pytest.raises(StreamSchemaError, match="not inside the SCHEMA"):
+        RecordCheck("orders", schema, (), check_schema=False)
+
+
+def test_a_ref_key_in_a_default_value_is_data_not_a_reference():
+    link = {"link": {"type": "object", "default": {"$ref": "https://example.com/x"}}}
+    assert errors(link, {"link": {"$ref": "https://example.com/y"}}) == []
+
+
+def test_a_ref_key_in_a_default_value_that_points_nowhere_is_data_too():
+    link = {"link": {"type": "object", "default": {"$ref": "#/nowhere"}}}
+    assert errors(link, {"link": {}}) == []

@@ -21,6 +21,7 @@ from pathlib import Path
 from target_gong_di.mapping.compiler import PASSTHROUGH
 from target_gong_di.mapping.stream_names import bare_name
 from target_gong_di.mapping.timestamps import TimestampError, to_utc_iso
+from target_gong_di.run.reader import read_message
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://\S+$")
@@ -77,17 +78,17 @@ def catalog_of(text: str) -> dict[str, t.Any] | None:
     """The Singer catalog the text holds, or None for a tap's messages."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON: then each line must be a message
         return None
     return document if isinstance(document, dict) and "streams" in document else None
 
 
 def _sampled_streams(text: str) -> list[StreamSample]:
     streams: dict[str, StreamSample] = {}
-    for line in text.splitlines():
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
-        message = json.loads(line)
+        message = read_message(number, line)
         if message.get("type") == "SCHEMA":
             streams[message["stream"]] = StreamSample(
                 message["stream"],
@@ -348,7 +349,7 @@ def suggest(streams: list[StreamSample]) -> tuple[dict[str, t.Any], dict[str, No
 
 def print_suggestion(path: str) -> None:
     """Print ``{"mappings": ...}`` on stdout and, on stderr, what a person must fill in."""
-    mappings, notes = suggest(read_streams(Path(path).read_text(encoding="utf-8")))
+    mappings, notes = suggest(read_streams(Path(path).read_text("utf-8", "surrogateescape")))
     sys.stdout.write(json.dumps({"mappings": mappings}, indent=2) + "\n")
     for stream_name, stream_notes in notes.items():
         for note in stream_notes:

@@ -70,6 +70,8 @@ class StreamEvents:
         settings = run.settings
         if stream_name not in settings.mappings:
             raise unmapped_stream_error(stream_name, settings.mappings)
+        # The SCHEMA itself first: a mapping cannot be judged against an unusable one.
+        self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
         properties = schema.get("properties", {})
         self.stream_name = stream_name
         self.mapping = compile_stream_mapping(
@@ -79,7 +81,6 @@ class StreamEvents:
             source_system_name=settings.source_system_name,
             expression_config=run.expression_config,
         )
-        self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
         self._key_properties = tuple(key_properties)
         self._schema = schema
         self._date_parsers = date_parsers(properties)

@@ -19,11 +19,13 @@ from fractions import Fraction
 
 import fastjsonschema
 import jsonschema
+import referencing
 from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
 from target_gong_di.exceptions import StreamSchemaError
 from target_gong_di.sdk_hooks import datelike_type
 from target_gong_di.validation.body_check import describe
+from target_gong_di.validation.schema_refs import check_references, compiles_without_fetching
 
 
 def _parses(parse: t.Callable[[str], object]) -> t.Callable[[object], bool]:
@@ -122,15 +124,16 @@ def _draft_of(stream_name: str, schema: dict[str, t.Any]) -> type[jsonschema.pro
             return candidate
     where = "/".join(map(str, problems[0].path)) or "(schema)"
     raise StreamSchemaError(
-        f"stream {stream_name!r}: its SCHEMA is not valid JSON Schema at {where}: "
+        f"its SCHEMA is not valid JSON Schema at {where}: "
         f"{problems[0].message}; fix the tap's schema, or set validate_records to false "
-        "to deliver without checking records against it"
+        "to deliver without checking records against it",
+        stream=stream_name,
     )
 
 
 def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
     """The compiled fast check, or None where jsonschema alone must answer (slower, exact)."""
-    if _uses_multiple_of(schema):
+    if _uses_multiple_of(schema) or not compiles_without_fetching(schema):
         return None
     try:
         return fastjsonschema.compile(schema, formats=FAST_FORMATS)
@@ -183,15 +186,19 @@ class RecordCheck:
     ) -> None:
         self._key_properties = tuple(key_properties)
         self._check_schema = check_schema
+        draft = _draft_of(stream_name, schema) if check_schema else _declared_draft(schema)
+        check_references(stream_name, schema, draft)
         if not check_schema:
             return
-        draft = _draft_of(stream_name, schema)
         exact = jsonschema.validators.extend(
             draft,
             validators={"multipleOf": _exact_multiple_of},
             type_checker=draft.TYPE_CHECKER.redefine("integer", _is_integer),
         )
-        self._validator = exact(schema, format_checker=FORMAT_CHECKER)
+        # An empty registry: jsonschema's default one fetches what it cannot find.
+        self._validator = exact(
+            schema, format_checker=FORMAT_CHECKER, registry=referencing.Registry()
+        )
         # fastjsonschema reads the declared draft only (draft-04's booleans it misreads).
         self._fast_check = _compiled(schema) if draft is _declared_draft(schema) else None
 
