@@ -32,7 +32,7 @@ class GongDISink(RawRecordSink):
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
         self.events = StreamEvents(
-            target.run,
+            target.lifecycle.open_run(),
             stream_name,
             schema,
             tuple(key_properties or ()),

@@ -19,6 +19,7 @@ from target_gong_di.run.files import JsonLinesFile
 from target_gong_di.run.report import RunReport
 from target_gong_di.run.stream_events import RunContext, StreamEvents
 from target_gong_di.settings import Settings
+from target_gong_di.stop import Stop
 
 LOGGER = logging.getLogger("test-events")
 SCHEMA = {"type": "object", "properties": VIEW_PROPERTIES}
@@ -52,6 +53,7 @@ def run_context(tmp_path: Path, config: dict, *, deliver: bool) -> RunContext:
                 LOGGER,
                 credentials=settings.auth,
                 api_url=settings.api_url,
+                stop=Stop(),
                 on_stop=lambda cause: None,
             )
             if deliver and settings.auth is not None

@@ -26,7 +26,7 @@ LAYERS = [
     "top",
 ]
 """Lowest first: a module may import its own layer and any below it."""
-BASE = {"exceptions", "encoding", "redaction", "sdk_hooks"}
+BASE = {"exceptions", "encoding", "redaction", "sdk_hooks", "stop"}
 TOP = {"target", "sinks", "__main__"}
 SANDBOX_MAY_IMPORT = {"base", "validation", "sandbox"}
 MAX_LINES = 450

@@ -13,7 +13,7 @@ from ledger_process import API_URL
 
 from target_gong_di.ledger.store import open_ledger
 
-WORKER = Path(__file__).parent / "ledger_process.py"
+WORKER = Path(__file__).parent / "support" / "ledger_process.py"
 
 
 def start(command: str, url: str, number: int) -> subprocess.Popen[str]:

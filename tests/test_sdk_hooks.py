@@ -64,7 +64,7 @@ def test_a_date_reaches_the_sink_as_the_tap_wrote_it(tmp_path):
 def test_state_goes_to_the_checkpoints_not_to_the_sdks_latest_state(tmp_path):
     target = dry_run_target(tmp_path)
     listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), view(1), state({"at": 1}))
-    assert target.run.checkpoints.safe_state == {"at": 1}, SDK
+    assert target.lifecycle.open_run().checkpoints.safe_state == {"at": 1}, SDK
     assert target._latest_state is None, SDK
 
 

@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
     from target_gong_di.exceptions import DeliveryStopped
     from target_gong_di.ledger.run_view import DeliveryLedger
     from target_gong_di.settings import Settings
+    from target_gong_di.stop import Stop
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -39,15 +40,18 @@ def open_delivery(
     *,
     credentials: Credentials,
     api_url: str,
+    stop: Stop,
     on_stop: t.Callable[[DeliveryStopped], None],
 ) -> DeliveryPipeline:
     """A running pipeline to ``api_url``; ``on_stop`` hears why delivery stopped.
+
+    The pipeline and the limiter share the run's ``stop``: a stop asked for anywhere keeps
+    both from starting anything new.
 
     ``credentials`` and ``api_url`` come from ``oauth.open_credentials``: the configured
     ones, or an OAuth app's token and the base URL its token response names.
     """
     policy = retry_policy(settings)
-    stopped = threading.Event()
     client = GongClient(
         pooled_session(settings.max_concurrency),
         api_url,
@@ -57,14 +61,14 @@ def open_delivery(
     )
     return DeliveryPipeline(
         client,
-        open_limiter(settings, api_url, stopped),
+        open_limiter(settings, api_url, stop.requested),
         ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
         policy,
         logger,
         ledger=ledger,
         queue_size=settings.queue_size,
         max_concurrency=settings.max_concurrency,
-        stopped=stopped,
+        stop=stop,
         on_stop=on_stop,
     )
 

@@ -35,6 +35,7 @@ if t.TYPE_CHECKING:
     from target_gong_di.delivery.client import GongClient
     from target_gong_di.delivery.pacing import ConcurrencySizer, Pacer
     from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.stop import Stop as RunStop  # not the answer ``Stop``
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class DeliveryPipeline:
         ledger: DeliveryLedger,
         queue_size: int,
         max_concurrency: int,
-        stopped: threading.Event,
+        stop: RunStop,
         on_stop: t.Callable[[DeliveryStopped], None] = lambda cause: None,
     ) -> None:
         self._client = client
@@ -104,7 +105,8 @@ class DeliveryPipeline:
         self._policy = policy
         self._logger = logger
         self._queue_size = queue_size
-        self._stopped = stopped
+        self._stop = stop
+        self._stopped = stop.requested
         self._on_stop = on_stop
         self._changed = threading.Condition()
         self._unchecked: collections.deque[Event] = collections.deque()  # not yet in ledger
@@ -114,7 +116,6 @@ class DeliveryPipeline:
         self._in_flight = 0
         self._unsettled = 0
         self._answered = False
-        self._stop_cause: DeliveryStopped | None = None
         self._streak = ThrottleStreak()
         self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="gong-di")
         self._threads = [
@@ -129,7 +130,7 @@ class DeliveryPipeline:
     def submit(self, event: Event) -> None:
         """Queue ``event`` for sending; blocks while the queue is full (memory stays flat)."""
         with self._changed:
-            while self._waiting_count() >= self._queue_size and self._stop_cause is None:
+            while self._waiting_count() >= self._queue_size and self._stop.cause is None:
                 self._changed.wait()
             self._raise_if_stopped()
             self._unchecked.append(event)
@@ -139,15 +140,15 @@ class DeliveryPipeline:
     def wait_until_settled(self) -> None:
         """Return once every submitted event has its outcome; raise if delivery stopped."""
         with self._changed:
-            self._changed.wait_for(lambda: self._unsettled == 0 or self._stop_cause is not None)
+            self._changed.wait_for(lambda: self._unsettled == 0 or self._stop.cause is not None)
             self._raise_if_stopped()
 
     def _waiting_count(self) -> int:
         return len(self._unchecked) + len(self._fresh)
 
     def _raise_if_stopped(self) -> None:
-        if self._stop_cause is not None:
-            raise self._stop_cause
+        if self._stop.cause is not None:
+            raise self._stop.cause
 
     @property
     def in_flight(self) -> int:
@@ -157,17 +158,19 @@ class DeliveryPipeline:
     @property
     def stop_cause(self) -> DeliveryStopped | None:
         """Why delivery stopped, once it has."""
-        return self._stop_cause
+        return self._stop.cause
 
     def stop(self, cause: DeliveryStopped) -> None:
-        """Start no new request; requests in flight finish. The first cause is kept."""
+        """Start no new request; requests in flight finish. The first cause is kept.
+
+        Whoever gives the run's stop its cause tells ``on_stop``, so that someone carries
+        it out even when the main thread is blocked reading a quiet tap.
+        """
         with self._changed:
-            if self._stop_cause is not None:
-                return
-            self._stop_cause = cause
-            self._stopped.set()
+            first = self._stop.request(cause)
             self._changed.notify_all()
-        self._on_stop(cause)
+        if first:
+            self._on_stop(cause)
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no request is in flight, or ``timeout`` seconds; True when idle.
@@ -181,11 +184,11 @@ class DeliveryPipeline:
     def close(self) -> None:
         """Stop the threads; waits for requests in flight unless delivery stopped."""
         with self._changed:
-            self._stopped.set()
+            self._stop.request()
             self._changed.notify_all()
         for thread in self._threads:
             thread.join()
-        self._workers.shutdown(wait=self._stop_cause is None, cancel_futures=True)
+        self._workers.shutdown(wait=self._stop.cause is None, cancel_futures=True)
         self._limiter.close()
         self._client.close()
 

@@ -5,10 +5,11 @@ A record is settled once it is delivered, answered 409, or written to the dead-l
 in whatever order the concurrent requests finish. The watermark is the longest run of
 settled records from the start, and a STATE is safe once the watermark has reached it.
 
-This watermark is the target's one STATE mechanism: the ``StateForwarder`` writes each new
+This watermark is the target's one STATE mechanism: the ``StateWriter`` writes each new
 safe STATE within a moment of it becoming safe, while the run goes on and when it stops
 early (a signal, the daily quota, too many rejects, an error), so a restart resends at most
-what was unsettled.
+what was unsettled. Each change of the safe STATE bumps a version under a Condition, so a
+waiter can tell "newer than what I wrote" without a flag that two threads set and clear.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ class Checkpoints:
     """A ledger of records read, records settled, and STATE messages between them."""
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self.advanced = threading.Event()
-        """Set whenever ``safe_state`` changes; whoever forwards STATE clears it."""
+        self._lock = threading.Condition(threading.RLock())
+        self._version = 0
         self._received = 0
         self._watermark = 0
         self._settled_ahead: set[int] = set()
@@ -60,7 +60,26 @@ class Checkpoints:
             self._safe_state = self._pending_states.popleft()[1]
             advanced = True
         if advanced:
-            self.advanced.set()
+            self._version += 1
+            self._lock.notify_all()
+
+    def newest(self) -> tuple[int, dict[str, t.Any] | None]:
+        """The safe STATE's version and the STATE itself, read together."""
+        with self._lock:
+            return self._version, self._safe_state
+
+    def wait_for_newer(self, version: int, give_up: t.Callable[[], bool]) -> None:
+        """Block until the safe STATE is newer than ``version``, or ``give_up()`` is true.
+
+        ``give_up`` is checked again whenever ``wake`` is called.
+        """
+        with self._lock:
+            self._lock.wait_for(lambda: self._version != version or give_up())
+
+    def wake(self) -> None:
+        """Make every ``wait_for_newer`` look at its ``give_up`` again."""
+        with self._lock:
+            self._lock.notify_all()
 
     @property
     def safe_state(self) -> dict[str, t.Any] | None:

@@ -1,11 +1,15 @@
-"""Writes Singer STATE to stdout: the one thread that does, soon after each STATE is safe.
+"""Writes Singer STATE to stdout: the one owner of "a STATE goes out when it is safe".
 
-A STATE is safe once every record before it is delivered, a duplicate or dead-lettered
-(``Checkpoints``). The forwarder wakes when that watermark moves, also while the tap is
-quiet, and writes the newest safe STATE, at most once per ``interval`` so that a fast run
-prints a few STATE lines a second, not thousands. Before each, the dead letters it counts
-on are made durable; when they cannot be, ``before_write`` stops the run and raises, and no
-STATE goes out. ``close`` writes the last safe STATE and stops the thread.
+A STATE is safe once every record before it is settled: delivered, a duplicate or
+dead-lettered (``Checkpoints``). Before each STATE goes out, the dead letters it counts on
+are synced to disk and the ledger's confirmations are flushed; a dead letter that cannot
+reach the disk stops the run and that STATE never goes out, while a ledger that cannot
+take the confirmations lets the STATE out (Gong has those events; a later run settles
+them with a 409 each) and then ends the run rather than stall behind it.
+
+One thread writes, waking when the safe STATE's version changes (also while the tap is
+quiet), at most once per ``interval`` so that a fast run prints a few STATE lines a
+second, not thousands. ``close`` writes the last safe STATE and stops the thread.
 """
 
 from __future__ import annotations
@@ -15,30 +19,37 @@ import sys
 import threading
 import typing as t
 
-from target_gong_di.exceptions import DeliveryStopped
+from target_gong_di.exceptions import DeliveryStopped, LedgerError, OutputFileError
 
 if t.TYPE_CHECKING:
     import logging
 
+    from target_gong_di.ledger.run_view import DeliveryLedger
     from target_gong_di.run.checkpoints import Checkpoints
+    from target_gong_di.run.files import JsonLinesFile
 
 STATE_INTERVAL_SECONDS = 0.5
 """Shortest time between two STATE lines: a resume after a crash re-sends at most this much
 more than the newest settled record, and stdout carries at most two lines a second."""
 
 
-class StateForwarder:
-    """Forwards the newest safe STATE from its own thread."""
+class StateWriter:
+    """Forwards the newest safe STATE from its own thread, once what it counts on is kept."""
 
     def __init__(
         self,
         checkpoints: Checkpoints,
-        before_write: t.Callable[[], None],
+        *,
+        dead_letters: JsonLinesFile,
+        ledger: DeliveryLedger,
+        stop_run: t.Callable[[DeliveryStopped], None],
         logger: logging.Logger,
         interval: float = STATE_INTERVAL_SECONDS,
     ) -> None:
         self._checkpoints = checkpoints
-        self._before_write = before_write
+        self._dead_letters = dead_letters
+        self._ledger = ledger
+        self._stop_run = stop_run
         self._logger = logger
         self._interval = interval
         self._closing = threading.Event()
@@ -52,31 +63,49 @@ class StateForwarder:
     def close(self, timeout: float | None = None) -> None:
         """Forward the last safe STATE and stop the thread (waiting at most ``timeout``)."""
         self._closing.set()
-        self._checkpoints.advanced.set()
+        self._checkpoints.wake()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        written = 0
         while True:
-            self._checkpoints.advanced.wait()
+            self._checkpoints.wait_for_newer(written, give_up=self._closing.is_set)
             if not self._closing.is_set():
                 self._closing.wait(self._interval)  # coalesce what settles meanwhile
-            self._checkpoints.advanced.clear()
+            written, state = self._checkpoints.newest()
             try:
-                self._write(self._checkpoints.safe_state)
+                self._write(state)
             except DeliveryStopped:
                 pass  # e.g. the dead letters could not reach the disk: the stop reports it
             except OSError as error:  # stdout itself failed
                 self._logger.error("STATE not forwarded: %s", error)  # noqa: TRY400
-            if self._closing.is_set() and not self._checkpoints.advanced.is_set():
+            if self._closing.is_set() and self._checkpoints.newest()[0] == written:
                 return  # nothing settled since that write read the safe STATE
 
     def _write(self, state: dict[str, t.Any] | None) -> None:
         if state is None or state == self._forwarded:
             return
-        self._before_write()
+        self._keep_what_it_counts_on()
         line = json.dumps(state)
         self._logger.debug("Emitting completed target state %s", line)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
         self._forwarded = state
+
+    def _keep_what_it_counts_on(self) -> None:
+        """Sync the dead letters and flush the confirmations the next STATE counts on."""
+        try:
+            self._dead_letters.sync()
+        except OutputFileError as error:
+            # Not this STATE, nor any later one: the run stops, its cause this error.
+            self._stop_run(error)
+            raise
+        try:
+            self._ledger.flush()  # to save requests later, not to be safe
+        except LedgerError as error:
+            self._logger.warning("%s; STATE forwarded all the same", error)
+            # A ledger that cannot take the confirmations (locked, frozen, gone) cannot be
+            # trusted with the next ones either: end the run rather than stall behind it,
+            # each STATE a statement timeout later.
+            self._stop_run(error)

@@ -1,0 +1,300 @@
+"""One run's life: open it, stop it at most once, finish it; the target's hooks call in here.
+
+Opening (``open_run``) takes the ledger, the credentials, delivery and the STATE writer,
+in that order, and stops before reading a record when the ledger remembers Gong's quota as
+spent. A run ends one of two ways, and each way runs once:
+
+- the end of input (``end_of_input``): every event settles, the last safe STATE goes out,
+  the summary is logged;
+- a stop (``stop``), from bad input, a delivery thread, or a signal: nothing new is sent,
+  requests in flight get a grace of ``2 x request_timeout_seconds`` to finish, the newest
+  safe STATE goes out, everything is closed, and the run exits non-zero.
+
+Both are carried out by whoever claims the run's one ``Stop`` first. A delivery thread
+that stops the run only asks; the main thread carries the stop out when it next hands the
+pipeline a record, or a stop thread does it ``STOP_PICKUP_SECONDS`` later if the main
+thread is blocked reading a quiet tap. A stop the main thread begins starts no thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+import typing as t
+
+from target_gong_di.delivery.assembly import open_delivery, retry_policy
+from target_gong_di.delivery.oauth import open_credentials
+from target_gong_di.exceptions import (
+    DeliveryStopped,
+    Interrupted,
+    LedgerError,
+    OutputFileError,
+    QuotaExhausted,
+)
+from target_gong_di.ledger.run_view import DeliveryLedger
+from target_gong_di.ledger.store import open_ledger
+from target_gong_di.run.checkpoints import Checkpoints
+from target_gong_di.run.dry_run import DryRunOutput
+from target_gong_di.run.files import JsonLinesFile
+from target_gong_di.run.report import records
+from target_gong_di.run.state_writer import StateWriter
+from target_gong_di.run.stream_events import RunContext
+from target_gong_di.stop import Stop
+
+if t.TYPE_CHECKING:
+    from target_gong_di.run.report import RunReport
+    from target_gong_di.settings import Settings
+
+STOP_PICKUP_SECONDS = 2.0
+"""How long a delivery stop waits for the main thread to notice it. The main thread may be
+blocked reading a quiet tap; then the stop is carried out without it."""
+
+
+class RunLifecycle:
+    """Opens one run, and ends it once: at the end of input or by a stop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        report: RunReport,
+        logger: logging.Logger,
+        *,
+        expression_config: dict[str, t.Any],
+        run_id: str,
+        input_line: t.Callable[[], int],
+    ) -> None:
+        self._settings = settings
+        self._report = report
+        self._logger = logger
+        self._expression_config = expression_config
+        self._run_id = run_id
+        self._input_line = input_line
+        self.stop = Stop()
+        self._context: RunContext | None = None
+        self._writer: StateWriter | None = None
+
+    # Opening.
+
+    def open_run(self) -> RunContext:
+        """What this run's streams share; opened by the first caller, the same one after."""
+        if self._context is None:
+            self._context = self._open()
+        return self._context
+
+    def _open(self) -> RunContext:
+        settings = self._settings
+        credentials, api_url = (
+            (None, settings.api_url)
+            if settings.dry_run
+            else open_credentials(settings, retry_policy(settings), self._logger)
+        )
+        ledger = DeliveryLedger(
+            open_ledger(settings.ledger_url, read_only=settings.dry_run),
+            api_url,
+            settings.daily_request_budget,
+        )
+        if not settings.dry_run:
+            try:
+                ledger.check_quota()
+            except QuotaExhausted:
+                ledger.close()
+                raise
+        checkpoints = Checkpoints()
+        dead_letters = JsonLinesFile.dead_letters(settings.dead_letter_path, self._logger)
+        pipeline = (
+            None
+            if credentials is None
+            else open_delivery(
+                settings,
+                ledger,
+                self._logger,
+                credentials=credentials,
+                api_url=api_url,
+                stop=self.stop,
+                on_stop=self._delivery_stopped,
+            )
+        )
+        if pipeline is not None:
+            self._writer = StateWriter(
+                checkpoints,
+                dead_letters=dead_letters,
+                ledger=ledger,
+                stop_run=pipeline.stop,
+                logger=self._logger,
+            )
+            self._writer.start()
+        return RunContext(
+            settings=settings,
+            checkpoints=checkpoints,
+            dead_letters=dead_letters,
+            dry_run=DryRunOutput(
+                JsonLinesFile.dry_run_output(settings.dry_run_path, self._logger),
+                ledger,
+                checkpoints,
+            ),
+            report=self._report,
+            ledger=ledger,
+            pipeline=pipeline,
+            expression_config=self._expression_config,
+            run_id=self._run_id,
+            input_line=self._input_line,
+        )
+
+    # While reading.
+
+    @contextlib.contextmanager
+    def delivering(self) -> t.Iterator[None]:
+        """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
+        pipeline = self.open_run().pipeline
+        self._report.start_progress(lambda: pipeline.in_flight if pipeline else 0)
+        try:
+            yield
+        except DeliveryStopped as cause:
+            self._stop(cause)
+            raise
+        except Exception as error:
+            # Bad input (a SCHEMA refused, a line unreadable): what was read before it is
+            # delivered and checkpointed first, as at the end of input.
+            bad_input = DeliveryStopped(str(error))
+            try:
+                if pipeline is not None:
+                    pipeline.wait_until_settled()
+            except DeliveryStopped as stopped:
+                bad_input = stopped
+            self._stop(bad_input)
+            raise
+
+    def state_received(self, state: dict[str, t.Any]) -> None:
+        """Place the STATE after the records read so far; it goes out once they settle."""
+        self.open_run().checkpoints.state_received(state)
+
+    def signal_received(self, signum: int) -> None:
+        """SIGTERM/SIGINT: unwind the main thread into the stop path (see ``delivering``)."""
+        if self.stop.claimed:
+            self._logger.warning("Received signal %d: already stopping", signum)
+            return
+        self._logger.warning(
+            "Received signal %d: finishing in-flight requests, then stopping", signum
+        )
+        raise Interrupted(f"stopped by signal {signum}")
+
+    # Ending.
+
+    def end_of_input(self) -> None:
+        """Wait until every event is settled, forward the last STATE, log the summary."""
+        context = self.open_run()
+        if context.pipeline is not None:
+            context.pipeline.wait_until_settled()
+        if not self.stop.claim():
+            # A stop thread got there first: its stop is the run's end (``delivering``
+            # waits for it to finish, and the run exits non-zero).
+            raise self.stop.cause or DeliveryStopped("stopped while the input ended")
+        try:
+            self._finish()
+        finally:
+            self.stop.finished.set()
+
+    def _delivery_stopped(self, cause: DeliveryStopped) -> None:
+        """Make sure a stop that a delivery thread asked for ends the run.
+
+        The main thread may be blocked reading a quiet tap and never ask the pipeline
+        again; a stop the main thread began (it has claimed it) needs no thread.
+        """
+        if self.stop.claimed:
+            return
+
+        def stop_without_main_thread() -> None:
+            threading.Event().wait(STOP_PICKUP_SECONDS)
+            if self._stop(cause):
+                self._logger.error("%s", cause)
+                logging.shutdown()
+                os._exit(1)
+
+        threading.Thread(target=stop_without_main_thread, name="gong-di-stop", daemon=True).start()
+
+    def _stop(self, cause: DeliveryStopped) -> bool:
+        """Send nothing new, let in-flight requests finish, forward the safe STATE, close.
+
+        Runs once (False for any later caller), from the main thread or the stop thread.
+        """
+        if not self.stop.claim():
+            # The other thread's stop is under way: let it finish before this caller exits
+            # the process, or the last STATE could be cut off.
+            self._wait_for_the_other_stop()
+            return False
+        try:
+            return self._stop_once(cause)
+        finally:
+            self.stop.finished.set()
+
+    def _wait_for_the_other_stop(self) -> None:
+        self.stop.finished.wait(4 * self._settings.request_timeout_seconds)
+
+    def _stop_once(self, cause: DeliveryStopped) -> bool:
+        if self._context is None:  # stopped before listening: nothing was opened
+            return True
+        pipeline = self._context.pipeline
+        abandoned = 0
+        if pipeline is not None:
+            pipeline.stop(cause)
+            grace = 2 * self._settings.request_timeout_seconds
+            if not pipeline.wait_idle(grace):
+                abandoned = pipeline.in_flight
+                self._logger.warning(
+                    "Requests still unanswered after %.0fs: %d; stopping without them",
+                    grace,
+                    abandoned,
+                )
+        try:
+            self._finish(cause)
+            if isinstance(cause, Interrupted):
+                self._logger.error(
+                    "Stopped by signal; %s not settled and will be sent again when the tap "
+                    "resumes from the last STATE forwarded",
+                    records(self._context.checkpoints.unsettled),
+                )
+        finally:
+            if abandoned:
+                # Their threads still wait on the server, and a normal exit would join them.
+                self._logger.error("%s", cause)
+                logging.shutdown()
+                sys.stdout.flush()
+                os._exit(1)
+        return True
+
+    def _finish(self, cause: DeliveryStopped | None = None) -> None:
+        """Forward the last safe STATE and close everything, the run's ``cause`` of a stop.
+
+        A file that cannot be closed whole fails a run that would otherwise succeed; in a
+        run already stopping, it is logged beside the stop's own cause, if that is another.
+        """
+        context = self.open_run()
+        if self._writer is not None:
+            self._writer.close()
+        if context.pipeline is not None:
+            context.pipeline.close()
+        failure: OutputFileError | None = None
+        for output in (context.dead_letters, context.dry_run):
+            try:
+                output.close()
+            except OutputFileError as error:
+                failure = failure or error
+        try:
+            context.ledger.close()
+        except LedgerError as error:
+            # The STATE already out is safe without these confirmations: Gong has the
+            # events, and a later run settles each with a 409. The stop's cause is the error.
+            self._logger.warning("%s; the last confirmations are not recorded", error)
+        self._report.finish(
+            self._settings.dead_letter_path,
+            self._settings.dry_run_path if self._settings.dry_run else None,
+        )
+        if failure is None:
+            return
+        if cause is None:
+            raise failure
+        if str(failure) != str(cause):
+            self._logger.error("%s", failure)
