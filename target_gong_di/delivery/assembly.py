@@ -45,25 +45,41 @@ def open_delivery(
 ) -> DeliveryPipeline:
     """A running pipeline to ``api_url``; ``on_stop`` hears why delivery stopped.
 
-    The pipeline and the limiter share the run's ``stop``: a stop asked for anywhere keeps
-    both from starting anything new.
-
     ``credentials`` and ``api_url`` come from ``oauth.open_credentials``: the configured
     ones, or an OAuth app's token and the base URL its token response names.
     """
-    policy = retry_policy(settings)
     client = GongClient(
         pooled_session(settings.max_concurrency),
         api_url,
         credentials,
-        policy,
+        retry_policy(settings),
         settings.request_timeout_seconds,
     )
+    return pipeline_for(
+        client, settings, ledger, logger, api_url=api_url, stop=stop, on_stop=on_stop
+    )
+
+
+def pipeline_for(
+    client: GongClient,
+    settings: Settings,
+    ledger: DeliveryLedger,
+    logger: logging.Logger,
+    *,
+    api_url: str,
+    stop: Stop,
+    on_stop: t.Callable[[DeliveryStopped], None],
+) -> DeliveryPipeline:
+    """A running pipeline that sends through ``client``, paced and sized by the settings.
+
+    The pipeline and the limiter share the run's ``stop``: a stop asked for anywhere keeps
+    both from starting anything new.
+    """
     return DeliveryPipeline(
         client,
         open_limiter(settings, api_url, stop.requested),
         ConcurrencySizer(settings.max_requests_per_second, settings.max_concurrency),
-        policy,
+        retry_policy(settings),
         logger,
         ledger=ledger,
         queue_size=settings.queue_size,

@@ -45,6 +45,7 @@ from target_gong_di.run.stream_events import RunContext
 from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
+    from target_gong_di.delivery.pipeline import DeliveryPipeline
     from target_gong_di.run.report import RunReport
     from target_gong_di.settings import Settings
 
@@ -65,7 +66,12 @@ class RunLifecycle:
         expression_config: dict[str, t.Any],
         run_id: str,
         input_line: t.Callable[[], int],
+        deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
     ) -> None:
+        """``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one
+        whose client answers from a script, to drive the stop paths without HTTP.
+        """
+        self._deliver = deliver
         self._settings = settings
         self._report = report
         self._logger = logger
@@ -107,7 +113,7 @@ class RunLifecycle:
         pipeline = (
             None
             if credentials is None
-            else open_delivery(
+            else self._deliver(
                 settings,
                 ledger,
                 self._logger,
