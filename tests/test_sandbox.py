@@ -10,7 +10,7 @@ import pytest
 import requests
 from conftest import SECRET
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 BODY = {
     "eventId": "e1",
