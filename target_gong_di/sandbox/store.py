@@ -17,39 +17,48 @@ import uuid
 from dataclasses import dataclass, field
 
 
+def _option(default: t.Any, help_text: str, flag: str | None = None) -> t.Any:
+    """A field ``gong-di-sandbox`` also sets, as ``--<name>`` (or ``flag``), with ``help_text``."""
+    return field(default=default, metadata={"help": help_text, "flag": flag})
+
+
 @dataclass(frozen=True)
 class SandboxOptions:
-    """How the sandbox authenticates and misbehaves; rates are fractions of requests."""
+    """How the sandbox authenticates and misbehaves; rates are fractions of requests.
 
-    access_key: str = "sandbox-key"
-    access_key_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox's own test credential
-    access_token: str | None = None
+    Each field declared with ``_option`` is also a command-line option (``cli`` builds them
+    from these fields); the others are for tests that build a ``Sandbox`` in-process.
+    """
+
+    access_key: str = _option("sandbox-key", "key of the Basic credentials it accepts")
+    access_key_secret: str = _option("sandbox-secret", "secret of those credentials")
+    access_token: str | None = _option(None, "also accept this bearer token")
     scopeless_token: str | None = None
-    rate_limit: float | None = None
-    retry_after_seconds: int = 1
-    reject_rate: float = 0.0
-    fail_rate: float = 0.0
-    drop_rate: float = 0.0
-    lost_reply_rate: float = 0.0
-    latency_ms: float = 0.0
-    seed: int | None = None
+    rate_limit: float | None = _option(None, "requests/s before 429s")
+    retry_after_seconds: int = _option(1, "Retry-After of those 429s", flag="--retry-after")
+    reject_rate: float = _option(0.0, "valid bodies answered 400")
+    fail_rate: float = _option(0.0, "share answered 500")
+    drop_rate: float = _option(0.0, "share of dropped connections")
+    lost_reply_rate: float = _option(0.0, "stored, then hung up")
+    latency_ms: float = _option(0.0, "delay before each answer")
+    seed: int | None = _option(None, "seed for the fault draws")
     daily_quota: int | None = None
     failing_text: str | None = None
     failures_per_match: int = 0
-    oauth_client_id: str | None = None
-    oauth_client_secret: str | None = None
-    refresh_token: str | None = None
-    access_token_lifetime: float = 3600.0
+    oauth_client_id: str | None = _option(None, "serve the token endpoint")
+    oauth_client_secret: str | None = _option(None, "the OAuth app's client secret")
+    refresh_token: str | None = _option(None, "the consent's refresh token")
+    access_token_lifetime: float = _option(3600.0, "seconds an access token lives")
     api_base_url_for_customer: str | None = None
     """What token responses name as the base URL; None: the sandbox's own URL."""
     token_failures: int = 0
     token_latency_ms: float = 0.0
-    html_ok_rate: float = 0.0
-    empty_ok_rate: float = 0.0
-    trickle_answers: int = 0
-    trickle_ms: float = 2000.0
-    max_body_bytes: int | None = None
-    throttle_after: int | None = None
+    html_ok_rate: float = _option(0.0, "200 HTML, as a proxy")
+    empty_ok_rate: float = _option(0.0, "200 with no body")
+    trickle_answers: int = _option(0, "first answers trickled")
+    trickle_ms: float = _option(2000.0, "ms between trickled bytes")
+    max_body_bytes: int | None = _option(None, "413 for larger bodies")
+    throttle_after: int | None = _option(None, "then 429 for ever (--retry-after)")
     """After this many POSTs, every POST is answered 429 with ``retry_after_seconds``."""
 
     def accepts(self, authorization: str | None) -> bool:
