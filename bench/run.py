@@ -42,7 +42,7 @@ from postgres_server import PostgresServer
 from target_gong_di.delivery.pacing import RateLimiter
 from target_gong_di.delivery.shared_pacing import SharedRateLimiter
 from target_gong_di.ledger.store import Confirmation, body_hash, open_ledger
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent
 STREAMS = ("web_visits", "app_events", "doc_views")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = str(Path(sys.executable).with_name("meltano"))

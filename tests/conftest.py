@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from postgres_server import PostgresServer
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 DATA = Path(__file__).parent / "data_files"
 SECRET = "s3cr3t-never-printed"

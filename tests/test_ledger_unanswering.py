@@ -21,7 +21,7 @@ from processes import TargetProcess, pipeline, pipeline_stream, stored_ids, wait
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from target_gong_di.sandbox.server import Sandbox
+    from target_gong_di.sandbox import Sandbox
 
 PASSWORD = "pg-pass-never-printed"
 EVENTS = 200

@@ -20,7 +20,7 @@ from oauth_apps import (
 from processes import TargetProcess, last_id, wait_until
 from test_target import interleaved, view, views
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 
 def test_tokens_expiring_several_times_in_one_run_deliver_every_event_once(

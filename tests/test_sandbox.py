@@ -10,7 +10,7 @@ import pytest
 import requests
 from conftest import SECRET
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 BODY = {
     "eventId": "e1",
@@ -152,7 +152,7 @@ def test_command_line_sandbox_serves_until_stopped(tmp_path):
         [
             sys.executable,
             "-m",
-            "target_gong_di.sandbox.server",
+            "target_gong_di.sandbox.cli",
             "--port",
             "0",
             "--access-key",
@@ -173,7 +173,7 @@ def test_command_line_sandbox_serves_until_stopped(tmp_path):
 
 def test_command_line_sandbox_refuses_non_loopback_hosts():
     completed = subprocess.run(
-        [sys.executable, "-m", "target_gong_di.sandbox.server", "--host", "0.0.0.0"],
+        [sys.executable, "-m", "target_gong_di.sandbox.cli", "--host", "0.0.0.0"],
         capture_output=True,
         text=True,
         timeout=30,

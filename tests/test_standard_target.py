@@ -15,7 +15,7 @@ import pytest
 from conftest import SECRET
 from singer_sdk.testing import get_target_test_class, target_test_streams
 
-from target_gong_di.sandbox.server import Sandbox, SandboxOptions
+from target_gong_di.sandbox import Sandbox, SandboxOptions
 from target_gong_di.target import TargetGongDI
 
 ANY_STREAM = {

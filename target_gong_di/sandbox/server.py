@@ -35,67 +35,19 @@ answers to POSTs by status (``dropped`` and ``lost_reply`` for the injected hang
 
 from __future__ import annotations
 
-import argparse
 import base64
-import collections
 import json
 import random
-import sys
 import threading
 import time
 import typing as t
 import uuid
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from target_gong_di.sandbox.store import SandboxOptions, SandboxStore
 from target_gong_di.validation.body_check import body_errors
 from target_gong_di.validation.contract import ENDPOINT
-
-
-@dataclass(frozen=True)
-class SandboxOptions:
-    """How the sandbox authenticates and misbehaves; rates are fractions of requests."""
-
-    access_key: str = "sandbox-key"
-    access_key_secret: str = "sandbox-secret"  # noqa: S105 - the sandbox's own test credential
-    access_token: str | None = None
-    scopeless_token: str | None = None
-    rate_limit: float | None = None
-    retry_after_seconds: int = 1
-    reject_rate: float = 0.0
-    fail_rate: float = 0.0
-    drop_rate: float = 0.0
-    lost_reply_rate: float = 0.0
-    latency_ms: float = 0.0
-    seed: int | None = None
-    daily_quota: int | None = None
-    failing_text: str | None = None
-    failures_per_match: int = 0
-    oauth_client_id: str | None = None
-    oauth_client_secret: str | None = None
-    refresh_token: str | None = None
-    access_token_lifetime: float = 3600.0
-    api_base_url_for_customer: str | None = None
-    """What token responses name as the base URL; None: the sandbox's own URL."""
-    token_failures: int = 0
-    token_latency_ms: float = 0.0
-    html_ok_rate: float = 0.0
-    empty_ok_rate: float = 0.0
-    trickle_answers: int = 0
-    trickle_ms: float = 2000.0
-    max_body_bytes: int | None = None
-    throttle_after: int | None = None
-    """After this many POSTs, every POST is answered 429 with ``retry_after_seconds``."""
-
-    def accepts(self, authorization: str | None) -> bool:
-        """True when the Authorization header carries the sandbox's credentials."""
-        pair = f"{self.access_key}:{self.access_key_secret}".encode()
-        allowed = {f"Basic {base64.b64encode(pair).decode()}"}
-        if self.access_token:
-            allowed.add(f"Bearer {self.access_token}")
-        return authorization in allowed
-
 
 TOO_LARGE_PAGE = (
     b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
@@ -105,116 +57,6 @@ TOO_LARGE_PAGE = (
 """What nginx, in front of Gong's API, answers to a body over its size limit."""
 
 TOKEN_PATH = "/oauth2/generate-customer-token"  # noqa: S105 - a path, not a password
-
-
-@dataclass
-class OAuthStore:
-    """The token endpoint's state: live access tokens and the unspent refresh token(s)."""
-
-    refresh_tokens: set[str] = field(default_factory=set)
-    access_tokens: dict[str, tuple[float, int]] = field(default_factory=dict)
-    """Each access token issued: (when it expires, monotonic; its generation, from 1)."""
-    refreshes: int = 0
-    invalid_grants: int = 0
-    token_requests: int = 0
-    expired_rejections: int = 0
-    newest_generation_used: int = 0
-    """The generation of the newest access token a POST was authorised with."""
-
-    def refresh(self, refresh_token: str, lifetime: float) -> tuple[str, str] | None:
-        """Spend ``refresh_token``: a new (access, refresh) pair; None if it is not live."""
-        if refresh_token not in self.refresh_tokens:
-            self.invalid_grants += 1
-            return None
-        self.refresh_tokens.discard(refresh_token)
-        self.refreshes += 1
-        access, refresh = f"at-{uuid.uuid4().hex}", f"rt-{uuid.uuid4().hex}"
-        self.refresh_tokens.add(refresh)
-        self.access_tokens[access] = (time.monotonic() + lifetime, self.refreshes)
-        return access, refresh
-
-    def check(self, authorization: str | None) -> bool | None:
-        """True for a live access token, False for an expired one, None for no such token."""
-        token = (authorization or "").removeprefix("Bearer ")
-        if token not in self.access_tokens:
-            return None
-        expires, generation = self.access_tokens[token]
-        if time.monotonic() >= expires:
-            self.expired_rejections += 1
-            return False
-        self.newest_generation_used = max(self.newest_generation_used, generation)
-        return True
-
-
-@dataclass
-class SandboxStore:
-    """What the sandbox accepted and how it answered, shared by its handler threads."""
-
-    events: dict[str, dict[str, t.Any]] = field(default_factory=dict)
-    accepted_at: list[float] = field(default_factory=list)
-    answers: collections.Counter[str] = field(default_factory=collections.Counter)
-    answered_at: list[tuple[float, str]] = field(default_factory=list)
-    """When each POST was answered (``time.monotonic()``) and how: when a pause held."""
-    recent: collections.deque[float] = field(default_factory=collections.deque)
-    in_flight: int = 0
-    peak_in_flight: int = 0
-    requests_today: int = 0
-    failed_matches: int = 0
-    trickled: int = 0
-    oauth: OAuthStore = field(default_factory=OAuthStore)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def over_rate(self, limit: float | None) -> bool:
-        """Count this request in the last second's window; True when it is over ``limit``."""
-        if limit is None:
-            return False
-        now = time.monotonic()
-        with self.lock:
-            while self.recent and now - self.recent[0] >= 1.0:
-                self.recent.popleft()
-            if len(self.recent) >= limit:
-                return True
-            self.recent.append(now)
-            return False
-
-    def store(self, body: dict[str, t.Any]) -> bool:
-        """Keep ``body``; False when its eventId was already stored."""
-        with self.lock:
-            if body["eventId"] in self.events:
-                return False
-            self.events[body["eventId"]] = body
-            self.accepted_at.append(time.monotonic())
-            return True
-
-    def count(self, answer: str) -> None:
-        """Tally one answer (a status code, or ``dropped``)."""
-        with self.lock:
-            self.answers[answer] += 1
-            self.answered_at.append((time.monotonic(), answer))
-
-    def reset(self) -> None:
-        """Forget every event and tally."""
-        with self.lock:
-            self.events.clear()
-            self.accepted_at.clear()
-            self.answers.clear()
-            self.answered_at.clear()
-            self.recent.clear()
-            self.peak_in_flight = self.failed_matches = self.requests_today = self.trickled = 0
-
-    def request_number(self) -> int:
-        """Count this request against the day: how many were made, this one included."""
-        with self.lock:
-            self.requests_today += 1
-            return self.requests_today
-
-    def fails_match(self, raw: bytes, options: SandboxOptions) -> bool:
-        """True while a body holding ``failing_text`` has failed fewer times than asked."""
-        if not options.failing_text or options.failing_text.encode() not in raw:
-            return False
-        with self.lock:
-            self.failed_matches += 1
-            return self.failed_matches <= options.failures_per_match
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -546,78 +388,3 @@ class Sandbox:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-
-def _parser() -> argparse.ArgumentParser:
-    defaults = SandboxOptions()
-    parser = argparse.ArgumentParser(prog="gong-di-sandbox", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    parser.add_argument("--access-key", default=defaults.access_key)
-    parser.add_argument("--access-key-secret", default=defaults.access_key_secret)
-    parser.add_argument("--access-token", default=None, help="also accept this bearer token")
-    parser.add_argument("--rate-limit", type=float, default=None, help="requests/s before 429s")
-    parser.add_argument("--retry-after", type=int, default=defaults.retry_after_seconds)
-    parser.add_argument("--reject-rate", type=float, default=0.0, help="valid bodies answered 400")
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share answered 500")
-    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped connections")
-    parser.add_argument("--lost-reply-rate", type=float, default=0.0, help="stored, then hung up")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer")
-    parser.add_argument("--html-ok-rate", type=float, default=0.0, help="200 HTML, as a proxy")
-    parser.add_argument("--empty-ok-rate", type=float, default=0.0, help="200 with no body")
-    parser.add_argument("--trickle-answers", type=int, default=0, help="first answers trickled")
-    parser.add_argument("--trickle-ms", type=float, default=defaults.trickle_ms)
-    parser.add_argument("--seed", type=int, default=None, help="seed for the fault draws")
-    parser.add_argument("--max-body-bytes", type=int, default=None, help="413 for larger bodies")
-    parser.add_argument(
-        "--throttle-after", type=int, default=None, help="then 429 for ever (--retry-after)"
-    )
-    parser.add_argument("--oauth-client-id", default=None, help="serve the token endpoint")
-    parser.add_argument("--oauth-client-secret", default=None)
-    parser.add_argument("--refresh-token", default=None, help="the consent's refresh token")
-    parser.add_argument(
-        "--access-token-lifetime", type=float, default=defaults.access_token_lifetime
-    )
-    return parser
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the sandbox in the foreground until interrupted."""
-    args = _parser().parse_args(argv)
-    if args.host not in {"127.0.0.1", "localhost", "::1"}:
-        sys.exit("gong-di-sandbox only listens on loopback (127.0.0.1, localhost, ::1)")
-    options = SandboxOptions(
-        access_key=args.access_key,
-        access_key_secret=args.access_key_secret,
-        access_token=args.access_token,
-        rate_limit=args.rate_limit,
-        retry_after_seconds=args.retry_after,
-        reject_rate=args.reject_rate,
-        fail_rate=args.fail_rate,
-        drop_rate=args.drop_rate,
-        lost_reply_rate=args.lost_reply_rate,
-        latency_ms=args.latency_ms,
-        html_ok_rate=args.html_ok_rate,
-        empty_ok_rate=args.empty_ok_rate,
-        trickle_answers=args.trickle_answers,
-        trickle_ms=args.trickle_ms,
-        max_body_bytes=args.max_body_bytes,
-        throttle_after=args.throttle_after,
-        seed=args.seed,
-        oauth_client_id=args.oauth_client_id,
-        oauth_client_secret=args.oauth_client_secret,
-        refresh_token=args.refresh_token,
-        access_token_lifetime=args.access_token_lifetime,
-    )
-    sandbox = Sandbox(options, args.host, args.port)
-    print(f"gong-di-sandbox listening on {sandbox.url}", file=sys.stderr, flush=True)
-    try:
-        sandbox.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
-
-
-if __name__ == "__main__":
-    main()

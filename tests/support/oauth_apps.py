@@ -8,7 +8,7 @@ from pathlib import Path
 from test_target import CONFIG
 
 if t.TYPE_CHECKING:
-    from target_gong_di.sandbox.server import Sandbox
+    from target_gong_di.sandbox import Sandbox
 
 CLIENT_ID = "gong-app-1"
 CLIENT_SECRET = "client-s3cret-never-printed"

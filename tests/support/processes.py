@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import SECRET, record, schema, state
 from test_target import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
 
-from target_gong_di.sandbox.server import Sandbox
+from target_gong_di.sandbox import Sandbox
 
 
 def stored_ids(server: Sandbox) -> set[int]:
