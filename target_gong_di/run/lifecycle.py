@@ -68,8 +68,10 @@ class RunLifecycle:
         input_line: t.Callable[[], int],
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
     ) -> None:
-        """``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one
-        whose client answers from a script, to drive the stop paths without HTTP.
+        """Hold what the run needs; nothing is opened before ``open_run``.
+
+        ``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one whose
+        client answers from a script, to drive the stop paths without HTTP.
         """
         self._deliver = deliver
         self._settings = settings
