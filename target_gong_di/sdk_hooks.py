@@ -9,7 +9,7 @@ only hands over to a public method of the target or sink, where the behaviour li
   its date parsing would null or crash on dates it cannot read. The target dead-letters
   such records instead, so ``StreamEvents.accept`` checks and parses them itself.
 - STATE goes to the ``Checkpoints`` watermark, not to the SDK's "latest state" that it
-  writes after a drain: the ``StateForwarder`` is the one writer of stdout.
+  writes after a drain: the ``StateWriter`` is the one writer of stdout.
 - SIGTERM and SIGINT stop delivery and checkpoint instead of draining everything, which at
   Gong's rate could take longer than an orchestrator waits.
 - Which properties are dates is decided as the SDK decides it, by its private

@@ -96,7 +96,7 @@ def test_records_accepted_with_a_pipeline_are_delivered_to_gong(tmp_path, sandbo
     for number in range(5):
         events.accept(page(number))
     run.pipeline.wait_until_settled()
-    run.pipeline.close()
+    run.pipeline.close(timeout=10)
     assert len(sandbox.store.events) == 5
     assert events.counts.delivered == 5
 

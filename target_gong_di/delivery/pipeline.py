@@ -181,13 +181,17 @@ class DeliveryPipeline:
         with self._changed:
             return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
 
-    def close(self) -> None:
-        """Stop the threads; waits for requests in flight unless delivery stopped."""
+    def close(self, timeout: float) -> None:
+        """Stop the threads; waits for requests in flight unless delivery stopped.
+
+        The checker and the dispatcher are each waited for at most ``timeout`` (they are
+        daemons: one stuck on a frozen ledger does not keep the process alive).
+        """
         with self._changed:
             self._stop.request()
             self._changed.notify_all()
         for thread in self._threads:
-            thread.join()
+            thread.join(timeout)
         self._workers.shutdown(wait=self._stop.cause is None, cancel_futures=True)
         self._limiter.close()
         self._client.close()

@@ -241,6 +241,10 @@ class RunLifecycle:
     def _wait_for_the_other_stop(self) -> None:
         self.stop.finished.wait(4 * self._settings.request_timeout_seconds)
 
+    def _grace(self) -> float:
+        """How long any one step of a stop may wait: for answers, for the STATE writer."""
+        return 2 * self._settings.request_timeout_seconds
+
     def _stop_once(self, cause: DeliveryStopped) -> bool:
         if self._context is None:  # stopped before listening: nothing was opened
             return True
@@ -248,7 +252,7 @@ class RunLifecycle:
         abandoned = 0
         if pipeline is not None:
             pipeline.stop(cause)
-            grace = 2 * self._settings.request_timeout_seconds
+            grace = self._grace()
             if not pipeline.wait_idle(grace):
                 abandoned = pipeline.in_flight
                 self._logger.warning(
@@ -280,10 +284,14 @@ class RunLifecycle:
         run already stopping, it is logged beside the stop's own cause, if that is another.
         """
         context = self.open_run()
-        if self._writer is not None:
-            self._writer.close()
+        if self._writer is not None and not self._writer.close(self._grace()):
+            self._logger.warning(
+                "The last STATE could not be written within %.0fs; the tap resumes from "
+                "the one before it",
+                self._grace(),
+            )
         if context.pipeline is not None:
-            context.pipeline.close()
+            context.pipeline.close(self._grace())
         failure: OutputFileError | None = None
         for output in (context.dead_letters, context.dry_run):
             try:

@@ -60,12 +60,13 @@ class StateWriter:
         """Begin forwarding."""
         self._thread.start()
 
-    def close(self, timeout: float | None = None) -> None:
-        """Forward the last safe STATE and stop the thread (waiting at most ``timeout``)."""
+    def close(self, timeout: float) -> bool:
+        """Forward the last safe STATE and stop the thread; False if it took over ``timeout``."""
         self._closing.set()
         self._checkpoints.wake()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
         written = 0
