@@ -129,6 +129,12 @@ class Run:
         """A STATE read after the records so far."""
         self.lifecycle.state_received({"at": at})
 
+    def read(self, event_ids: str) -> None:
+        """Each eventId's record, then a STATE ``after <eventId>``, as a tap writes them."""
+        for event_id in event_ids:
+            self.record(event_id)
+            self.state(f"after {event_id}")
+
     def settle_all(self) -> None:
         assert self.context.pipeline is not None
         self.context.pipeline.wait_until_settled()
@@ -176,9 +182,7 @@ def test_state_never_passes_a_record_that_has_not_settled(tmp_path, capsys):
     client.held["2"] = threading.Event()
     run = Run(tmp_path, client)
     with run.lifecycle.delivering():
-        for event_id in "12345":
-            run.record(event_id)
-            run.state(f"after {event_id}")
+        run.read("12345")
         wait_for(lambda: set(run.owner.settled) == set("1345"))
         assert run.context.checkpoints.safe_state == {"at": "after 1"}
         client.held["2"].set()
@@ -193,9 +197,7 @@ def test_the_end_of_input_forwards_the_newest_safe_state_once(tmp_path, capsys):
     run = Run(tmp_path, ScriptedClient())
     before = stop_threads()
     with run.lifecycle.delivering():
-        for event_id in "123":
-            run.record(event_id)
-            run.state(f"after {event_id}")
+        run.read("123")
         run.lifecycle.end_of_input()
     written = states_written(capsys)
     assert written[-1] == "after 3"
@@ -213,9 +215,7 @@ def test_bad_input_settles_what_was_read_and_forwards_its_state_once(tmp_path, c
 
     def read_two_records_then_a_bad_line() -> None:
         with run.lifecycle.delivering():
-            for event_id in "12":
-                run.record(event_id)
-                run.state(f"after {event_id}")
+            run.read("12")
             raise ValueError("line 3: not JSON")
 
     with pytest.raises(ValueError, match="line 3"):
@@ -233,9 +233,7 @@ def test_a_stop_from_a_delivery_thread_forwards_the_state_before_it_once(tmp_pat
 
     def read_until_gong_says_stop() -> None:
         with run.lifecycle.delivering():
-            for event_id in "123":
-                run.record(event_id)
-                run.state(f"after {event_id}")
+            run.read("123")
             wait_for(lambda: run.lifecycle.stop.cause is not None)
             run.settle_all()  # raises the stop's cause in the main thread: it carries it out
 
@@ -255,9 +253,7 @@ def test_a_signal_lets_the_request_in_flight_finish_and_forwards_its_state_once(
 
     def read_until_a_signal_with_a_request_in_flight() -> None:
         with run.lifecycle.delivering():
-            for event_id in "12":
-                run.record(event_id)
-                run.state(f"after {event_id}")
+            run.read("12")
             wait_for(lambda: run.owner.settled == ["1"])
             threading.Timer(0.05, client.held["2"].set).start()
             run.lifecycle.signal_received(signal.SIGTERM)
