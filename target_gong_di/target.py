@@ -50,13 +50,8 @@ from target_gong_di.run.report import RunReport, records
 from target_gong_di.run.state_writer import StateForwarder
 from target_gong_di.run.stream_events import RunContext
 from target_gong_di.sdk_hooks import StateAndSignalTarget
-from target_gong_di.settings import (
-    CONFIG_SCHEMA,
-    SECRET_SETTINGS,
-    Settings,
-    expression_config,
-    unknown_setting_warnings,
-)
+from target_gong_di.setting_checks import unknown_setting_warnings
+from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, expression_config
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 
 if t.TYPE_CHECKING:

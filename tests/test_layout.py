@@ -28,6 +28,8 @@ LAYERS = [
 """Lowest first: a module may import its own layer and any below it."""
 BASE = {"exceptions", "encoding", "redaction", "sdk_hooks"}
 TOP = {"target", "sinks", "__main__"}
+SETTINGS = {"settings", "setting_checks"}
+"""The settings layer is two top-level modules: the settings, and the rules they are checked by."""
 SANDBOX_MAY_IMPORT = {"base", "validation", "sandbox"}
 MAX_LINES = 450
 
@@ -39,6 +41,8 @@ def layer(module: str) -> str:
         return "base"
     if first in TOP:
         return "top"
+    if first in SETTINGS:
+        return "settings"
     return first
 
 

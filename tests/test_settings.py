@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from target_gong_di.setting_checks import unknown_setting_warnings
 from target_gong_di.settings import (
     CONFIG_SCHEMA,
     NUMBER_BOUNDS,
@@ -14,7 +15,6 @@ from target_gong_di.settings import (
     Settings,
     config_errors,
     expression_config,
-    unknown_setting_warnings,
 )
 
 MAPPINGS = {"page_views": "passthrough"}
