@@ -1,9 +1,9 @@
 """The rules a JSON Schema cannot say, one function each, every error one readable line.
 
 ``settings.config_errors`` applies them to a config with its defaults filled in: a URL's
-scheme, host and userinfo, exactly one auth kind, numbers NaN or out of bounds, mappings
-that compile; and ``unknown_setting_warnings`` names a key that is no setting. Owns no
-setting: the names, defaults and bounds are ``settings``' (this module imports below it).
+scheme, host and userinfo, numbers NaN or out of bounds, mappings that compile (the auth
+kinds' rule is ``setting_auth``'s); and ``unknown_setting_warnings`` names a key that is
+no setting. Owns no setting: the names, defaults and bounds are ``settings``'.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import decimal
 import difflib
 import ipaddress
-import os
 import re
 import typing as t
 from urllib.parse import urlsplit
@@ -79,57 +78,6 @@ def api_url_errors(url: t.Any) -> list[str]:
             f"api_url: {url!r} should be the base URL only, like https://us-12345.api.gong.io "
             "(no /v2 path, query or fragment: the target adds /v2/digital-interaction)"
         ]
-    return []
-
-
-def _under_meltano_hint() -> str:
-    """Why credentials set in the environment may not arrive when Meltano runs the target.
-
-    Meltano passes a plugin only the settings its definition declares; a loader added
-    without them drops TARGET_GONG_DI_ACCESS_KEY and _SECRET without a word.
-    """
-    if "MELTANO_PROJECT_ROOT" not in os.environ:
-        return ""
-    return (
-        ". Meltano passes only declared settings: if TARGET_GONG_DI_ACCESS_KEY and "
-        "TARGET_GONG_DI_ACCESS_KEY_SECRET are set but did not arrive, the loader's definition "
-        "lacks them; add it with `meltano add --plugin-type loader target-gong-di --from-ref "
-        "target-gong-di.meltano.yml` (README)"
-    )
-
-
-AUTH_KINDS = {
-    "access_key + access_key_secret (HTTP Basic)": ("access_key", "access_key_secret"),
-    "access_token (a token managed elsewhere)": ("access_token",),
-    "oauth_client_id + oauth_client_secret + refresh_token (an OAuth app that renews its tokens)": (
-        "oauth_client_id",
-        "oauth_client_secret",
-        "refresh_token",
-    ),
-}
-"""The ways to authenticate, each with the settings it needs; exactly one may be set."""
-
-
-def auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
-    """Why ``values`` do not set exactly one of ``AUTH_KINDS``, with all it needs."""
-    kinds = ", ".join(AUTH_KINDS)
-    started = {
-        kind: [name for name in names if values.get(name)] for kind, names in AUTH_KINDS.items()
-    }
-    started = {kind: names for kind, names in started.items() if names}
-    if len(started) > 1:
-        found = " and ".join(" + ".join(names) for names in started.values())
-        return [f"auth: set exactly one auth kind of {kinds}; found {found}"]
-    if not started:
-        return [
-            f"auth: no credentials; set one auth kind of {kinds}, or set dry_run to send "
-            "nothing" + _under_meltano_hint()
-        ]
-    [(kind, names)] = started.items()
-    missing = [name for name in AUTH_KINDS[kind] if name not in names]
-    if missing:
-        verb = "is" if len(names) == 1 else "are"
-        return [f"auth: {' + '.join(names)} {verb} set but {' + '.join(missing)} is missing"]
     return []
 
 

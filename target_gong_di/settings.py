@@ -1,17 +1,18 @@
 """The target's settings, checked once and read into a typed ``Settings``.
 
 ``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano; ``config_errors`` adds the rules
-a schema cannot say (one auth method, https unless loopback, mappings that compile), each
-written in ``setting_checks``.
+a schema cannot say (one auth method, https unless loopback, mappings that compile), written
+in ``setting_checks`` and ``setting_auth``.
 
-Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them from there.
+A setting is declared once, in ``CONFIG_SCHEMA``: its name, type, default and bounds.
+``Settings.from_config`` reads each field from the setting of its name, converted by its
+schema type, so a field says only what differs (another setting's name, another conversion).
 """
 
 from __future__ import annotations
 
-import base64
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 
 from singer_sdk import typing as th
 
@@ -19,24 +20,15 @@ from target_gong_di.exceptions import ConfigError
 from target_gong_di.ledger.store import ledger_url_errors
 from target_gong_di.mapping.compiler import PASSTHROUGH
 from target_gong_di.mapping.expressions import without_secrets
+from target_gong_di.setting_auth import DEFAULT_API_URL, Auth, OAuthApp, auth_errors, credentials
 from target_gong_di.setting_checks import (
     api_url_errors,
-    auth_errors,
     http_url_errors,
     mapping_errors,
     number_errors,
     userinfo_errors,
 )
 
-SECRET_SETTINGS = (
-    "access_key_secret",
-    "access_token",
-    "oauth_client_secret",
-    "refresh_token",
-    "ledger_url",
-)
-DEFAULT_API_URL = "https://api.gong.io"
-"""Gong's generic base URL: never a company's own, so an OAuth app asks the token response."""
 DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL
 
 MAX_COUNT = 1_000_000_000
@@ -288,6 +280,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
 ).to_dict()
 
+SECRET_SETTINGS = tuple(
+    name for name, prop in CONFIG_SCHEMA["properties"].items() if prop.get("secret")
+)
+"""The settings marked ``secret`` in the schema: never logged, nor readable in expressions."""
 NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
     name: (prop["minimum"], prop["maximum"])
     for name, prop in CONFIG_SCHEMA["properties"].items()
@@ -297,66 +293,34 @@ NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
 and a numeric setting without both bounds fails here, at import."""
 
 
-@dataclass(frozen=True)
-class Auth:
-    """A fixed credential (access key or static token), and how to name it without the secret.
-
-    It has the shape of ``oauth.Credentials``, which the client asks for each request's
-    header; a fixed credential has nothing to renew or release.
-    """
-
-    header: str
-    description: str
-    secrets: tuple[str, ...]
-    """Every text that must never be shown: the header's value, its credential, the secret."""
-
-    def __repr__(self) -> str:
-        return f"Auth({self.description})"
-
-    def authorization(self) -> str:
-        """The Authorization header, the same for every request."""
-        return self.header
-
-    def renewed_after(self, rejected: str) -> bool:
-        """False: a fixed credential that Gong refused stays refused."""
-        return False
-
-    def close(self) -> None:
-        """Nothing to release."""
+READ_AS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "number": float,
+    "integer": int,
+    "boolean": bool,
+    "object": dict,
+}
+"""How a set value of each schema type becomes its ``Settings`` field; a string stays as is."""
 
 
-@dataclass(frozen=True)
-class OAuthApp:
-    """An OAuth app's client credentials and the consent's refresh token, from the config.
+def _as_given(value: t.Any) -> t.Any:
+    return value
 
-    ``oauth.OAuthTokens`` turns them into access tokens; the refresh token here is where a
-    consent starts, and is spent by its first use.
-    """
 
-    client_id: str
-    client_secret: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    token_url: str
-    discovers_api_url: bool
-    """api_url is unset (or Gong's generic one): use the token response's base URL."""
-
-    @property
-    def description(self) -> str:
-        """How errors name this auth kind, without a secret."""
-        return f"OAuth app with oauth_client_id {self.client_id!r}"
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """The config's secrets; tokens obtained later are added by ``OAuthTokens``."""
-        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        return (f"Basic {basic}", basic, self.client_secret, self.refresh_token)
+AS_GIVEN = {"convert": _as_given}
+"""A ``Settings`` field's metadata: the setting's value is not converted."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The config, checked and typed, with defaults applied."""
+    """The config, checked and typed, with defaults applied.
 
-    api_url: str
+    Each field but ``auth`` is the setting of its name (or its metadata's ``setting``):
+    None when unset without a default, else converted by its schema type (``READ_AS``) or
+    by its metadata's ``convert``. The two optional limits keep the number as given, which
+    their messages show.
+    """
+
+    api_url: str = field(metadata={"convert": lambda url: url.rstrip("/")})
     auth: Auth | OAuthApp | None
     source_system_name: str | None
     mappings: dict[str, t.Any]
@@ -369,11 +333,11 @@ class Settings:
     request_timeout_seconds: float
     max_retry_after_seconds: float
     max_body_bytes: int
-    max_rejected_records: int | None
+    max_rejected_records: int | None = field(metadata=AS_GIVEN)
     progress_interval_seconds: float
-    queue_size: int
+    queue_size: int = field(metadata={"setting": "batch_size_rows"})
     ledger_url: str = field(repr=False)  # it can hold a password
-    daily_request_budget: int | None
+    daily_request_budget: int | None = field(metadata=AS_GIVEN)
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -382,27 +346,24 @@ class Settings:
         if errors:
             raise ConfigError(errors)
         values = _with_defaults(config)
-        rate = float(values["max_requests_per_second"])
-        return cls(
-            api_url=values["api_url"].rstrip("/"),
-            auth=None if values["dry_run"] else _auth(values),
-            source_system_name=values.get("source_system_name"),
-            mappings=dict(values["mappings"]),
-            dead_letter_path=values["dead_letter_path"],
-            dry_run=bool(values["dry_run"]),
-            dry_run_path=values["dry_run_path"],
-            max_requests_per_second=rate,
-            max_concurrency=int(values["max_concurrency"]),
-            max_retries=int(values["max_retries"]),
-            request_timeout_seconds=float(values["request_timeout_seconds"]),
-            max_retry_after_seconds=float(values["max_retry_after_seconds"]),
-            max_body_bytes=int(values["max_body_bytes"]),
-            max_rejected_records=values.get("max_rejected_records"),
-            progress_interval_seconds=float(values["progress_interval_seconds"]),
-            queue_size=int(values["batch_size_rows"]),
-            ledger_url=values["ledger_url"],
-            daily_request_budget=values.get("daily_request_budget"),
-        )
+        read = {each.name: _value(each, values) for each in fields(cls) if each.name != "auth"}
+        return cls(auth=None if values["dry_run"] else credentials(values), **read)
+
+
+def setting_name(settings_field: Field[t.Any]) -> str:
+    """The setting a ``Settings`` field is read from."""
+    return settings_field.metadata.get("setting") or settings_field.name
+
+
+def _value(settings_field: Field[t.Any], values: t.Mapping[str, t.Any]) -> t.Any:
+    name = setting_name(settings_field)
+    value = values.get(name)
+    if value is None:
+        return None
+    kinds = CONFIG_SCHEMA["properties"][name]["type"]
+    kind = next(kind for kind in ([kinds] if isinstance(kinds, str) else kinds) if kind != "null")
+    convert = settings_field.metadata.get("convert") or READ_AS.get(kind, _as_given)
+    return convert(value)
 
 
 def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -413,27 +374,6 @@ def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         if "default" in prop
     }
     return {**defaults, **{name: value for name, value in config.items() if value is not None}}
-
-
-def _auth(values: t.Mapping[str, t.Any]) -> Auth | OAuthApp:
-    if values.get("oauth_client_id"):
-        return OAuthApp(
-            client_id=str(values["oauth_client_id"]),
-            client_secret=str(values["oauth_client_secret"]),
-            refresh_token=str(values["refresh_token"]),
-            token_url=values["oauth_token_url"],
-            discovers_api_url=values["api_url"].rstrip("/") == DEFAULT_API_URL,
-        )
-    if values.get("access_token"):
-        token = str(values["access_token"])
-        return Auth(f"Bearer {token}", "OAuth access_token", (f"Bearer {token}", token))
-    secret = str(values["access_key_secret"])
-    credential = base64.b64encode(f"{values['access_key']}:{secret}".encode()).decode()
-    return Auth(
-        f"Basic {credential}",
-        f"HTTP Basic with access_key {values['access_key']!r}",
-        tuple(filter(None, (f"Basic {credential}", credential, secret))),
-    )
 
 
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
