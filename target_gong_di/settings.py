@@ -1,6 +1,7 @@
 """The target's settings, checked once and read into a typed ``Settings``.
 
-``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano; ``config_errors`` adds the rules
+``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano (``make docs`` writes the README's
+table and both Meltano definitions' settings from ``--about``); ``config_errors`` adds the rules
 a schema cannot say (one auth method, https unless loopback, mappings that compile), written
 in ``setting_checks`` and ``setting_auth``.
 
