@@ -1,40 +1,35 @@
 """The target's settings, checked once and read into a typed ``Settings``.
 
-``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano; ``config_errors`` adds the rules
-a schema cannot say (one auth method, https unless loopback, mappings that compile).
+``CONFIG_SCHEMA`` serves the SDK, ``--about`` and Meltano (``make docs`` writes the README's
+table and both Meltano definitions' settings from ``--about``); ``config_errors`` adds the rules
+a schema cannot say (one auth method, https unless loopback, mappings that compile), written
+in ``setting_checks`` and ``setting_auth``.
 
-Defaults live only in ``CONFIG_SCHEMA``; ``Settings.from_config`` reads them from there.
+A setting is declared once, in ``CONFIG_SCHEMA``: its name, type, default and bounds.
+``Settings.from_config`` reads each field from the setting of its name, converted by its
+schema type, so a field says only what differs (another setting's name, another conversion).
 """
 
 from __future__ import annotations
 
-import base64
-import decimal
-import difflib
-import ipaddress
-import os
-import re
 import typing as t
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import Field, dataclass, field, fields
 
 from singer_sdk import typing as th
 
 from target_gong_di.exceptions import ConfigError
 from target_gong_di.ledger.store import ledger_url_errors
-from target_gong_di.mapping.compiler import PASSTHROUGH, MappingConfigError, check_mapping
+from target_gong_di.mapping.compiler import PASSTHROUGH
 from target_gong_di.mapping.expressions import without_secrets
-from target_gong_di.validation.contract import ENDPOINT
-
-SECRET_SETTINGS = (
-    "access_key_secret",
-    "access_token",
-    "oauth_client_secret",
-    "refresh_token",
-    "ledger_url",
+from target_gong_di.setting_auth import DEFAULT_API_URL, Auth, OAuthApp, auth_errors, credentials
+from target_gong_di.setting_checks import (
+    api_url_errors,
+    http_url_errors,
+    mapping_errors,
+    number_errors,
+    userinfo_errors,
 )
-DEFAULT_API_URL = "https://api.gong.io"
-"""Gong's generic base URL: never a company's own, so an OAuth app asks the token response."""
+
 DEFAULT_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"  # noqa: S105 - a URL
 
 MAX_COUNT = 1_000_000_000
@@ -286,6 +281,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
 ).to_dict()
 
+SECRET_SETTINGS = tuple(
+    name for name, prop in CONFIG_SCHEMA["properties"].items() if prop.get("secret")
+)
+"""The settings marked ``secret`` in the schema: never logged, nor readable in expressions."""
 NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
     name: (prop["minimum"], prop["maximum"])
     for name, prop in CONFIG_SCHEMA["properties"].items()
@@ -295,66 +294,34 @@ NUMBER_BOUNDS: dict[str, tuple[float, float]] = {
 and a numeric setting without both bounds fails here, at import."""
 
 
-@dataclass(frozen=True)
-class Auth:
-    """A fixed credential (access key or static token), and how to name it without the secret.
-
-    It has the shape of ``oauth.Credentials``, which the client asks for each request's
-    header; a fixed credential has nothing to renew or release.
-    """
-
-    header: str
-    description: str
-    secrets: tuple[str, ...]
-    """Every text that must never be shown: the header's value, its credential, the secret."""
-
-    def __repr__(self) -> str:
-        return f"Auth({self.description})"
-
-    def authorization(self) -> str:
-        """The Authorization header, the same for every request."""
-        return self.header
-
-    def renewed_after(self, rejected: str) -> bool:
-        """False: a fixed credential that Gong refused stays refused."""
-        return False
-
-    def close(self) -> None:
-        """Nothing to release."""
+READ_AS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "number": float,
+    "integer": int,
+    "boolean": bool,
+    "object": dict,
+}
+"""How a set value of each schema type becomes its ``Settings`` field; a string stays as is."""
 
 
-@dataclass(frozen=True)
-class OAuthApp:
-    """An OAuth app's client credentials and the consent's refresh token, from the config.
+def _as_given(value: t.Any) -> t.Any:
+    return value
 
-    ``oauth.OAuthTokens`` turns them into access tokens; the refresh token here is where a
-    consent starts, and is spent by its first use.
-    """
 
-    client_id: str
-    client_secret: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-    token_url: str
-    discovers_api_url: bool
-    """api_url is unset (or Gong's generic one): use the token response's base URL."""
-
-    @property
-    def description(self) -> str:
-        """How errors name this auth kind, without a secret."""
-        return f"OAuth app with oauth_client_id {self.client_id!r}"
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """The config's secrets; tokens obtained later are added by ``OAuthTokens``."""
-        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        return (f"Basic {basic}", basic, self.client_secret, self.refresh_token)
+AS_GIVEN = {"convert": _as_given}
+"""A ``Settings`` field's metadata: the setting's value is not converted."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The config, checked and typed, with defaults applied."""
+    """The config, checked and typed, with defaults applied.
 
-    api_url: str
+    Each field but ``auth`` is the setting of its name (or its metadata's ``setting``):
+    None when unset without a default, else converted by its schema type (``READ_AS``) or
+    by its metadata's ``convert``. The two optional limits keep the number as given, which
+    their messages show.
+    """
+
+    api_url: str = field(metadata={"convert": lambda url: url.rstrip("/")})
     auth: Auth | OAuthApp | None
     source_system_name: str | None
     mappings: dict[str, t.Any]
@@ -367,11 +334,11 @@ class Settings:
     request_timeout_seconds: float
     max_retry_after_seconds: float
     max_body_bytes: int
-    max_rejected_records: int | None
+    max_rejected_records: int | None = field(metadata=AS_GIVEN)
     progress_interval_seconds: float
-    queue_size: int
+    queue_size: int = field(metadata={"setting": "batch_size_rows"})
     ledger_url: str = field(repr=False)  # it can hold a password
-    daily_request_budget: int | None
+    daily_request_budget: int | None = field(metadata=AS_GIVEN)
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -380,27 +347,24 @@ class Settings:
         if errors:
             raise ConfigError(errors)
         values = _with_defaults(config)
-        rate = float(values["max_requests_per_second"])
-        return cls(
-            api_url=values["api_url"].rstrip("/"),
-            auth=None if values["dry_run"] else _auth(values),
-            source_system_name=values.get("source_system_name"),
-            mappings=dict(values["mappings"]),
-            dead_letter_path=values["dead_letter_path"],
-            dry_run=bool(values["dry_run"]),
-            dry_run_path=values["dry_run_path"],
-            max_requests_per_second=rate,
-            max_concurrency=int(values["max_concurrency"]),
-            max_retries=int(values["max_retries"]),
-            request_timeout_seconds=float(values["request_timeout_seconds"]),
-            max_retry_after_seconds=float(values["max_retry_after_seconds"]),
-            max_body_bytes=int(values["max_body_bytes"]),
-            max_rejected_records=values.get("max_rejected_records"),
-            progress_interval_seconds=float(values["progress_interval_seconds"]),
-            queue_size=int(values["batch_size_rows"]),
-            ledger_url=values["ledger_url"],
-            daily_request_budget=values.get("daily_request_budget"),
-        )
+        read = {each.name: _value(each, values) for each in fields(cls) if each.name != "auth"}
+        return cls(auth=None if values["dry_run"] else credentials(values), **read)
+
+
+def setting_name(settings_field: Field[t.Any]) -> str:
+    """The setting a ``Settings`` field is read from."""
+    return settings_field.metadata.get("setting") or settings_field.name
+
+
+def _value(settings_field: Field[t.Any], values: t.Mapping[str, t.Any]) -> t.Any:
+    name = setting_name(settings_field)
+    value = values.get(name)
+    if value is None:
+        return None
+    kinds = CONFIG_SCHEMA["properties"][name]["type"]
+    kind = next(kind for kind in ([kinds] if isinstance(kinds, str) else kinds) if kind != "null")
+    convert = settings_field.metadata.get("convert") or READ_AS.get(kind, _as_given)
+    return convert(value)
 
 
 def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -413,195 +377,18 @@ def _with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     return {**defaults, **{name: value for name, value in config.items() if value is not None}}
 
 
-def _auth(values: t.Mapping[str, t.Any]) -> Auth | OAuthApp:
-    if values.get("oauth_client_id"):
-        return OAuthApp(
-            client_id=str(values["oauth_client_id"]),
-            client_secret=str(values["oauth_client_secret"]),
-            refresh_token=str(values["refresh_token"]),
-            token_url=values["oauth_token_url"],
-            discovers_api_url=values["api_url"].rstrip("/") == DEFAULT_API_URL,
-        )
-    if values.get("access_token"):
-        token = str(values["access_token"])
-        return Auth(f"Bearer {token}", "OAuth access_token", (f"Bearer {token}", token))
-    secret = str(values["access_key_secret"])
-    credential = base64.b64encode(f"{values['access_key']}:{secret}".encode()).decode()
-    return Auth(
-        f"Basic {credential}",
-        f"HTTP Basic with access_key {values['access_key']!r}",
-        tuple(filter(None, (f"Basic {credential}", credential, secret))),
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-ENDPOINT_SUFFIXES = (ENDPOINT.rsplit("/", 1)[0], ENDPOINT)
-"""``/v2`` and the endpoint itself: what a copied URL ends in, and the target adds."""
-
-
-def _userinfo_errors(setting: str, url: t.Any) -> list[str]:
-    """Refuse ``user:password@`` in a URL, naming the setting and never showing the URL.
-
-    Requests would send those credentials instead of the configured ones, and every message
-    that shows the URL (an error, ``--ledger-counts``) would show the password: the URL is
-    left out of this message, and checked before any message that quotes it. Found by text,
-    not ``urlsplit``, so that a URL it cannot parse (``http://u:pw@[::1``), or one without
-    ``scheme://``, is refused too rather than quoted as "not a URL".
-    """
-    if not isinstance(url, str):
-        return []
-    authority = re.split(r"[/?#]", url.split("://", 1)[-1], maxsplit=1)[0]
-    if "@" not in authority:
-        return []
-    return [
-        f"{setting}: credentials in the URL (user:password@host) are not allowed; set them as "
-        "their own settings (the URL is not shown: it holds a secret)"
-    ]
-
-
-def http_url_errors(setting: str, url: t.Any, example: str) -> list[str]:
-    """Why ``url`` cannot be used: credentials in it, not http(s), or plain http:// off loopback."""
-    userinfo = _userinfo_errors(setting, url)
-    if userinfo:
-        return userinfo
-    try:
-        parts = urlsplit(url) if isinstance(url, str) else None
-    except ValueError:  # e.g. an unclosed [ of an IPv6 host
-        parts = None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
-        return [f"{setting}: {url!r} is not an http(s) URL like {example}"]
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        return [f"{setting}: {url!r} uses plain http://; use https:// (http is only for loopback)"]
-    return []
-
-
-def _api_url_errors(url: t.Any) -> list[str]:
-    errors = http_url_errors("api_url", url, "https://us-12345.api.gong.io")
-    if errors:
-        return errors
-    if "?" in url or "#" in url or urlsplit(url).path.rstrip("/").endswith(ENDPOINT_SUFFIXES):
-        return [
-            f"api_url: {url!r} should be the base URL only, like https://us-12345.api.gong.io "
-            "(no /v2 path, query or fragment: the target adds /v2/digital-interaction)"
-        ]
-    return []
-
-
-def _under_meltano_hint() -> str:
-    """Why credentials set in the environment may not arrive when Meltano runs the target.
-
-    Meltano passes a plugin only the settings its definition declares; a loader added
-    without them drops TARGET_GONG_DI_ACCESS_KEY and _SECRET without a word.
-    """
-    if "MELTANO_PROJECT_ROOT" not in os.environ:
-        return ""
-    return (
-        ". Meltano passes only declared settings: if TARGET_GONG_DI_ACCESS_KEY and "
-        "TARGET_GONG_DI_ACCESS_KEY_SECRET are set but did not arrive, the loader's definition "
-        "lacks them; add it with `meltano add --plugin-type loader target-gong-di --from-ref "
-        "target-gong-di.meltano.yml` (README)"
-    )
-
-
-AUTH_KINDS = {
-    "access_key + access_key_secret (HTTP Basic)": ("access_key", "access_key_secret"),
-    "access_token (a token managed elsewhere)": ("access_token",),
-    "oauth_client_id + oauth_client_secret + refresh_token (an OAuth app that renews its tokens)": (
-        "oauth_client_id",
-        "oauth_client_secret",
-        "refresh_token",
-    ),
-}
-"""The ways to authenticate, each with the settings it needs; exactly one may be set."""
-
-
-def _auth_errors(values: t.Mapping[str, t.Any]) -> list[str]:
-    kinds = ", ".join(AUTH_KINDS)
-    started = {
-        kind: [name for name in names if values.get(name)] for kind, names in AUTH_KINDS.items()
-    }
-    started = {kind: names for kind, names in started.items() if names}
-    if len(started) > 1:
-        found = " and ".join(" + ".join(names) for names in started.values())
-        return [f"auth: set exactly one auth kind of {kinds}; found {found}"]
-    if not started:
-        return [
-            f"auth: no credentials; set one auth kind of {kinds}, or set dry_run to send "
-            "nothing" + _under_meltano_hint()
-        ]
-    [(kind, names)] = started.items()
-    missing = [name for name in AUTH_KINDS[kind] if name not in names]
-    if missing:
-        verb = "is" if len(names) == 1 else "are"
-        return [f"auth: {' + '.join(names)} {verb} set but {' + '.join(missing)} is missing"]
-    return []
-
-
-def _number_errors(values: t.Mapping[str, t.Any]) -> list[str]:
-    """Numeric settings that are NaN or outside their schema's bounds, by name.
-
-    The SDK checks the bounds of a config it read (as ``Decimal``: both kinds of number
-    arrive here), but ``from_config`` also takes a config built in code, and NaN passes any
-    JSON Schema: every comparison with it is false. The bounds are ``NUMBER_BOUNDS``.
-    """
-    errors = []
-    for name, (low, high) in NUMBER_BOUNDS.items():
-        value = values.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
-            errors.append(f"{name}: must be a number, not {type(value).__name__}")
-        elif value != value:  # noqa: PLR0124 - NaN, the one value unequal to itself
-            errors.append(f"{name}: must be a number, not NaN")
-        elif not low <= value <= high:  # compared as is: a huge int overflows a float
-            errors.append(f"{name}: {value} is out of range; use a number from {low} to {high}")
-    return errors
-
-
 def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Problems the config schema cannot express, one readable line each."""
     values = _with_defaults(config)
-    errors = _api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
-    errors += _number_errors(values)
+    errors = api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
+    errors += number_errors(values, NUMBER_BOUNDS)
     if not values["dry_run"]:
-        errors += _auth_errors(values)
+        errors += auth_errors(values)
     if values.get("oauth_client_id") and not values["dry_run"]:
         errors += http_url_errors("oauth_token_url", values["oauth_token_url"], DEFAULT_TOKEN_URL)
     else:  # unused, but a password in it is still refused
-        errors += _userinfo_errors("oauth_token_url", values["oauth_token_url"])
-    mappings = values.get("mappings")
-    if not isinstance(mappings, dict) or not mappings:
-        errors.append('mappings: map at least one stream, e.g. {"my_stream": "passthrough"}')
-        return errors
-    for stream_name, spec in mappings.items():
-        try:
-            check_mapping(stream_name, spec)
-        except MappingConfigError as error:
-            errors.append(f"mappings: {error}")
-    return errors
-
-
-def unknown_setting_warnings(config: t.Mapping[str, t.Any], known: t.Collection[str]) -> list[str]:
-    """One line per key of ``config`` that is no setting in ``known``, with the closest name.
-
-    An unknown key is ignored, so a misspelled one (``acces_key_secret``) would otherwise
-    go unnoticed until its setting's default or absence surprised someone. Only key names are
-    shown, never values.
-    """
-    warnings = []
-    for key in sorted(set(config) - set(known)):
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        warnings.append(f"unknown setting {key!r}{hint}")
-    return warnings
+        errors += userinfo_errors("oauth_token_url", values["oauth_token_url"])
+    return errors + mapping_errors(values.get("mappings"))
 
 
 def expression_config(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

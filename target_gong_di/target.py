@@ -30,13 +30,8 @@ from target_gong_di.run.lifecycle import RunLifecycle
 from target_gong_di.run.reader import SingerReader
 from target_gong_di.run.report import RunReport
 from target_gong_di.sdk_hooks import StateAndSignalTarget
-from target_gong_di.settings import (
-    CONFIG_SCHEMA,
-    SECRET_SETTINGS,
-    Settings,
-    expression_config,
-    unknown_setting_warnings,
-)
+from target_gong_di.setting_checks import unknown_setting_warnings
+from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, expression_config
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
 
 if t.TYPE_CHECKING:

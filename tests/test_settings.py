@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
 
+from target_gong_di.setting_auth import AUTH_KINDS
+from target_gong_di.setting_checks import unknown_setting_warnings
 from target_gong_di.settings import (
     CONFIG_SCHEMA,
     NUMBER_BOUNDS,
+    SECRET_SETTINGS,
     ConfigError,
     Settings,
     config_errors,
     expression_config,
-    unknown_setting_warnings,
+    setting_name,
 )
+from target_gong_di.target import TargetGongDI
 
 MAPPINGS = {"page_views": "passthrough"}
 BASIC = {"access_key": "key", "access_key_secret": "secret", "mappings": MAPPINGS}
@@ -41,6 +46,37 @@ def test_null_settings_take_their_defaults():
 
 def test_batch_size_rows_sets_how_many_records_may_wait_for_delivery():
     assert Settings.from_config({**BASIC, "batch_size_rows": 7}).queue_size == 7
+
+
+def test_every_setting_the_target_declares_is_read_once_by_a_field_or_an_auth_kind():
+    by_fields = [setting_name(each) for each in fields(Settings) if each.name != "auth"]
+    by_auth = {name for names in AUTH_KINDS.values() for name in names} | {"oauth_token_url"}
+    assert len(set(by_fields)) == len(by_fields)
+    assert set(by_fields) <= set(CONFIG_SCHEMA["properties"])
+    assert not by_auth & set(by_fields)
+    sdk: dict = {"properties": {}}
+    TargetGongDI.append_builtin_config(sdk)
+    assert set(CONFIG_SCHEMA["properties"]) - {*by_fields, *by_auth} <= set(sdk["properties"])
+
+
+def test_secret_settings_are_those_the_schema_marks_secret():
+    assert SECRET_SETTINGS == (
+        "access_key_secret",
+        "access_token",
+        "oauth_client_secret",
+        "refresh_token",
+        "ledger_url",
+    )
+
+
+def test_settings_are_converted_by_their_schema_type():
+    config = {**BASIC, "max_concurrency": 8.0, "max_requests_per_second": Decimal("2.5")}
+    settings = Settings.from_config({**config, "dry_run": 1, "max_rejected_records": 7.0})
+    assert type(settings.max_concurrency) is int
+    assert type(settings.max_requests_per_second) is float
+    assert settings.dry_run is True
+    assert type(settings.max_rejected_records) is float  # the optional limits: as given
+    assert settings.daily_request_budget is None
 
 
 def test_access_key_and_secret_give_http_basic_auth():
