@@ -299,8 +299,8 @@ and a numeric setting without both bounds fails here, at import."""
 class Auth:
     """A fixed credential (access key or static token), and how to name it without the secret.
 
-    It has the shape of ``oauth.Credentials``, which the client asks for each request's
-    header; a fixed credential has nothing to renew or release.
+    It has the shape of ``delivery.credentials.Credentials``, which the client asks for each
+    request's header; a fixed credential has nothing to renew or release.
     """
 
     header: str
