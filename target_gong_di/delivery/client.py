@@ -31,6 +31,7 @@ from target_gong_di.delivery.answers import (
     transient_error,
 )
 from target_gong_di.exceptions import AuthRejected, DeliveryStopped, QuotaExhausted
+from target_gong_di.redaction import blank
 from target_gong_di.validation.contract import ENDPOINT
 
 if t.TYPE_CHECKING:
@@ -270,6 +271,4 @@ class GongClient:
 
     def redacted(self, text: str) -> str:
         """``text`` without any Authorization header's value, secret or token."""
-        for secret in self._credentials.secrets:  # longest first: a header before its parts
-            text = text.replace(secret, "[redacted]")
-        return text
+        return blank(text, self._credentials.secrets)  # longest first: a header, then its parts

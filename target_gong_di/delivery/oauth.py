@@ -35,6 +35,7 @@ from target_gong_di.exceptions import (
 )
 from target_gong_di.ledger.store import open_ledger, utc_now
 from target_gong_di.ledger.tokens import StoredTokens, token_origin
+from target_gong_di.redaction import blank
 from target_gong_di.settings import Auth, OAuthApp, http_url_errors
 
 if t.TYPE_CHECKING:
@@ -379,16 +380,11 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, its message and traceback with every secret blanked."""
         message = record.getMessage()
-        blanked = self._blank(message)
+        blanked = blank(message, self._secrets())
         if blanked != message:
             record.msg, record.args = blanked, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._blank(record.exc_text)
+            record.exc_text = blank(record.exc_text, self._secrets())
         return True
-
-    def _blank(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, "[redacted]")
-        return text
