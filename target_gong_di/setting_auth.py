@@ -20,8 +20,8 @@ DEFAULT_API_URL = "https://api.gong.io"
 class Auth:
     """A fixed credential (access key or static token), and how to name it without the secret.
 
-    It has the shape of ``oauth.Credentials``, which the client asks for each request's
-    header; a fixed credential has nothing to renew or release.
+    It has the shape of ``delivery.credentials.Credentials``, which the client asks for each
+    request's header; a fixed credential has nothing to renew or release.
     """
 
     header: str

@@ -25,6 +25,7 @@ from target_gong_di.exceptions import (
     GongDIError,
 )
 from target_gong_di.mapping.expressions import without_secrets
+from target_gong_di.redaction import without_secret_values
 from target_gong_di.run.files import new_run_id
 from target_gong_di.run.lifecycle import RunLifecycle
 from target_gong_di.run.reader import SingerReader
@@ -43,14 +44,6 @@ IGNORED_BUILTIN_SETTINGS = ("load_method",)
 an orchestrator may pass them to every target."""
 
 
-def _without_secret_values(message: str) -> str:
-    """A config error about a secret setting, with the offending value left out."""
-    for name in SECRET_SETTINGS:
-        if f"config['{name}']" in message or f"'{name}'" in message:
-            return f"{name}: must be a string (its value is not shown: it is a secret)"
-    return message
-
-
 _SDK_SETTING_ERROR = re.compile(r"(?P<problem>.*) in config\['(?P<name>[^'\]]+)'\]")
 """How the SDK words a schema error about one setting: ``<problem> in config['<name>']``."""
 
@@ -62,7 +55,7 @@ def _readable_config_error(message: str) -> str:
     ``Decimal('1E+308') is greater than the maximum of 3600 in config['request_timeout_seconds']``
     becomes ``request_timeout_seconds: 1E+308 is greater than the maximum of 3600``.
     """
-    message = _without_secret_values(message)
+    message = without_secret_values(message, SECRET_SETTINGS)
     match = _SDK_SETTING_ERROR.fullmatch(message)
     if match is None:
         return message

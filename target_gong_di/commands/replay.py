@@ -19,6 +19,7 @@ from pathlib import Path
 
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import ReplayError
+from target_gong_di.run.dead_letters import REPLAY_NEEDS, DeadLetter
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def refuse_same_file(replayed: str, dead_letter_path: str) -> None:
 def replay_input(path: str) -> ReplayInput:
     """Singer SCHEMA and RECORD messages for every record in the dead-letter file at ``path``."""
     entries, unreadable = _entries(path)
-    latest: dict[tuple[str, str], dict[str, t.Any]] = {}
+    latest: dict[tuple[str, str], DeadLetter] = {}
     for entry in entries:
         identity = (entry["stream"], _identity(entry))
         latest.pop(identity, None)  # re-inserted last: replay in the order last seen
@@ -78,7 +79,7 @@ def replay_input(path: str) -> ReplayInput:
     return ReplayInput(lines, len(entries), len(entries) - len(latest), unreadable)
 
 
-def _entries(path: str) -> tuple[list[dict[str, t.Any]], list[str]]:
+def _entries(path: str) -> tuple[list[DeadLetter], list[str]]:
     """The file's dead letters, and why each line that is not one was skipped.
 
     One bad line (the torn end of a write cut short, an edit by hand) costs only itself: the
@@ -89,7 +90,7 @@ def _entries(path: str) -> tuple[list[dict[str, t.Any]], list[str]]:
         content = Path(path).read_bytes()
     except OSError as error:
         raise ReplayError(f"--replay {path}: cannot read it ({error.strerror})") from None
-    entries: list[dict[str, t.Any]] = []
+    entries: list[DeadLetter] = []
     unreadable: list[str] = []
     for number, line in enumerate(content.split(b"\n"), 1):
         if not line.strip():
@@ -103,7 +104,7 @@ def _entries(path: str) -> tuple[list[dict[str, t.Any]], list[str]]:
     return entries, unreadable
 
 
-def _entry(line: bytes) -> dict[str, t.Any] | str:
+def _entry(line: bytes) -> DeadLetter | str:
     """The dead letter on ``line``, or why it cannot be replayed."""
     try:
         entry = json.loads(line)
@@ -111,16 +112,16 @@ def _entry(line: bytes) -> dict[str, t.Any] | str:
         return "not JSON (a torn write, or edited)"
     if not isinstance(entry, dict):
         return "not a dead letter (not a JSON object)"
-    missing = [name for name in ("stream", "record", "schema") if name not in entry]
+    missing = [name for name in REPLAY_NEEDS if name not in entry]
     if missing:
         return (
             f"not a dead letter this version can replay (no {', '.join(missing)}); it was "
             "written before dead letters carried their SCHEMA"
         )
-    return entry
+    return t.cast("DeadLetter", entry)
 
 
-def _identity(entry: dict[str, t.Any]) -> str:
+def _identity(entry: DeadLetter) -> str:
     key = entry.get("key") or {}
     complete = bool(key) and all(value is not None for value in key.values())
     return _line(key) if complete else _line(entry["record"])

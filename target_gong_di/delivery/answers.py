@@ -2,8 +2,11 @@
 
 ``classify`` turns a status, headers and body into a ``Verdict``; ``RetryPolicy`` (a small
 immutable object, as urllib3's ``Retry``) says how long to back off and when to give up.
-The client that sends requests and the pipeline that schedules them act on these; keeping
-the decisions here lets them be read, and tested, without a server.
+``transient_status`` and ``transient_error`` are the one rule of which answers and which
+failures to get one may come out otherwise if asked again: the client (for deliveries) and
+the OAuth tokens (for the token endpoint) both follow it. The client that sends requests
+and the pipeline that schedules them act on these; keeping the decisions here lets them be
+read, and tested, without a server.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import time
 import typing as t
 from dataclasses import dataclass
 
+import requests
+
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 RETRY_AFTER_CEILING_SECONDS = 366 * 24 * 3600.0
 MAX_ERRORS = 50
@@ -27,6 +32,13 @@ TOO_LARGE = (
 """A 413's error: its text is a proxy's HTML page (nginx answers before Gong), not Gong's."""
 FIRST_BYTES = 200
 """Characters of a 2xx that is not Gong's answer shown when the run stops, to tell what it is."""
+TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+"""Failures after which the request may or may not have arrived: retried (a 409 then settles)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,22 @@ class RetryPolicy:
         return min(self.backoff_max, self.backoff_base * 2**retries) * jitter(0.5, 1.5)
 
 
+def transient_status(status: int) -> bool:
+    """Whether an answer with ``status`` may be another if asked again: 5xx, 408 or 429."""
+    return status >= 500 or status in {408, 429}
+
+
+def transient_error(error: BaseException) -> bool:
+    """Whether a request that failed with ``error`` (no answer came) is worth sending again.
+
+    A dropped connection, a timeout or a body cut off or undecodable on the way
+    (``TRANSPORT_ERRORS``); any other ``requests`` failure, an invalid URL or header, fails
+    the same way every time. An ``SSLError`` is a ``ConnectionError`` to requests: the client
+    stops at one before asking, since the same certificate fails every retry.
+    """
+    return isinstance(error, TRANSPORT_ERRORS)
+
+
 def classify(status: int, headers: t.Mapping[str, str], text: str, policy: RetryPolicy) -> Verdict:
     """What an HTTP answer to ``POST /v2/digital-interaction`` means for its event.
 
@@ -128,7 +156,7 @@ def classify(status: int, headers: t.Mapping[str, str], text: str, policy: Retry
         if wait > policy.max_retry_after:
             return Stop("quota", status, _request_id(text), "", wait)
         return TryAgain("HTTP 429", wait)
-    if status >= 500 or status == 408:
+    if transient_status(status):
         return TryAgain(f"HTTP {status}")
     request_id, errors = gong_errors(text)
     if status in {401, 403}:

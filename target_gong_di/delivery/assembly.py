@@ -19,7 +19,7 @@ from target_gong_di.delivery.shared_pacing import SharedRateLimiter, shares_pace
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.delivery.oauth import Credentials
+    from target_gong_di.delivery.credentials import Credentials
     from target_gong_di.exceptions import DeliveryStopped
     from target_gong_di.ledger.run_view import DeliveryLedger
     from target_gong_di.settings import Settings

@@ -28,12 +28,14 @@ from target_gong_di.delivery.answers import (
     TryAgain,
     Verdict,
     classify,
+    transient_error,
 )
 from target_gong_di.exceptions import AuthRejected, DeliveryStopped, QuotaExhausted
+from target_gong_di.redaction import blank
 from target_gong_di.validation.contract import ENDPOINT
 
 if t.TYPE_CHECKING:
-    from target_gong_di.delivery.oauth import Credentials
+    from target_gong_di.delivery.credentials import Credentials
 
 ERROR_TEXT_LIMIT = 500
 """Characters kept of each error text an answer carries (a proxy may answer a whole page)."""
@@ -41,14 +43,6 @@ ERROR_TEXT_LIMIT = 500
 ANSWER_BYTES_LIMIT = 64 * 1024
 """Bytes read of any answer: enough for ``requestId`` and the first errors, and a 50 MB page
 from a proxy never reaches memory."""
-
-TRANSPORT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-"""Failures after which the request may or may not have arrived: retried (a 409 then settles)."""
 
 
 class _AnswerTooSlow(Exception):
@@ -167,13 +161,13 @@ class GongClient:
                 "behind a corporate proxy that inspects TLS, set REQUESTS_CA_BUNDLE to the "
                 "file of its CA certificates",
             )
-        except TRANSPORT_ERRORS as error:
-            if time.monotonic() >= deadline:  # the watchdog shut a connection still waiting
-                return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
-            return TryAgain(type(error).__name__)
         except _AnswerTooSlow:
-            return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
+            return self._too_slow()
         except requests.RequestException as error:
+            if transient_error(error):
+                if time.monotonic() >= deadline:  # the watchdog shut a connection still waiting
+                    return self._too_slow()
+                return TryAgain(type(error).__name__)
             # An invalid header's text shows the header escaped, past redaction: omit it.
             detail = (
                 ""
@@ -189,6 +183,9 @@ class GongClient:
             errors = tuple(self.redacted(error)[:ERROR_TEXT_LIMIT] for error in verdict.errors)
             return Refused(verdict.request_id, errors)
         return verdict
+
+    def _too_slow(self) -> TryAgain:
+        return TryAgain(f"no whole answer within request_timeout_seconds={self._timeout:g}")
 
     @staticmethod
     def _bounded_text(response: requests.Response, deadline: float) -> tuple[str, bool]:
@@ -274,6 +271,4 @@ class GongClient:
 
     def redacted(self, text: str) -> str:
         """``text`` without any Authorization header's value, secret or token."""
-        for secret in self._credentials.secrets:  # longest first: a header before its parts
-            text = text.replace(secret, "[redacted]")
-        return text
+        return blank(text, self._credentials.secrets)  # longest first: a header, then its parts

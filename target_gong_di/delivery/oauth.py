@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 import requests
 
-from target_gong_di.delivery.client import TRANSPORT_ERRORS
+from target_gong_di.delivery.answers import transient_error, transient_status
 from target_gong_di.exceptions import (
     AuthRejected,
     ConsentNeeded,
@@ -35,12 +35,14 @@ from target_gong_di.exceptions import (
 )
 from target_gong_di.ledger.store import open_ledger, utc_now
 from target_gong_di.ledger.tokens import StoredTokens, token_origin
+from target_gong_di.redaction import blank
 from target_gong_di.settings import Auth, OAuthApp, http_url_errors
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
     from target_gong_di.delivery.answers import RetryPolicy
+    from target_gong_di.delivery.credentials import Credentials
     from target_gong_di.ledger.store import Ledger
     from target_gong_di.settings import Settings
 
@@ -54,29 +56,8 @@ ERROR_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 """An OAuth ``error`` code worth quoting; anything else in a token answer is not shown."""
 
 
-class Credentials(t.Protocol):
-    """What the client needs to authenticate each request, and to keep it out of any text."""
-
-    @property
-    def description(self) -> str:
-        """The auth kind, named without a secret, for error messages."""
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every text that must never be shown, longest first."""
-
-    def authorization(self) -> str:
-        """The Authorization header for the next request."""
-
-    def renewed_after(self, rejected: str) -> bool:
-        """After a 401 for header ``rejected``: True when a retry may use a renewed header."""
-
-    def close(self) -> None:
-        """Release what the credentials hold."""
-
-
 class _Transient(Exception):
-    """The token endpoint could not answer now (5xx, 429, timeout, dropped connection)."""
+    """The token endpoint could not answer now (``answers.transient_status``/``_error``)."""
 
 
 def open_credentials(
@@ -296,9 +277,9 @@ class OAuthTokens:
                 timeout=self._timeout,
                 allow_redirects=False,
             )
-        except TRANSPORT_ERRORS as error:
-            raise _Transient(type(error).__name__) from None
         except requests.RequestException as error:
+            if transient_error(error):
+                raise _Transient(type(error).__name__) from None
             # Its text holds the URL with the refresh token in the query: name the type only.
             raise DeliveryStopped(
                 f"the token request to {self._app.token_url} could not be made: "
@@ -307,7 +288,7 @@ class OAuthTokens:
         status = response.status_code
         if status == 200:
             return self._tokens_from(response, refresh_token)
-        if status >= 500 or status in {408, 429}:
+        if transient_status(status):
             raise _Transient(f"HTTP {status}")
         code = _error_code(response)
         if code == "invalid_grant":
@@ -399,16 +380,11 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, its message and traceback with every secret blanked."""
         message = record.getMessage()
-        blanked = self._blank(message)
+        blanked = blank(message, self._secrets())
         if blanked != message:
             record.msg, record.args = blanked, None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = self._blank(record.exc_text)
+            record.exc_text = blank(record.exc_text, self._secrets())
         return True
-
-    def _blank(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, "[redacted]")
-        return text

@@ -26,8 +26,6 @@ from __future__ import annotations
 import threading
 import typing as t
 
-import psycopg
-
 from target_gong_di.delivery.pacing import RATE_MARGIN, RECOVERY_PER_SECOND, SLOWDOWN
 from target_gong_di.exceptions import LedgerUnreachable
 from target_gong_di.ledger.databases import (
@@ -42,6 +40,9 @@ from target_gong_di.ledger.store import (
     open_ledger,
 )
 from target_gong_di.redaction import redact, redact_url
+
+if t.TYPE_CHECKING:
+    import psycopg
 
 STATEMENT_TIMEOUT_SECONDS = POSTGRES_STATEMENT_TIMEOUT_SECONDS
 """Longest wait for the pacing row (or the server) before the run stops: one UPDATE takes
@@ -106,6 +107,8 @@ class SharedRateLimiter:
     """
 
     def __init__(self, url: str, api_url: str, rate: float, stopped: threading.Event) -> None:
+        import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
         self._url = url
         self._shown_url = redact_url(url)
         self._api_url = api_url
@@ -190,6 +193,8 @@ class SharedRateLimiter:
         return float(wait)
 
     def _execute(self, sql: str, params: dict[str, t.Any]) -> tuple[t.Any, ...]:
+        import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
         try:
             with bounded(self._connection):
                 row = self._connection.execute(sql, params).fetchone()
@@ -201,6 +206,8 @@ class SharedRateLimiter:
 
     def _listen(self) -> None:
         """Count the pauses other processes announce for this ``api_url`` (own ones too)."""
+        import psycopg  # noqa: PLC0415 - only ledgers on PostgreSQL need it loaded
+
         try:
             while not self._closed.is_set():
                 for notice in self._listener.notifies(timeout=LISTEN_POLL_SECONDS):

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import OutputFileError
-from target_gong_di.mapping.timestamps import to_utc_iso
 
 if t.TYPE_CHECKING:
     import logging
@@ -162,46 +161,3 @@ def new_run_id() -> str:
     """An id for this run, sortable by time: ``20261126T120000Z-3f9a1c``."""
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{now}-{secrets.token_hex(3)}"
-
-
-def dead_letter(
-    *,
-    stream: str,
-    record: t.Mapping[str, t.Any],
-    stage: str,
-    errors: list[str],
-    run_id: str,
-    key: t.Mapping[str, t.Any],
-    line: int | None,
-    schema: t.Mapping[str, t.Any],
-    key_properties: t.Sequence[str],
-    body: t.Mapping[str, t.Any] | None = None,
-    request_id: str | None = None,
-) -> dict[str, t.Any]:
-    """The dead-letter entry for a record that could not be delivered.
-
-    ``stage`` is where it failed: ``schema`` (the stream's SCHEMA), ``mapping`` (an
-    expression raised), ``validation`` (the built body breaks the API's rules) or ``api``
-    (Gong answered 400). ``run_id`` tells runs apart in a file that every run appends to,
-    and ``key`` (the record's key-property values) and ``line`` (its line in the input)
-    point at the record, so the same record rejected by two runs is recognisable. The
-    stream's ``schema`` and ``key_properties`` make each line enough for ``--replay`` to
-    rebuild the record with a fixed mapping, with nothing but the file and the config.
-    """
-    entry: dict[str, t.Any] = {
-        "stream": stream,
-        "stage": stage,
-        "errors": errors,
-        "runId": run_id,
-        "key": key,
-        "line": line,
-        "record": record,
-        "schema": schema,
-        "keyProperties": list(key_properties),
-    }
-    if body is not None:
-        entry["body"] = body
-    if request_id is not None:
-        entry["requestId"] = request_id
-    entry["time"] = to_utc_iso(dt.datetime.now(dt.timezone.utc))
-    return entry

@@ -17,7 +17,7 @@ from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import TooManyRejected
 from target_gong_di.mapping.compiler import RecordMappingError, StreamSchema, compile_stream_mapping
 from target_gong_di.mapping.stream_names import unmapped_stream_error
-from target_gong_di.run.files import dead_letter
+from target_gong_di.run.dead_letters import dead_letter
 from target_gong_di.run.report import records
 from target_gong_di.validation.body_check import body_errors, body_size_errors
 from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
