@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from target_gong_di.ledger.store import DELIVERED, Confirmation, Ledger, body_hash, open_ledger
+from target_gong_di.ledger import DELIVERED, Confirmation, Ledger, body_hash, open_ledger
 
 API_URL = "https://bench.invalid"
 CONFIRMED = 100_000

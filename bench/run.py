@@ -39,9 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 from postgres_server import PostgresServer
 
-from target_gong_di.delivery.pacing import RateLimiter
-from target_gong_di.delivery.shared_pacing import SharedRateLimiter
-from target_gong_di.ledger.store import Confirmation, body_hash, open_ledger
+from target_gong_di.delivery import RateLimiter, SharedRateLimiter
+from target_gong_di.ledger import Confirmation, body_hash, open_ledger
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent

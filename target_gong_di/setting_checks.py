@@ -15,8 +15,8 @@ import re
 import typing as t
 from urllib.parse import urlsplit
 
-from target_gong_di.mapping.compiler import MappingConfigError, check_mapping
-from target_gong_di.validation.contract import ENDPOINT
+from target_gong_di.mapping import MappingConfigError, check_mapping
+from target_gong_di.validation import ENDPOINT
 
 
 def _is_loopback(host: str) -> bool:

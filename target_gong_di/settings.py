@@ -18,9 +18,8 @@ from dataclasses import Field, dataclass, field, fields
 from singer_sdk import typing as th
 
 from target_gong_di.exceptions import ConfigError
-from target_gong_di.ledger.store import ledger_url_errors
-from target_gong_di.mapping.compiler import PASSTHROUGH
-from target_gong_di.mapping.expressions import without_secrets
+from target_gong_di.ledger import ledger_url_errors
+from target_gong_di.mapping import PASSTHROUGH, without_secrets
 from target_gong_di.setting_auth import DEFAULT_API_URL, Auth, OAuthApp, auth_errors, credentials
 from target_gong_di.setting_checks import (
     api_url_errors,

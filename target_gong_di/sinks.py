@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 
 from target_gong_di.exceptions import GongDIError, InputError
-from target_gong_di.run.stream_events import StreamEvents
+from target_gong_di.run import StreamEvents
 from target_gong_di.sdk_hooks import RawRecordSink
 
 if t.TYPE_CHECKING:

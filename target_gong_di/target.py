@@ -19,17 +19,14 @@ import click
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.mapper import PluginMapper, RemoveRecordTransform
 
-from target_gong_di.commands.options import OPTIONS, SideTools
+from target_gong_di.commands import OPTIONS, SideTools
 from target_gong_di.exceptions import (
     ConfigError,
     GongDIError,
 )
-from target_gong_di.mapping.expressions import without_secrets
+from target_gong_di.mapping import without_secrets
 from target_gong_di.redaction import without_secret_values
-from target_gong_di.run.files import new_run_id
-from target_gong_di.run.lifecycle import RunLifecycle
-from target_gong_di.run.reader import SingerReader
-from target_gong_di.run.report import RunReport
+from target_gong_di.run import RunLifecycle, RunReport, SingerReader, new_run_id
 from target_gong_di.sdk_hooks import StateAndSignalTarget
 from target_gong_di.setting_checks import unknown_setting_warnings
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, expression_config

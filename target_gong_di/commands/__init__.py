@@ -5,3 +5,10 @@ Owns the extra command-line options and their dispatch (``options``), ``--valida
 ledger flags (``ledger_flags``). Imports ``run`` and everything below it; only ``target``
 imports it.
 """
+
+from target_gong_di.commands.options import OPTIONS, SideTools
+
+__all__ = [
+    "OPTIONS",
+    "SideTools",
+]

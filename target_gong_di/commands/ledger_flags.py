@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import click
 
-from target_gong_di.ledger.store import Ledger, open_ledger
+from target_gong_di.ledger import Ledger, open_ledger
 
 if t.TYPE_CHECKING:
     from target_gong_di.settings import Settings

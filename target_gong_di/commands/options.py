@@ -19,14 +19,13 @@ from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
 from target_gong_di.commands.stream_check import stream_errors
 from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
-from target_gong_di.mapping.compiler import MappingConfigError
-from target_gong_di.run.reader import tolerant
-from target_gong_di.run.report import records
+from target_gong_di.mapping import MappingConfigError
+from target_gong_di.run import records, tolerant
 
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.run.report import RunReport
+    from target_gong_di.run import RunReport
     from target_gong_di.settings import Settings
 
 OPTIONS = (

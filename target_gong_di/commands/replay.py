@@ -19,7 +19,7 @@ from pathlib import Path
 
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import ReplayError
-from target_gong_di.run.dead_letters import REPLAY_NEEDS, DeadLetter
+from target_gong_di.run import REPLAY_NEEDS, DeadLetter
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ from __future__ import annotations
 import typing as t
 
 from target_gong_di.commands.suggest import StreamSample
-from target_gong_di.mapping.compiler import MappingConfigError, StreamSchema, compile_stream_mapping
-from target_gong_di.mapping.stream_names import unmapped_stream_error
+from target_gong_di.mapping import (
+    MappingConfigError,
+    StreamSchema,
+    compile_stream_mapping,
+    unmapped_stream_error,
+)
 
 if t.TYPE_CHECKING:
     from target_gong_di.settings import Settings

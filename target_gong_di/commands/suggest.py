@@ -18,10 +18,8 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from target_gong_di.mapping.compiler import PASSTHROUGH
-from target_gong_di.mapping.stream_names import bare_name
-from target_gong_di.mapping.timestamps import TimestampError, to_utc_iso
-from target_gong_di.run.reader import read_message
+from target_gong_di.mapping import PASSTHROUGH, TimestampError, bare_name, to_utc_iso
+from target_gong_di.run import read_message
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://\S+$")

@@ -21,7 +21,7 @@ if t.TYPE_CHECKING:
 
     from target_gong_di.delivery.credentials import Credentials
     from target_gong_di.exceptions import DeliveryStopped
-    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.settings import Settings
     from target_gong_di.stop import Stop
 

@@ -32,7 +32,7 @@ from target_gong_di.delivery.answers import (
 )
 from target_gong_di.exceptions import AuthRejected, DeliveryStopped, QuotaExhausted
 from target_gong_di.redaction import blank
-from target_gong_di.validation.contract import ENDPOINT
+from target_gong_di.validation import ENDPOINT
 
 if t.TYPE_CHECKING:
     from target_gong_di.delivery.credentials import Credentials

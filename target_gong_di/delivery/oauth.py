@@ -33,8 +33,7 @@ from target_gong_di.exceptions import (
     DeliveryStopped,
     RetriesExhausted,
 )
-from target_gong_di.ledger.store import open_ledger, utc_now
-from target_gong_di.ledger.tokens import StoredTokens, token_origin
+from target_gong_di.ledger import StoredTokens, open_ledger, token_origin, utc_now
 from target_gong_di.redaction import blank
 from target_gong_di.settings import Auth, OAuthApp, http_url_errors
 
@@ -43,7 +42,7 @@ if t.TYPE_CHECKING:
 
     from target_gong_di.delivery.answers import RetryPolicy
     from target_gong_di.delivery.credentials import Credentials
-    from target_gong_di.ledger.store import Ledger
+    from target_gong_di.ledger import Ledger
     from target_gong_di.settings import Settings
 
 REFRESH_MARGIN_SECONDS = 60.0

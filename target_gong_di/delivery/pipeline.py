@@ -27,14 +27,14 @@ from http import HTTPStatus
 from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
 from target_gong_di.delivery.pacing import ThrottleStreak
 from target_gong_di.exceptions import DeliveryStopped, QuotaExhausted, RetriesExhausted
-from target_gong_di.ledger.run_view import LOOKUP_CHUNK
+from target_gong_di.ledger import LOOKUP_CHUNK
 
 if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.delivery.client import GongClient
     from target_gong_di.delivery.pacing import ConcurrencySizer, Pacer
-    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.stop import Stop as RunStop  # not the answer ``Stop``
 
 

@@ -27,17 +27,14 @@ import threading
 import typing as t
 
 from target_gong_di.delivery.pacing import RATE_MARGIN, RECOVERY_PER_SECOND, SLOWDOWN
-from target_gong_di.exceptions import LedgerUnreachable
-from target_gong_di.ledger.databases import (
-    POSTGRES_STATEMENT_TIMEOUT_SECONDS,
-    bounded,
-    postgres_connect,
-)
-from target_gong_di.ledger.store import (
+from target_gong_di.exceptions import LedgerError, LedgerUnreachable
+from target_gong_di.ledger import (
     POSTGRES_SCHEMES,
+    POSTGRES_STATEMENT_TIMEOUT_SECONDS,
     SETTING,
-    LedgerError,
+    bounded,
     open_ledger,
+    postgres_connect,
 )
 from target_gong_di.redaction import redact, redact_url
 

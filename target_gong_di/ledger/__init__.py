@@ -5,3 +5,41 @@ interface (``databases``), OAuth token storage (``tokens``), the ledger itself (
 and one run's view of it: one ``api_url``, one daily budget (``run_view``). Imports only
 the base modules.
 """
+
+from target_gong_di.ledger.databases import (
+    POSTGRES_STATEMENT_TIMEOUT_SECONDS,
+    bounded,
+    postgres_connect,
+)
+from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger
+from target_gong_di.ledger.store import (
+    DELIVERED,
+    POSTGRES_SCHEMES,
+    SETTING,
+    Confirmation,
+    Ledger,
+    body_hash,
+    ledger_url_errors,
+    open_ledger,
+    utc_now,
+)
+from target_gong_di.ledger.tokens import StoredTokens, token_origin
+
+__all__ = [
+    "DELIVERED",
+    "LOOKUP_CHUNK",
+    "POSTGRES_SCHEMES",
+    "POSTGRES_STATEMENT_TIMEOUT_SECONDS",
+    "SETTING",
+    "Confirmation",
+    "DeliveryLedger",
+    "Ledger",
+    "StoredTokens",
+    "body_hash",
+    "bounded",
+    "ledger_url_errors",
+    "open_ledger",
+    "postgres_connect",
+    "token_origin",
+    "utc_now",
+]

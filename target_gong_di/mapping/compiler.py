@@ -39,7 +39,7 @@ from target_gong_di.mapping.expressions import (
     looks_secret,
 )
 from target_gong_di.mapping.timestamps import TimestampError
-from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS
+from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 
 __all__ = [
     "PASSTHROUGH",

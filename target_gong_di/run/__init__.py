@@ -7,3 +7,23 @@ run writes (``files``: dead letters and dry-run output; ``dead_letters``: the fi
 dead letter, written here and read by ``--replay``; ``dry_run``). Imports ``delivery``,
 ``ledger``, ``mapping``, ``validation``, ``settings`` and the base modules.
 """
+
+from target_gong_di.run.dead_letters import REPLAY_NEEDS, DeadLetter
+from target_gong_di.run.files import new_run_id
+from target_gong_di.run.lifecycle import RunLifecycle
+from target_gong_di.run.reader import SingerReader, read_message, tolerant
+from target_gong_di.run.report import RunReport, records
+from target_gong_di.run.stream_events import StreamEvents
+
+__all__ = [
+    "REPLAY_NEEDS",
+    "DeadLetter",
+    "RunLifecycle",
+    "RunReport",
+    "SingerReader",
+    "StreamEvents",
+    "new_run_id",
+    "read_message",
+    "records",
+    "tolerant",
+]

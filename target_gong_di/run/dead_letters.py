@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from target_gong_di.mapping.timestamps import to_utc_iso
+from target_gong_di.mapping import to_utc_iso
 
 
 class _Answer(t.TypedDict, total=False):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import typing as t
 
-from target_gong_di.ledger.run_view import LOOKUP_CHUNK
+from target_gong_di.ledger import LOOKUP_CHUNK
 
 if t.TYPE_CHECKING:
-    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.run.checkpoints import Checkpoints
     from target_gong_di.run.files import JsonLinesFile
     from target_gong_di.run.report import StreamCounts

@@ -25,8 +25,7 @@ import sys
 import threading
 import typing as t
 
-from target_gong_di.delivery.assembly import open_delivery, retry_policy
-from target_gong_di.delivery.oauth import open_credentials
+from target_gong_di.delivery import open_credentials, open_delivery, retry_policy
 from target_gong_di.exceptions import (
     DeliveryStopped,
     Interrupted,
@@ -34,8 +33,7 @@ from target_gong_di.exceptions import (
     OutputFileError,
     QuotaExhausted,
 )
-from target_gong_di.ledger.run_view import DeliveryLedger
-from target_gong_di.ledger.store import open_ledger
+from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
@@ -45,7 +43,7 @@ from target_gong_di.run.stream_events import RunContext
 from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
-    from target_gong_di.delivery.pipeline import DeliveryPipeline
+    from target_gong_di.delivery import DeliveryPipeline
     from target_gong_di.run.report import RunReport
     from target_gong_di.settings import Settings
 

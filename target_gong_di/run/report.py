@@ -20,7 +20,7 @@ from singer_sdk import metrics
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.delivery.pipeline import Outcome
+    from target_gong_di.delivery import Outcome
 
 OUTCOMES = (
     "delivered",

@@ -24,7 +24,7 @@ from target_gong_di.exceptions import DeliveryStopped, LedgerError, OutputFileEr
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.run.checkpoints import Checkpoints
     from target_gong_di.run.files import JsonLinesFile
 

@@ -12,21 +12,30 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from target_gong_di.delivery.pipeline import Event, Outcome
+from target_gong_di.delivery import Event, Outcome
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import TooManyRejected
-from target_gong_di.mapping.compiler import RecordMappingError, StreamSchema, compile_stream_mapping
-from target_gong_di.mapping.stream_names import unmapped_stream_error
+from target_gong_di.mapping import (
+    RecordMappingError,
+    StreamSchema,
+    compile_stream_mapping,
+    unmapped_stream_error,
+)
 from target_gong_di.run.dead_letters import dead_letter
 from target_gong_di.run.report import records
-from target_gong_di.validation.body_check import body_errors, body_size_errors
-from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
+from target_gong_di.validation import (
+    RecordCheck,
+    body_errors,
+    body_size_errors,
+    date_parsers,
+    parse_dates,
+)
 
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.delivery.pipeline import DeliveryPipeline
-    from target_gong_di.ledger.run_view import DeliveryLedger
+    from target_gong_di.delivery import DeliveryPipeline
+    from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.run.checkpoints import Checkpoints
     from target_gong_di.run.dry_run import DryRunOutput
     from target_gong_di.run.files import JsonLinesFile

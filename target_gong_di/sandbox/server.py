@@ -46,8 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from target_gong_di.sandbox.store import SandboxOptions, SandboxStore
-from target_gong_di.validation.body_check import body_errors
-from target_gong_di.validation.contract import ENDPOINT
+from target_gong_di.validation import ENDPOINT, body_errors
 
 TOO_LARGE_PAGE = (
     b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"

@@ -5,3 +5,18 @@ Owns the digital-interaction body's JSON Schema and the rules it cannot express
 its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 (``exceptions``, ``encoding``, ``sdk_hooks``); the sandbox checks bodies with it too.
 """
+
+from target_gong_di.validation.body_check import body_errors, body_size_errors
+from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
+from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
+
+__all__ = [
+    "BODY_SCHEMA",
+    "CUSTOM_FIELD_LISTS",
+    "ENDPOINT",
+    "RecordCheck",
+    "body_errors",
+    "body_size_errors",
+    "date_parsers",
+    "parse_dates",
+]
