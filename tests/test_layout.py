@@ -117,3 +117,19 @@ def test_starting_the_target_loads_no_psycopg() -> None:
         check=True,
     )
     assert shown.stdout.strip() == "False", shown.stderr
+
+
+def subpackage(module: str) -> str | None:
+    """The subpackage ``target_gong_di.<sub>.<module>`` belongs to; None for a top module."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else None
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[name for name, _ in modules()])
+def test_another_stage_is_reached_only_through_its_public_surface(module: str, path: Path) -> None:
+    """``from target_gong_di.ledger import open_ledger``, never ``ledger.store``, from outside."""
+    mine = subpackage(module) or (module.split(".")[1] if "." in module else None)
+    for other in imported(path):
+        theirs = subpackage(other)
+        if theirs is not None and theirs != mine:
+            assert other == f"target_gong_di.{theirs}", f"{module} reaches into {other}"
