@@ -86,6 +86,6 @@ class DeliveryLedger:
         """Make every confirmation so far durable (before a STATE that covers it)."""
         self._ledger.flush()
 
-    def close(self) -> None:
-        """Flush and close the ledger."""
-        self._ledger.close()
+    def close(self, *, flush: bool = True) -> None:
+        """Flush (unless ``flush`` is False) and close the ledger."""
+        self._ledger.close(flush=flush)

@@ -197,6 +197,8 @@ class Ledger:
         self._read_only = read_only
         self._clock = clock
         self._pending_lock = threading.Lock()
+        self._failure: str | None = None
+        """The first database error, once there was one (see ``_transaction``)."""
         self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
 
@@ -209,10 +211,16 @@ class Ledger:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Flush what Gong has confirmed (it is true, whatever ends the run), then close."""
+    def close(self, *, flush: bool = True) -> None:
+        """Flush what Gong has confirmed (it is true, whatever ends the run), then close.
+
+        ``flush`` False, or a ledger that has failed already, closes without writing: a
+        stop past its grace does not wait on the database again, and the confirmations
+        left out only cost a 409 each in a later run.
+        """
         try:
-            self.flush()
+            if flush and self._failure is None:
+                self.flush()
         finally:
             self._database.close()
 
@@ -388,14 +396,20 @@ class Ledger:
 
     @contextlib.contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
-        """A transaction whose database errors become a ``LedgerError`` without the password."""
+        """A transaction whose database errors become a ``LedgerError`` without the password.
+
+        The first such error is kept, and every later transaction fails with it at once: a
+        ledger that timed out (a lock held, a frozen server) ends the run, and the stop must
+        not wait out the same timeout again for each statement on its way.
+        """
+        if self._failure is not None:
+            raise LedgerError(self._failure)
         try:
             with self._database.transaction(write=write) as tx:
                 yield tx
         except (sqlite3.Error, _postgres_errors()) as error:
-            raise LedgerError(
-                f"{SETTING} {self._shown_url}: {redact(str(error), self._url)}"
-            ) from None
+            self._failure = f"{SETTING} {self._shown_url}: {redact(str(error), self._url)}"
+            raise LedgerError(self._failure) from None
 
     def today(self) -> date:
         """Today's date in UTC by the ledger's clock: the day requests are counted against."""

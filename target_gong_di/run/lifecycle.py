@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import typing as t
 
 from target_gong_di.delivery import open_credentials, open_delivery, retry_policy
@@ -248,9 +249,10 @@ class RunLifecycle:
             return True
         pipeline = self._context.pipeline
         abandoned = 0
+        grace = self._grace()
+        deadline = time.monotonic() + grace  # for the whole stop, not for each step
         if pipeline is not None:
             pipeline.stop(cause)
-            grace = self._grace()
             if not pipeline.wait_idle(grace):
                 abandoned = pipeline.in_flight
                 self._logger.warning(
@@ -259,7 +261,7 @@ class RunLifecycle:
                     abandoned,
                 )
         try:
-            self._finish(cause)
+            self._finish(cause, deadline)
             if isinstance(cause, Interrupted):
                 self._logger.error(
                     "Stopped by signal; %s not settled and will be sent again when the tap "
@@ -275,21 +277,29 @@ class RunLifecycle:
                 os._exit(1)
         return True
 
-    def _finish(self, cause: DeliveryStopped | None = None) -> None:
+    def _finish(self, cause: DeliveryStopped | None = None, deadline: float | None = None) -> None:
         """Forward the last safe STATE and close everything, the run's ``cause`` of a stop.
 
-        A file that cannot be closed whole fails a run that would otherwise succeed; in a
-        run already stopping, it is logged beside the stop's own cause, if that is another.
+        A stop finishes by its ``deadline``: a STATE writer still waiting on the ledger then
+        is given up (the tap resumes from the STATE before), and the ledger is closed
+        without a last flush. A file that cannot be closed whole fails a run that would
+        otherwise succeed; in a run already stopping, it is logged beside the stop's own
+        cause, if that is another.
         """
         context = self.open_run()
-        if self._writer is not None and not self._writer.close(self._grace()):
+
+        def remaining() -> float:
+            return self._grace() if deadline is None else max(0.0, deadline - time.monotonic())
+
+        written = self._writer is None or self._writer.close(remaining())
+        if not written:
             self._logger.warning(
                 "The last STATE could not be written within %.0fs; the tap resumes from "
                 "the one before it",
                 self._grace(),
             )
         if context.pipeline is not None:
-            context.pipeline.close(self._grace())
+            context.pipeline.close(remaining())
         failure: OutputFileError | None = None
         for output in (context.dead_letters, context.dry_run):
             try:
@@ -297,7 +307,7 @@ class RunLifecycle:
             except OutputFileError as error:
                 failure = failure or error
         try:
-            context.ledger.close()
+            context.ledger.close(flush=written)
         except LedgerError as error:
             # The STATE already out is safe without these confirmations: Gong has the
             # events, and a later run settles each with a 409. The stop's cause is the error.

@@ -53,6 +53,7 @@ class StateWriter:
         self._logger = logger
         self._interval = interval
         self._closing = threading.Event()
+        self._given_up = threading.Event()
         self._forwarded: dict[str, t.Any] | None = None
         self._thread = threading.Thread(target=self._run, name="gong-di-state", daemon=True)
 
@@ -61,12 +62,19 @@ class StateWriter:
         self._thread.start()
 
     def close(self, timeout: float) -> bool:
-        """Forward the last safe STATE and stop the thread; False if it took over ``timeout``."""
+        """Forward the last safe STATE and stop the thread; False if it took over ``timeout``.
+
+        A writer given up on (still waiting on the ledger at ``timeout``) writes nothing more:
+        the run has said that the tap resumes from the STATE before.
+        """
         self._closing.set()
         self._checkpoints.wake()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        return not self._thread.is_alive()
+        if self._thread.is_alive():
+            self._given_up.set()
+            return False
+        return True
 
     def _run(self) -> None:
         written = 0
@@ -88,6 +96,8 @@ class StateWriter:
         if state is None or state == self._forwarded:
             return
         self._keep_what_it_counts_on()
+        if self._given_up.is_set():
+            return
         line = json.dumps(state)
         self._logger.debug("Emitting completed target state %s", line)
         sys.stdout.write(line + "\n")
@@ -105,7 +115,8 @@ class StateWriter:
         try:
             self._ledger.flush()  # to save requests later, not to be safe
         except LedgerError as error:
-            self._logger.warning("%s; STATE forwarded all the same", error)
+            if not self._given_up.is_set():
+                self._logger.warning("%s; STATE forwarded all the same", error)
             # A ledger that cannot take the confirmations (locked, frozen, gone) cannot be
             # trusted with the next ones either: end the run rather than stall behind it,
             # each STATE a statement timeout later.
