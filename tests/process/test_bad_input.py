@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SECRET, refusal, state
-from test_target import CONFIG, views
+from page_views import CONFIG, views
+from singer_messages import SECRET, refusal, state
 
 RECORD_START = b'{"type": "RECORD", "stream": "page_views", "record": {"id": 1, "page": '
 

@@ -5,33 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
-from conftest import schema
-from test_target import CONFIG, VIEW_PROPERTIES, views
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(tmp_path: Path, config: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    return subprocess.run(
-        [sys.executable, "-m", "target_gong_di", "--config", str(path), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,  # files the config leaves at their defaults (the ledger) land here
-    )
-
-
-def singer_file(tmp_path: Path, messages: list[dict]) -> str:
-    path = tmp_path / "input.singer"
-    path.write_text("".join(json.dumps(message) + "\n" for message in messages))
-    return str(path)
+from cli_runs import cli, singer_file
+from page_views import CONFIG, VIEW_PROPERTIES, views
+from repo_paths import ROOT
+from singer_messages import schema
 
 
 def test_validate_config_accepts_a_good_config_without_reading_input(tmp_path):
@@ -113,13 +92,6 @@ def test_meltano_yml_declares_every_setting_with_its_kind_and_default():
     for name, prop in settings.items():
         assert declared[name].get("value") == prop.get("default"), name
         assert declared[name]["description"], name
-
-
-def test_plugin_definition_declares_the_settings_the_demo_project_declares():
-    definition = yaml.safe_load((ROOT / "target-gong-di.meltano.yml").read_text())
-    loader = yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"][0]
-    shipped = {s["name"]: (s["kind"], s.get("value")) for s in definition["settings"]}
-    assert shipped == {s["name"]: (s["kind"], s.get("value")) for s in loader["settings"]}
 
 
 def test_readme_settings_table_and_plugin_definition_are_current():

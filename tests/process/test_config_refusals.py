@@ -6,10 +6,10 @@ that must stop before it sends anything. No refusal may show a secret.
 
 from __future__ import annotations
 
-from conftest import SECRET
+from cli_runs import cli, singer_file
 from oauth_apps import issued_secrets, oauth_config, oauth_sandbox
-from test_cli import cli, singer_file
-from test_target import CONFIG, VIEW_MAPPING, VIEWS, views
+from page_views import CONFIG, VIEW_MAPPING, VIEWS, views
+from singer_messages import SECRET
 
 PASSWORD = "pa55word-in-the-url"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import SECRET, Run, error_lines, schema, state
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, interleaved, view
 from processes import stored_ids
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, interleaved, view
+from singer_messages import SECRET, error_lines, schema, state
+from target_runs import Run
 
 FULL_DISK = "/dev/full"
 """Every write to it fails with ENOSPC, as on a full disk."""

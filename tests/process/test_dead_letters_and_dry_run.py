@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import error_lines, schema, state
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
+from singer_messages import error_lines, schema, state
 
 
 def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):

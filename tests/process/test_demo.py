@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = yaml.safe_load((ROOT / "meltano.yml").read_text())
-LOADER = PROJECT["plugins"]["loaders"][0]
-
-
-def sample_records() -> dict[str, list[dict]]:
-    records: dict[str, list[dict]] = {}
-    for line in (ROOT / "demo" / "sample.singer").read_text().splitlines():
-        message = json.loads(line)
-        if message["type"] == "RECORD":
-            records.setdefault(message["stream"], []).append(message["record"])
-    return records
-
-
-def test_sample_singer_file_holds_the_same_records_as_the_tap_data():
-    for stream, records in sample_records().items():
-        lines = (ROOT / "demo" / "data" / f"{stream}.jsonl").read_text().splitlines()
-        assert [json.loads(line) for line in lines] == records
-
-
-def test_every_sample_stream_has_a_tap_and_a_mapping():
-    taps = {
-        tap["config"]["stream_name"]
-        for tap in PROJECT["plugins"]["extractors"]
-        if "inherit_from" in tap
-    }
-    assert taps == set(sample_records()) == set(LOADER["config"]["mappings"])
+from demo_project import LOADER
+from repo_paths import ROOT
 
 
 def test_sample_covers_every_content_type_and_identity_kind(run_target):

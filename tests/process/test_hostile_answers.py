@@ -17,14 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import test_odd_answers
-from test_odd_answers import Answer, config_for
-from test_target import CONFIG, interleaved
+from page_views import CONFIG, interleaved
+from scripted_server import Answer, config_for
 
 from target_gong_di.delivery.answers import MAX_ERRORS
 from target_gong_di.delivery.client import ANSWER_BYTES_LIMIT, ERROR_TEXT_LIMIT
-
-scripted = test_odd_answers.scripted  # the fixture: a server answering what a test scripts
 
 
 @pytest.mark.parametrize("mode", ["html_ok_rate", "empty_ok_rate"])

@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from ledger_process import API_URL
+from repo_paths import ROOT
 
 from target_gong_di.ledger.store import open_ledger
 
-WORKER = Path(__file__).parent / "ledger_process.py"
+WORKER = ROOT / "tests" / "support" / "ledger_process.py"
 
 
 def start(command: str, url: str, number: int) -> subprocess.Popen[str]:

@@ -9,9 +9,9 @@ delivered, what STATE covers and what a rerun sends.
 from __future__ import annotations
 
 import pytest
-from conftest import SECRET
+from page_views import CONFIG, VIEWS, interleaved, view
 from processes import resumed_from, stored_ids
-from test_target import CONFIG, VIEWS, interleaved, view
+from singer_messages import SECRET
 
 from target_gong_di.delivery.answers import TOO_LARGE
 from target_gong_di.encoding import to_json

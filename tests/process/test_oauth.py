@@ -7,7 +7,6 @@ import os
 import sqlite3
 import time
 
-from conftest import SECRET
 from oauth_apps import (
     CLIENT_ID,
     CONSENT,
@@ -17,8 +16,9 @@ from oauth_apps import (
     shown_secrets,
     sqlite_ledger,
 )
+from page_views import interleaved, view, views
 from processes import TargetProcess, last_id, wait_until
-from test_target import interleaved, view, views
+from singer_messages import SECRET
 
 from target_gong_di.sandbox.server import Sandbox, SandboxOptions
 

@@ -14,8 +14,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SECRET
 from meltano_project import ROOT, MeltanoProject
+from repo_paths import DATA
+from singer_messages import SECRET
 
 pytestmark = pytest.mark.meltano
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import record, schema, state
+from page_views import CONFIG, VIEWS, interleaved, view, views
 from processes import TargetProcess, last_id, stored_ids
-from test_target import CONFIG, VIEWS, interleaved, view, views
+from singer_messages import record, schema, state
 
 from target_gong_di.ledger.store import open_ledger
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 import time
 
 import pytest
-from conftest import record, state
+from page_views import CONFIG, VIEWS, interleaved, view, views
 from processes import TargetProcess, last_id, resumed_from, stored_ids, wait_until
-from test_target import CONFIG, VIEWS, interleaved, view, views
-
-from target_gong_di.delivery.pacing import RateLimiter
+from singer_messages import record, state
 
 
 def test_faults_and_a_low_rate_limit_deliver_every_event_exactly_once(make_sandbox, tmp_path):
@@ -99,30 +96,6 @@ def test_stop_signal_finishes_in_flight_forwards_safe_state_and_exits_non_zero(
     covered = last_id(target.states)
     assert set(range(covered + 1)) <= stored_ids(server)
     assert len(server.store.events) < 40
-
-
-def test_a_pause_after_429_holds_back_requests_that_already_had_a_slot():
-    stopped = threading.Event()
-    limiter = RateLimiter(3, stopped)
-    starts: list[float] = []
-
-    def request() -> None:
-        limiter.acquire()
-        starts.append(time.monotonic())
-
-    threads = [threading.Thread(target=request) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.05)
-    paused_at = time.monotonic()
-    resume = paused_at + 1.0
-    limiter.throttled(1.0)
-    for thread in threads:
-        thread.join(timeout=10)
-    later = [start for start in starts if start >= paused_at]
-    assert len(starts) == 4
-    assert len(later) >= 2  # normally 3: only the first slot comes before the pause
-    assert min(later) >= resume
 
 
 def test_retry_after_beyond_the_limit_checkpoints_what_was_delivered(make_sandbox, tmp_path):

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_target import CONFIG, VIEW_MAPPING, VIEWS, view, views
+from page_views import CONFIG, VIEW_MAPPING, VIEWS, view, views
 
 BROKEN = {"mappings": {VIEWS: {**VIEW_MAPPING, "content": {"contentTitle": "int(page)"}}}}
 """A mapping whose expression raises for every record: each is dead-lettered at 'mapping'."""

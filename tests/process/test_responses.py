@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_target import CONFIG, views
+from page_views import CONFIG, views
 
 
 def test_http_400_dead_letters_with_request_id_and_errors(run_target, make_sandbox):

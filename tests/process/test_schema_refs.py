@@ -9,8 +9,8 @@ import socket
 import typing as t
 
 import pytest
-from conftest import SECRET, record, refusal, schema, state
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view, views
+from singer_messages import SECRET, record, refusal, schema, state
 
 if t.TYPE_CHECKING:
     from pathlib import Path

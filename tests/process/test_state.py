@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from conftest import state
-from test_target import CONFIG, interleaved, view, views
+from page_views import CONFIG, interleaved, view, views
+from singer_messages import state
 
 
 def test_states_are_coalesced_so_a_fast_run_prints_few_of_them(run_target, sandbox):

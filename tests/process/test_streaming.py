@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from page_views import CONFIG, interleaved, view, views
 from processes import TargetProcess, last_id, stored_ids, wait_until
-from test_target import CONFIG, interleaved, view, views
 
 
 def stats(server) -> dict:

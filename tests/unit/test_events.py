@@ -7,8 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import SECRET
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS
+from singer_messages import SECRET
 
 from target_gong_di.delivery.assembly import open_delivery
 from target_gong_di.ledger.run_view import DeliveryLedger

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "target_gong_di"
+PACKAGE = Path(__file__).resolve().parents[2] / "target_gong_di"
 LAYERS = [
     "base",
     "validation",

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
-from conftest import SECRET
+from sandbox_requests import BODY, post
 
 from target_gong_di.sandbox.server import Sandbox, SandboxOptions
-
-BODY = {
-    "eventId": "e1",
-    "timestamp": "2024-05-01T08:00:00Z",
-    "eventType": "page viewed",
-    "content": {"contentTitle": "Pricing"},
-    "trackingId": "t1",
-}
-AUTH = ("key", SECRET)
-
-
-def post(server: Sandbox, body: dict, auth: tuple[str, str] = AUTH) -> requests.Response:
-    return requests.post(f"{server.url}/v2/digital-interaction", json=body, auth=auth, timeout=5)
 
 
 def test_valid_body_is_accepted_with_a_request_id(sandbox):
@@ -145,39 +130,3 @@ def test_latency_delays_each_answer(make_sandbox):
     started = time.monotonic()
     post(server, BODY)
     assert time.monotonic() - started >= 0.2
-
-
-def test_command_line_sandbox_serves_until_stopped(tmp_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "target_gong_di.sandbox.server",
-            "--port",
-            "0",
-            "--access-key",
-            "key",
-            "--access-key-secret",
-            SECRET,
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = process.stderr.readline().split()[-1]
-        assert requests.post(f"{url}/v2/digital-interaction", json=BODY, auth=AUTH, timeout=5).ok
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def test_command_line_sandbox_refuses_non_loopback_hosts():
-    completed = subprocess.run(
-        [sys.executable, "-m", "target_gong_di.sandbox.server", "--host", "0.0.0.0"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert completed.returncode != 0
-    assert "only listens on loopback" in completed.stderr

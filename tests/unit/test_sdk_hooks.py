@@ -13,8 +13,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from conftest import record, schema, state
-from test_target import CONFIG, VIEW_PROPERTIES, VIEWS, view
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view
+from singer_messages import record, schema, state
 
 from target_gong_di.exceptions import Interrupted
 from target_gong_di.sdk_hooks import datelike_type

@@ -12,7 +12,7 @@ import json
 import tempfile
 
 import pytest
-from conftest import SECRET
+from singer_messages import SECRET
 from singer_sdk.testing import get_target_test_class, target_test_streams
 
 from target_gong_di.sandbox.server import Sandbox, SandboxOptions
@@ -65,7 +65,7 @@ class TestTargetGongDI(StandardTargetTests):
     @pytest.mark.skip(
         reason="target-gong-di dead-letters a record that lacks a key property (it keeps the "
         "record and the run goes on) instead of raising MissingKeyPropertiesError; "
-        "tests/test_dead_letters_and_dry_run.py covers that behaviour"
+        "tests/process/test_dead_letters_and_dry_run.py covers that behaviour"
     )
     def test_target_record_missing_key_property(self) -> None:
         """Skipped: see the reason."""
