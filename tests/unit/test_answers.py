@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import email.utils
 import json
-import time
+from types import SimpleNamespace
 
 import pytest
 
+from target_gong_di.delivery import answers
 from target_gong_di.delivery.answers import (
     DEFAULT_RETRY_AFTER_SECONDS,
     MAX_ERRORS,
@@ -95,9 +96,11 @@ def test_a_negative_retry_after_or_a_date_past_waits_the_default_not_nothing(hea
     assert retry_after_seconds(header) == DEFAULT_RETRY_AFTER_SECONDS
 
 
-def test_retry_after_as_an_http_date_counts_from_now():
-    ahead = email.utils.formatdate(time.time() + 120, usegmt=True)
-    assert 110 < retry_after_seconds(ahead) <= 120
+def test_retry_after_as_an_http_date_counts_from_now(monkeypatch):
+    now = 1_780_000_000.0  # "now" is fixed: the answer is the date's distance from it
+    monkeypatch.setattr(answers, "time", SimpleNamespace(time=lambda: now))
+    ahead = email.utils.formatdate(now + 120, usegmt=True)
+    assert retry_after_seconds(ahead) == 120
 
 
 def test_413_refuses_the_body_as_too_large_whatever_page_the_proxy_answers():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+import typing as t
 
 import pytest
 import requests
 from sandbox_requests import BODY, post
 
+from target_gong_di.sandbox import server as sandbox_server
 from target_gong_di.sandbox.server import Sandbox, SandboxOptions
 
 
@@ -125,8 +127,23 @@ def test_lost_reply_stores_the_event_then_hangs_up_before_or_during_the_answer(m
     assert failures == {"ConnectionError", "ChunkedEncodingError"}
 
 
-def test_latency_delays_each_answer(make_sandbox):
+def test_latency_delays_each_answer(make_sandbox, monkeypatch):
     server = make_sandbox(latency_ms=200)
-    started = time.monotonic()
-    post(server, BODY)
-    assert time.monotonic() - started >= 0.2
+    waits: list[tuple[float, int]] = []  # each wait, and how many events were stored by then
+
+    class Waiting:
+        """The sandbox module's ``time``, noting each sleep before it sleeps."""
+
+        def __getattr__(self, name: str) -> t.Any:
+            return getattr(time, name)
+
+        def sleep(self, seconds: float) -> None:
+            waits.append((seconds, len(server.store.events)))
+            time.sleep(seconds)
+
+    monkeypatch.setattr(sandbox_server, "time", Waiting())
+    first = post(server, BODY)
+    second = post(server, {**BODY, "eventId": "e2"})
+    assert (first.status_code, second.status_code) == (200, 200)
+    # Each answer waited the latency first, before its event was stored and answered.
+    assert waits == [(0.2, 0), (0.2, 1)]
