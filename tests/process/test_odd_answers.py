@@ -12,11 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from page_views import interleaved, views
+from processes import wait_until
 from scripted_server import Answer, config_for
 from singer_messages import SECRET
 
@@ -114,10 +114,7 @@ def test_stop_signal_does_not_wait_forever_for_a_trickling_answer(scripted, tmp_
     assert process.stdin is not None
     process.stdin.write("".join(json.dumps(message) + "\n" for message in views(1)))
     process.stdin.close()  # end of input: the record is sent
-    deadline = time.monotonic() + 30
-    while not server.requests:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: bool(server.requests), timeout=30)  # the record is being answered
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=20) == 1
     assert process.stderr is not None
