@@ -1,24 +1,41 @@
-"""Shared fixtures: a real sandbox on 127.0.0.1 and a way to run the real target process."""
+"""Shared fixtures: a real sandbox on 127.0.0.1 and a way to run the real target process.
+
+Helpers the tests share live in tests/support/ (on sys.path); no test imports this file.
+Every test under tests/unit/ is marked ``unit`` and every test under tests/process/ ``process``.
+"""
 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
+import threading
 import typing as t
 import uuid
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
 import pytest
+from ledger_examples import Clock
 from postgres_server import PostgresServer
+from scripted_server import Answer, ScriptedServer
+from singer_messages import SECRET
+from target_runs import Run, limit_file_size
 
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
-DATA = Path(__file__).parent / "data_files"
-SECRET = "s3cr3t-never-printed"
+TESTS = Path(__file__).resolve().parent
+MARKERS = {"unit": TESTS / "unit", "process": TESTS / "process"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by its directory: ``-m unit`` runs in seconds, ``-m process`` the rest."""
+    for item in items:
+        path = Path(item.path).resolve()
+        for marker, folder in MARKERS.items():
+            if path.is_relative_to(folder):
+                item.add_marker(marker)
 
 
 @pytest.fixture
@@ -40,59 +57,6 @@ def make_sandbox() -> t.Iterator[t.Callable[..., Sandbox]]:
     yield make
     for server in started:
         server.stop()
-
-
-def schema(stream: str, properties: dict, key_properties: list[str] | None = None) -> dict:
-    return {
-        "type": "SCHEMA",
-        "stream": stream,
-        "schema": {"type": "object", "properties": properties},
-        "key_properties": key_properties if key_properties is not None else [],
-    }
-
-
-def record(stream: str, values: dict) -> dict:
-    return {"type": "RECORD", "stream": stream, "record": values}
-
-
-def state(value: dict) -> dict:
-    return {"type": "STATE", "value": value}
-
-
-def error_lines(stderr: str) -> list[str]:
-    """The message of each ERROR line a run logged."""
-    return [line.split(" | ", 3)[-1] for line in stderr.splitlines() if "| ERROR" in line]
-
-
-def refusal(stderr: str) -> str:
-    """The message of a run's one ERROR line (there must be exactly one)."""
-    [line] = error_lines(stderr)
-    return line
-
-
-@dataclass
-class Run:
-    """What one run of the target process left behind."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    dead_letter_path: Path
-    dry_run_path: Path
-
-    @property
-    def states(self) -> list[dict]:
-        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
-
-    @property
-    def dead_letters(self) -> list[dict]:
-        if not self.dead_letter_path.exists():
-            return []
-        return [json.loads(line) for line in self.dead_letter_path.read_text().splitlines()]
-
-    @property
-    def dry_run_bodies(self) -> list[dict]:
-        return [json.loads(line) for line in self.dry_run_path.read_text().splitlines()]
 
 
 @pytest.fixture
@@ -140,7 +104,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
             env=env,
             check=False,
             cwd=tmp_path,  # files the config leaves at their defaults land here
-            preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
+            preexec_fn=None if file_size_limit is None else limit_file_size(file_size_limit),
         )
         return Run(
             completed.returncode,
@@ -153,13 +117,27 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
     return run
 
 
-def _limit_file_size(limit: int) -> t.Callable[[], None]:
-    """Run in the child before it starts: no file it writes may grow past ``limit`` bytes.
+@pytest.fixture
+def scripted() -> t.Iterator[t.Callable[..., ScriptedServer]]:
+    """A server on 127.0.0.1 answering POSTs with the scripted answers in turn."""
+    started: list[ScriptedServer] = []
 
-    Python ignores SIGXFSZ, so the write that crosses the limit is cut short and the next
-    one fails with EFBIG instead of killing the process.
-    """
-    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    def start(*answers: Answer) -> ScriptedServer:
+        server = ScriptedServer(list(answers))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A "now" the ledger reads, which a test moves by hand."""
+    return Clock(datetime(2026, 11, 26, 22, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture(scope="session")

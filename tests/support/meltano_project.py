@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from repo_paths import ROOT
+
 MELTANO = str(Path(sys.executable).with_name("meltano"))
 PROJECT_YML = """\
 default_environment: dev

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-from test_target import CONFIG
+from page_views import CONFIG
 
 if t.TYPE_CHECKING:
     from target_gong_di.sandbox import Sandbox

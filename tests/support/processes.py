@@ -11,8 +11,8 @@ import time
 import typing as t
 from pathlib import Path
 
-from conftest import SECRET, record, schema, state
-from test_target import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
+from page_views import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
+from singer_messages import SECRET, record, schema, state
 
 from target_gong_di.sandbox import Sandbox
 

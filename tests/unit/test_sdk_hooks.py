@@ -1,0 +1,99 @@
+"""Canary for the private singer-sdk methods the target overrides (target_gong_di/sdk_hooks.py).
+
+Each test runs the SDK's own message handling in-process and fails, naming the installed
+singer-sdk version, if an upgrade stops calling an override the way the target relies on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view
+from singer_messages import record, schema, state
+
+from target_gong_di.exceptions import Interrupted
+from target_gong_di.sdk_hooks import datelike_type
+from target_gong_di.target import TargetGongDI
+
+SDK = f"singer-sdk {version('singer-sdk')} changed a private hook target_gong_di/sdk_hooks.py uses"
+
+
+def dry_run_target(tmp_path: Path) -> TargetGongDI:
+    return TargetGongDI(
+        config={
+            **CONFIG,
+            "dry_run": True,
+            "dry_run_path": str(tmp_path / "dry.jsonl"),
+            "dead_letter_path": str(tmp_path / "dead.jsonl"),
+        }
+    )
+
+
+def listen(target: TargetGongDI, *messages: dict) -> None:
+    lines = io.StringIO("".join(json.dumps(message) + "\n" for message in messages))
+    try:
+        target.listen(lines)
+    except Exception as error:
+        pytest.fail(f"{SDK}: {type(error).__name__}: {error}")
+
+
+def dead_letters(tmp_path: Path) -> list[dict]:
+    return [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
+
+
+def test_a_record_missing_a_key_property_reaches_the_sink_instead_of_stopping_the_run(tmp_path):
+    target = dry_run_target(tmp_path)
+    keyless = record(
+        VIEWS, {"email": "a@acme.com", "viewed_at": "2024-05-01T10:00:00Z", "page": "P"}
+    )
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), keyless)
+    assert [letter["stage"] for letter in dead_letters(tmp_path)] == ["schema"], SDK
+
+
+def test_a_date_reaches_the_sink_as_the_tap_wrote_it(tmp_path):
+    target = dry_run_target(tmp_path)
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), view(1, viewed_at="not a date"))
+    assert dead_letters(tmp_path)[0]["record"]["viewed_at"] == "not a date", SDK
+
+
+def test_state_goes_to_the_checkpoints_not_to_the_sdks_latest_state(tmp_path):
+    target = dry_run_target(tmp_path)
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), view(1), state({"at": 1}))
+    assert target.lifecycle.open_run().checkpoints.safe_state == {"at": 1}, SDK
+    assert target._latest_state is None, SDK
+
+
+def test_listen_runs_inside_delivering(tmp_path):
+    entered = []
+
+    class Watched(TargetGongDI):
+        def delivering(self):
+            entered.append(True)
+            return super().delivering()
+
+    target = Watched(config={**CONFIG, "dry_run": True, "dry_run_path": str(tmp_path / "d")})
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]))
+    assert entered == [True], SDK
+
+
+def test_sigterm_reaches_stop_requested(tmp_path):
+    target = dry_run_target(tmp_path)
+    handler = signal.getsignal(signal.SIGTERM)
+    assert handler == target._handle_termination, SDK
+    with pytest.raises(Interrupted):
+        handler(signal.SIGTERM, None)
+
+
+def test_date_properties_are_recognised_as_the_sdk_recognises_them():
+    kinds = [
+        datelike_type({"type": "string", "format": "date-time"}),
+        datelike_type({"type": ["null", "string"], "format": "date"}),
+        datelike_type({"anyOf": [{"type": "null"}, {"type": "string", "format": "time"}]}),
+        datelike_type({"type": "string"}),
+    ]
+    assert kinds == ["date-time", "date", "time", None], SDK
