@@ -137,10 +137,16 @@ class DeliveryPipeline:
             self._unsettled += 1
             self._changed.notify_all()
 
-    def wait_until_settled(self) -> None:
-        """Return once every submitted event has its outcome; raise if delivery stopped."""
+    def wait_until_settled(self, timeout: float | None = None) -> None:
+        """Return once every submitted event has its outcome (or after ``timeout``).
+
+        Raises if delivery stopped. A stop waits with a ``timeout``: what has not settled
+        by then is simply not covered by the STATE it forwards.
+        """
         with self._changed:
-            self._changed.wait_for(lambda: self._unsettled == 0 or self._stop.cause is not None)
+            self._changed.wait_for(
+                lambda: self._unsettled == 0 or self._stop.cause is not None, timeout
+            )
             self._raise_if_stopped()
 
     def _waiting_count(self) -> int:

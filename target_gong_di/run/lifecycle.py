@@ -168,7 +168,7 @@ class RunLifecycle:
             bad_input = DeliveryStopped(str(error))
             try:
                 if pipeline is not None:
-                    pipeline.wait_until_settled()
+                    pipeline.wait_until_settled(self._grace())
             except DeliveryStopped as stopped:
                 bad_input = stopped
             self._stop(bad_input)
