@@ -126,7 +126,20 @@ def check_references(
     )
     resolver = referencing.Registry().resolver_with_root(specification.create_resource(schema))
     references: dict[Path, list[tuple[str, Path]]] = {}
+    has_references = any(
+        keyword in node and not isinstance(node[keyword], dict)
+        for node in nodes.values()
+        for keyword in REFERENCE_KEYWORDS
+    )
     for path, node in nodes.items():
+        if has_references and path and isinstance(node.get("$id"), str):
+            # A nested $id is a new base for the references under it: they would resolve
+            # against a URL, not against this SCHEMA.
+            raise StreamSchemaError(
+                f"its SCHEMA sets $id {node['$id']!r} at {_where(path)}, a new base for its "
+                "$refs; only references inside the SCHEMA are resolved: remove the nested $id",
+                stream=stream_name,
+            )
         for keyword in REFERENCE_KEYWORDS:
             # An object there is a subschema named "$ref" (a property, a definition).
             if keyword in node and not isinstance(node[keyword], dict):

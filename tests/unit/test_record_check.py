@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import jsonschema
 import pytest
 
 from target_gong_di.validation.record_check import RecordCheck, StreamSchemaError
+from target_gong_di.validation.schema_refs import check_references
 
 
 def errors(properties: dict, record: dict, schema_extra: dict | None = None) -> list[str]:
@@ -108,3 +110,13 @@ def test_a_ref_key_in_a_default_value_is_data_not_a_reference():
 def test_a_ref_key_in_a_default_value_that_points_nowhere_is_data_too():
     link = {"link": {"type": "object", "default": {"$ref": "#/nowhere"}}}
     assert errors(link, {"link": {}}) == []
+
+
+def test_a_nested_id_that_rebases_a_reference_refuses_the_stream_in_one_line():
+    rebased = {
+        "type": "object",
+        "definitions": {"s": {"type": "string"}},
+        "properties": {"a": {"$id": "http://127.0.0.1:9/sub.json", "$ref": "#/definitions/s"}},
+    }
+    with pytest.raises(StreamSchemaError, match=r"stream 'views'.*\$id 'http://127.0.0.1:9"):
+        check_references("views", rebased, jsonschema.Draft7Validator)
