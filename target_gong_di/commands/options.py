@@ -67,10 +67,11 @@ OPTIONS = (
             "A safe first send: a run as usual (same config, checks, ledger, rate limit, "
             "retries, dead letters) that sends at most N events Gong does not have yet, "
             "then reads the rest of the input without sending it. Events already in the "
-            "ledger and records dead-lettered (refused here or by Gong) do not count "
-            "toward N. Logs each sent event's eventId, stream, key values and Gong's "
-            "requestId; forwards no STATE, so an ordinary run afterwards sends the rest "
-            "and the ledger keeps it from sending the sample again."
+            "ledger, events Gong answers 409 (except to a retry) and records dead-lettered "
+            "(refused here or by Gong) do not count toward N. Logs each sent event's "
+            "eventId, stream, key values and Gong's requestId; forwards no STATE, so an "
+            "ordinary run afterwards sends the rest and the ledger keeps it from sending "
+            "the sample again."
         ),
     ),
 )

@@ -48,6 +48,15 @@ class Outcome:
     errors: tuple[str, ...] = ()
     retries: int = 0
 
+    @property
+    def stored_by_this_run(self) -> bool:
+        """Gong keeps the event because of this run: delivered, or answered 409 to a retry.
+
+        A 409 to a retry most likely answers this run's own earlier attempt, stored by Gong
+        while its answer was lost (the connection dropped); ``--send-sample`` counts it.
+        """
+        return self.status == "delivered" or (self.status == "duplicate" and self.retries > 0)
+
 
 class EventOwner(t.Protocol):
     """Whoever submitted an event hears how it ended (counts, checkpoints, dead letters)."""
@@ -172,6 +181,12 @@ class DeliveryPipeline:
         """True once ``send_limit`` events were delivered: what comes next is not sent."""
         with self._changed:
             return self._limit.reached
+
+    @property
+    def limit_delivered(self) -> int:
+        """Events counted toward ``send_limit`` so far (each one Gong keeps from this run)."""
+        with self._changed:
+            return self._limit.delivered
 
     def _drop_unsent(self) -> None:
         """The send limit is reached: forget what waits to be checked or sent (lock held)."""
@@ -348,7 +363,7 @@ class DeliveryPipeline:
             with self._changed:
                 self._unsettled -= 1
                 if sent:
-                    self._limit.settled(delivered=outcome.status == "delivered")
+                    self._limit.settled(delivered=outcome.stored_by_this_run)
                     if self._limit.reached:
                         self._drop_unsent()
                 self._changed.notify_all()

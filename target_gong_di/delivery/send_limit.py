@@ -2,7 +2,8 @@
 
 The pipeline sends concurrently, so "N sent" cannot be counted after the fact: a request
 already started would be the N+1st. Each fresh event instead holds a place from when the
-dispatcher takes it until it settles. A delivered event keeps its place; one Gong already
+dispatcher takes it until it settles. A delivered event keeps its place (so does one
+answered 409 to a retry: its lost first attempt was most likely stored); one Gong already
 had (409) or refused (400, dead-lettered) gives it back, so the next fresh event may take
 it. Events settled from the ledger never take a place, and a retry keeps the one it holds.
 Every method is called under the pipeline's lock, so the class keeps no lock of its own.
@@ -31,6 +32,11 @@ class SendLimit:
         """An event that held a place has settled; only a delivered one keeps it."""
         self._held -= 1
         self._delivered += delivered
+
+    @property
+    def delivered(self) -> int:
+        """Events that kept their place: how many of ``limit`` are spent."""
+        return self._delivered
 
     @property
     def reached(self) -> bool:

@@ -216,14 +216,14 @@ class RunLifecycle:
         """The sample run's last line: what was sent of what was read, and what to do next."""
         total = self._report.total
         read = context.checkpoints.received
-        delivered = total("delivered")
+        sent = context.pipeline.limit_delivered if context.pipeline else 0
         known = total("unchanged") + total("changed_after_delivery")
-        settled = delivered + known + total("duplicates") + total("dead_lettered")
+        settled = sum(map(total, ("delivered", "duplicates", "dead_lettered"))) + known
         self._logger.info(
             "Sample: sent %d of %s read (limit %d; %d already in the ledger, %d answered 409, "
             "%d dead-lettered, %d not sent); no STATE forwarded, rerun normally to send "
             "the rest",
-            delivered,
+            sent,
             records(read),
             self._send_sample,
             known,

@@ -147,14 +147,15 @@ class StreamEvents:
         if outcome.status in {"delivered", "duplicate"}:
             status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
             self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
-        if outcome.status == "delivered" and self._run.send_sample is not None:
+        if outcome.stored_by_this_run and self._run.send_sample is not None:
             # What a first send to the real Gong is checked by, event by event, in Gong.
             self._logger.info(
-                "Sample: sent eventId %r of stream '%s', key %s; Gong's requestId %s",
+                "Sample: sent eventId %r of stream '%s', key %s; Gong's requestId %s%s",
                 event.event_id,
                 self.stream_name,
                 self._key(event.record),
                 outcome.request_id,
+                "" if outcome.status == "delivered" else " (409 to a retry: stored before)",
             )
         if outcome.status == "rejected":
             self._reject(

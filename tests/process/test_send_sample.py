@@ -118,6 +118,17 @@ def test_a_record_gong_refuses_does_not_count_toward_the_sample(run_target, make
     assert len(run.dead_letters) == refused
 
 
+def test_an_event_gong_stored_while_its_answer_was_lost_counts_toward_the_sample(
+    run_target, make_sandbox
+):
+    """Every first answer lost, every retry a 409: the sample still leaves 5 events in Gong."""
+    losing = make_sandbox(lost_reply_rate=1.0)
+    run = run_target(CONFIG, views(20), sandbox=losing, args=SAMPLE)
+    assert run.returncode == 0, run.stderr
+    assert len(losing.store.events) == 5
+    assert len(sent_lines(run.stderr)) == 5
+
+
 def test_a_sample_of_0_is_refused_by_the_command_line(run_target, sandbox):
     run = run_target(CONFIG, views(3), sandbox=sandbox, args=["--send-sample", "0"])
     assert run.returncode == 2
