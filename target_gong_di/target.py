@@ -177,8 +177,18 @@ class TargetGongDI(StateAndSignalTarget):
         for name in IGNORED_BUILTIN_SETTINGS:
             config_jsonschema["properties"].pop(name, None)
 
-    def __init__(self, *, warn_unknown_settings: bool = True, **kwargs: t.Any) -> None:
-        """Check the config; ``warn_unknown_settings`` False when a caller already warned."""
+    def __init__(
+        self,
+        *,
+        warn_unknown_settings: bool = True,
+        send_sample: int | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        """Check the config; ``warn_unknown_settings`` False when a caller already warned.
+
+        ``send_sample`` is ``--send-sample N``: a run that delivers at most N new events
+        and forwards no STATE (``RunLifecycle``).
+        """
         try:
             super().__init__(**kwargs)
         except ConfigValidationError as error:
@@ -209,6 +219,7 @@ class TargetGongDI(StateAndSignalTarget):
             expression_config=self.expression_config,
             run_id=self.run_id,
             input_line=lambda: t.cast("SingerReader", self.message_reader).line_number,
+            send_sample=send_sample,
         )
 
     # The SDK's hooks into the run (``sdk_hooks``), each handed to the lifecycle.

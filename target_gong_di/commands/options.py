@@ -1,10 +1,11 @@
 """The command's own options beside the SDK's, and the side tool each of them runs.
 
 ``target-gong-di`` is the SDK's command plus ``--validate-config``, ``--suggest-mappings``,
-``--replay`` and the ledger flags. Each is a side tool: it reads the config like a run,
-does its one job and exits, and none of them writes Singer messages to stdout. The target
-class stays the SDK's shape (its ``invoke`` hands over here), and these tools know it only
-as something that can be configured and can ``listen``.
+``--replay``, ``--send-sample`` and the ledger flags. Each is a side tool: it reads the
+config like a run, does its one job and exits, and none of them writes Singer messages to
+stdout (``--send-sample`` is a run that sends at most N new events and forwards no STATE).
+The target class stays the SDK's shape (its ``invoke`` hands over here), and these tools
+know it only as something that can be configured and can ``listen``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
 from target_gong_di.commands.stream_check import stream_errors
 from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
+from target_gong_di.exceptions import ConfigError
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.run import records, tolerant
 
@@ -57,6 +59,21 @@ OPTIONS = (
             "still fails goes to dead_letter_path. The file is only read."
         ),
     ),
+    click.Option(
+        ["--send-sample"],
+        type=click.IntRange(min=1),
+        metavar="N",
+        help=(
+            "A safe first send: a run as usual (same config, checks, ledger, rate limit, "
+            "retries, dead letters) that sends at most N events Gong does not have yet, "
+            "then reads the rest of the input without sending it. Events already in the "
+            "ledger, events Gong answers 409 (except to a retry) and records dead-lettered "
+            "(refused here or by Gong) do not count toward N. Logs each sent event's "
+            "eventId, stream, key values and Gong's requestId; forwards no STATE, so an "
+            "ordinary run afterwards sends the rest and the ledger keeps it from sending "
+            "the sample again."
+        ),
+    ),
 )
 """Appended to the SDK's options, in this order, as ``--help`` lists them."""
 
@@ -93,6 +110,7 @@ class SideTools:
         ledger_forget: str | None = None,
         ledger_forget_all: bool = False,
         replay: str | None = None,
+        send_sample: int | None = None,
     ) -> bool:
         """Run the tool a flag asks for; False when none does (a run, or ``--about``)."""
         if suggest_mappings:
@@ -112,6 +130,8 @@ class SideTools:
             self._validate(config, file_input)
         elif replay:
             self._replay(config, replay)
+        elif send_sample:
+            self._send_sample(config, file_input, send_sample)
         else:
             return False
         return True
@@ -125,6 +145,21 @@ class SideTools:
             config={**(config.config if config else {}), **overrides},
             parse_env_config=bool(config and config.parse_env),
         )
+
+    def _send_sample(self, config: t.Any, file_input: t.IO[str] | None, count: int) -> None:
+        """A run that sends at most ``count`` new events and forwards no STATE.
+
+        The target itself counts and logs (``RunLifecycle``); here it is only built with
+        the limit, which the SDK's own ``invoke`` has no way to pass.
+        """
+        target = self._make(
+            config=config.config if config else {},
+            parse_env_config=bool(config and config.parse_env),
+            send_sample=count,
+        )
+        if target.settings.dry_run:
+            raise ConfigError(["--send-sample sends to Gong: it cannot run with dry_run on"])
+        target.listen(file_input)
 
     def _validate(self, config: t.Any, file_input: t.IO[str] | None) -> None:
         configured = self._configured(config)

@@ -42,11 +42,13 @@ def open_delivery(
     api_url: str,
     stop: Stop,
     on_stop: t.Callable[[DeliveryStopped], None],
+    send_limit: int | None = None,
 ) -> DeliveryPipeline:
     """A running pipeline to ``api_url``; ``on_stop`` hears why delivery stopped.
 
     ``credentials`` and ``api_url`` come from ``oauth.open_credentials``: the configured
     ones, or an OAuth app's token and the base URL its token response names.
+    ``send_limit``: at most that many events delivered (``--send-sample``).
     """
     client = GongClient(
         pooled_session(settings.max_concurrency),
@@ -56,7 +58,14 @@ def open_delivery(
         settings.request_timeout_seconds,
     )
     return pipeline_for(
-        client, settings, ledger, logger, api_url=api_url, stop=stop, on_stop=on_stop
+        client,
+        settings,
+        ledger,
+        logger,
+        api_url=api_url,
+        stop=stop,
+        on_stop=on_stop,
+        send_limit=send_limit,
     )
 
 
@@ -69,6 +78,7 @@ def pipeline_for(
     api_url: str,
     stop: Stop,
     on_stop: t.Callable[[DeliveryStopped], None],
+    send_limit: int | None = None,
 ) -> DeliveryPipeline:
     """A running pipeline that sends through ``client``, paced and sized by the settings.
 
@@ -86,6 +96,7 @@ def pipeline_for(
         max_concurrency=settings.max_concurrency,
         stop=stop,
         on_stop=on_stop,
+        send_limit=send_limit,
     )
 
 

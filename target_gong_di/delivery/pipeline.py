@@ -26,6 +26,7 @@ from http import HTTPStatus
 
 from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
 from target_gong_di.delivery.pacing import ThrottleStreak
+from target_gong_di.delivery.send_limit import SendLimit
 from target_gong_di.exceptions import DeliveryStopped, QuotaExhausted, RetriesExhausted
 from target_gong_di.ledger import LOOKUP_CHUNK
 
@@ -46,6 +47,15 @@ class Outcome:
     request_id: str | None = None
     errors: tuple[str, ...] = ()
     retries: int = 0
+
+    @property
+    def stored_by_this_run(self) -> bool:
+        """Gong keeps the event because of this run: delivered, or answered 409 to a retry.
+
+        A 409 to a retry most likely answers this run's own earlier attempt, stored by Gong
+        while its answer was lost (the connection dropped); ``--send-sample`` counts it.
+        """
+        return self.status == "delivered" or (self.status == "duplicate" and self.retries > 0)
 
 
 class EventOwner(t.Protocol):
@@ -97,7 +107,13 @@ class DeliveryPipeline:
         max_concurrency: int,
         stop: RunStop,
         on_stop: t.Callable[[DeliveryStopped], None] = lambda cause: None,
+        send_limit: int | None = None,
     ) -> None:
+        """Start the checker and the dispatcher.
+
+        ``send_limit`` (``--send-sample``): deliver at most that many events, then send
+        nothing more and drop what is queued or submitted later (``limit_reached``).
+        """
         self._client = client
         self._ledger = ledger
         self._limiter = limiter
@@ -116,6 +132,7 @@ class DeliveryPipeline:
         self._in_flight = 0
         self._unsettled = 0
         self._answered = False
+        self._limit = SendLimit(send_limit)
         self._streak = ThrottleStreak()
         self._workers = ThreadPoolExecutor(max_concurrency, thread_name_prefix="gong-di")
         self._threads = [
@@ -128,11 +145,20 @@ class DeliveryPipeline:
     # The producer's side.
 
     def submit(self, event: Event) -> None:
-        """Queue ``event`` for sending; blocks while the queue is full (memory stays flat)."""
+        """Queue ``event`` for sending; blocks while the queue is full (memory stays flat).
+
+        Once the send limit is reached the event is dropped: it is not sent, not settled.
+        """
         with self._changed:
-            while self._waiting_count() >= self._queue_size and self._stop.cause is None:
+            while (
+                self._waiting_count() >= self._queue_size
+                and self._stop.cause is None
+                and not self._limit.reached
+            ):
                 self._changed.wait()
             self._raise_if_stopped()
+            if self._limit.reached:
+                return
             self._unchecked.append(event)
             self._unsettled += 1
             self._changed.notify_all()
@@ -155,6 +181,24 @@ class DeliveryPipeline:
     def _raise_if_stopped(self) -> None:
         if self._stop.cause is not None:
             raise self._stop.cause
+
+    @property
+    def limit_reached(self) -> bool:
+        """True once ``send_limit`` events were delivered: what comes next is not sent."""
+        with self._changed:
+            return self._limit.reached
+
+    @property
+    def limit_delivered(self) -> int:
+        """Events counted toward ``send_limit`` so far (each one Gong keeps from this run)."""
+        with self._changed:
+            return self._limit.delivered
+
+    def _drop_unsent(self) -> None:
+        """The send limit is reached: forget what waits to be checked or sent (lock held)."""
+        self._unsettled -= len(self._unchecked) + len(self._fresh)
+        self._unchecked.clear()
+        self._fresh.clear()
 
     @property
     def in_flight(self) -> int:
@@ -215,7 +259,10 @@ class DeliveryPipeline:
                     else:
                         self._settle(event, Outcome(status))
                 with self._changed:
-                    self._fresh.extend(news)
+                    if self._limit.reached:  # checked while the last place was delivered
+                        self._unsettled -= len(news)
+                    else:
+                        self._fresh.extend(news)
                     self._changed.notify_all()
         except DeliveryStopped as cause:
             self.stop(cause)
@@ -261,7 +308,8 @@ class DeliveryPipeline:
                     now = time.monotonic()
                     if self._waiting and self._waiting[0][0] <= now:
                         return heapq.heappop(self._waiting)[2]
-                    if self._fresh:
+                    if self._fresh and self._limit.allows_another():
+                        self._limit.take()
                         return self._fresh.popleft()
                     timeout = self._waiting[0][0] - now if self._waiting else None
                 self._changed.wait(timeout)
@@ -298,12 +346,12 @@ class DeliveryPipeline:
     def _act_on(self, event: Event, verdict: Settled | Refused | TryAgain | Stop) -> None:
         if isinstance(verdict, Settled):
             self._streak.answered()
-            self._settle(event, Outcome(verdict.status, verdict.request_id, (), event.retries))
+            outcome = Outcome(verdict.status, verdict.request_id, (), event.retries)
+            self._settle(event, outcome, sent=True)
         elif isinstance(verdict, Refused):
             self._streak.answered()
-            self._settle(
-                event, Outcome("rejected", verdict.request_id, verdict.errors, event.retries)
-            )
+            outcome = Outcome("rejected", verdict.request_id, verdict.errors, event.retries)
+            self._settle(event, outcome, sent=True)
         elif isinstance(verdict, TryAgain):
             self._try_again(event, verdict)
         else:
@@ -313,12 +361,17 @@ class DeliveryPipeline:
                 self._ledger.remember_quota_spent(verdict.retry_after)
             self.stop(self._client.stop_error(verdict, event.event_id))
 
-    def _settle(self, event: Event, outcome: Outcome) -> None:
+    def _settle(self, event: Event, outcome: Outcome, *, sent: bool = False) -> None:
+        """Tell the owner; ``sent`` when the event was dispatched (it holds a limit place)."""
         try:
             event.owner.settle(event, outcome)
         finally:
             with self._changed:
                 self._unsettled -= 1
+                if sent:
+                    self._limit.settled(delivered=outcome.stored_by_this_run)
+                    if self._limit.reached:
+                        self._drop_unsent()
                 self._changed.notify_all()
 
     def _try_again(self, event: Event, verdict: TryAgain) -> None:

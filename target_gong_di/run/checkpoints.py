@@ -88,6 +88,12 @@ class Checkpoints:
             return self._safe_state
 
     @property
+    def received(self) -> int:
+        """Records read so far."""
+        with self._lock:
+            return self._received
+
+    @property
     def unsettled(self) -> int:
         """Records read but not yet settled."""
         with self._lock:

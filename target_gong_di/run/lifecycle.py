@@ -66,12 +66,17 @@ class RunLifecycle:
         run_id: str,
         input_line: t.Callable[[], int],
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
+        send_sample: int | None = None,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
         ``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one whose
         client answers from a script, to drive the stop paths without HTTP.
+        ``send_sample`` (``--send-sample N``): deliver at most N new events and forward no
+        STATE at all, so the tap's bookmark stays where it was and an ordinary run later
+        reads the same input again and sends the rest (the ledger settles the sample).
         """
+        self._send_sample = send_sample
         self._deliver = deliver
         self._settings = settings
         self._report = report
@@ -122,9 +127,10 @@ class RunLifecycle:
                 api_url=api_url,
                 stop=self.stop,
                 on_stop=self._delivery_stopped,
+                send_limit=self._send_sample,
             )
         )
-        if pipeline is not None:
+        if pipeline is not None and self._send_sample is None:
             self._writer = StateWriter(
                 checkpoints,
                 dead_letters=dead_letters,
@@ -148,6 +154,7 @@ class RunLifecycle:
             expression_config=self._expression_config,
             run_id=self._run_id,
             input_line=self._input_line,
+            send_sample=self._send_sample,
         )
 
     # While reading.
@@ -203,6 +210,28 @@ class RunLifecycle:
             self._finish()
         finally:
             self.stop.finished.set()
+        if self._send_sample is not None:
+            self._log_sample(context)
+
+    def _log_sample(self, context: RunContext) -> None:
+        """The sample run's last line: what was sent of what was read, and what to do next."""
+        total = self._report.total
+        read = context.checkpoints.received
+        sent = context.pipeline.limit_delivered if context.pipeline else 0
+        known = total("unchanged") + total("changed_after_delivery")
+        settled = sum(map(total, ("delivered", "duplicates", "dead_lettered"))) + known
+        self._logger.info(
+            "Sample: sent %d of %s read (limit %d; %d already in the ledger, %d answered 409, "
+            "%d dead-lettered, %d not sent); no STATE forwarded, rerun normally to send "
+            "the rest",
+            sent,
+            records(read),
+            self._send_sample,
+            known,
+            total("duplicates"),
+            total("dead_lettered"),
+            read - settled,
+        )
 
     def _delivery_stopped(self, cause: DeliveryStopped) -> None:
         """Make sure a stop that a delivery thread asked for ends the run.

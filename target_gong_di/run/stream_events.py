@@ -61,6 +61,9 @@ class RunContext:
     """Tells this run's dead letters from other runs' in the same file."""
     input_line: t.Callable[[], int]
     """The input line of the message being read, to point at a rejected record."""
+    send_sample: int | None = None
+    """``--send-sample N``: each delivered event is logged, and once the pipeline has sent N
+    the rest of the input is only read (no body built, nothing dead-lettered)."""
 
 
 class StreamEvents:
@@ -100,6 +103,8 @@ class StreamEvents:
     def accept(self, record: dict[str, t.Any]) -> None:
         """Take one record as the tap sent it: send its body, or dead-letter it."""
         number = self._run.checkpoints.record_received()
+        if self._run.pipeline is not None and self._run.pipeline.limit_reached:
+            return  # the sample is sent; an ordinary run sends this record later
         line = self._run.input_line()
         built = self._body(number, line, record)
         if built is None:
@@ -142,6 +147,16 @@ class StreamEvents:
         if outcome.status in {"delivered", "duplicate"}:
             status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
             self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
+        if outcome.stored_by_this_run and self._run.send_sample is not None:
+            # What a first send to the real Gong is checked by, event by event, in Gong.
+            self._logger.info(
+                "Sample: sent eventId %r of stream '%s', key %s; Gong's requestId %s%s",
+                event.event_id,
+                self.stream_name,
+                self._key(event.record),
+                outcome.request_id,
+                "" if outcome.status == "delivered" else " (409 to a retry: stored before)",
+            )
         if outcome.status == "rejected":
             self._reject(
                 event.number,
@@ -163,7 +178,7 @@ class StreamEvents:
     def _reject(
         self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:
-        key = {name: record.get(name) for name in self._key_properties}
+        key = self._key(record)
         self._run.dead_letters.append(
             dead_letter(
                 stream=self.stream_name,
@@ -181,6 +196,10 @@ class StreamEvents:
         self._run.checkpoints.settled(number)
         self.counts.add("dead_lettered")
         self._run.report.rejected(self.stream_name, stage, errors, key, line)
+
+    def _key(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The record's key_properties values: which record it is, in the tap's terms."""
+        return {name: record.get(name) for name in self._key_properties}
 
     def _check_rejections(self) -> None:
         """Past ``max_rejected_records``: deliver what was read before, then stop the run.

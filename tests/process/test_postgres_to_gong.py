@@ -156,3 +156,20 @@ def test_meltano_run_delivers_the_tables_to_gong_and_rejects_rows_without_a_pers
     assert SECRET not in run.stdout + run.stderr
     assert len(sandbox.store.events) == 30 + 12 + 16 - 2
     assert len((project.root / "rejected.jsonl").read_text().splitlines()) == 2
+
+
+def test_meltano_invoke_passes_send_sample_through_to_the_target(project, sample, sandbox):
+    env = {
+        "TARGET_GONG_DI_API_URL": sandbox.url,
+        "TARGET_GONG_DI_ACCESS_KEY": "key",
+        "TARGET_GONG_DI_ACCESS_KEY_SECRET": SECRET,
+        "TARGET_GONG_DI_MAPPINGS": json.dumps(suggested(sample)),
+        # Its own ledger and dead letters: the sample must not settle the meltano run's events.
+        "TARGET_GONG_DI_LEDGER_URL": f"sqlite:///{project.root / 'sample-ledger.db'}",
+        "TARGET_GONG_DI_DEAD_LETTER_PATH": str(project.root / "sample-rejected.jsonl"),
+    }
+    run = project.meltano(
+        "invoke", "target-gong-di", "--send-sample", "2", "--input", str(sample), env=env
+    )
+    assert len(sandbox.store.events) == 2
+    assert "Sample: sent 2 of 58 records read" in run.stderr
