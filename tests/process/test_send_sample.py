@@ -14,9 +14,9 @@ import subprocess
 import sys
 import typing as t
 
-from conftest import SECRET
+from page_views import CONFIG, VIEWS, interleaved, view, views
 from processes import stored_ids
-from test_target import CONFIG, VIEWS, interleaved, view, views
+from singer_messages import SECRET
 
 if t.TYPE_CHECKING:
     from pathlib import Path
