@@ -1,6 +1,6 @@
 """Every private singer-sdk method the target overrides, in one place, each for one reason.
 
-singer-sdk 0.54 has no public hook for these; ``tests/test_sdk_hooks.py`` is the canary that
+singer-sdk 0.54 has no public hook for these; ``tests/unit/test_sdk_hooks.py`` is the canary that
 fails, naming the SDK version, if an upgrade changes the calls they rely on. Each override
 only hands over to a public method of the target or sink, where the behaviour lives.
 
