@@ -3,7 +3,10 @@
 A ``GongDIError`` ends the run with its one-line message and exit code 1, never a
 traceback: each message already names the setting, stream, record or answer at fault.
 ``DeliveryStopped`` and its kinds stop a run that has started delivering; the run then
-forwards the newest STATE whose records are all settled before it exits.
+forwards the newest STATE whose records are all settled before it exits. A
+``DailyLimitReached`` is the one kind that may end a run well (``on_daily_limit: finish``):
+the day's requests are spent, which for a team with more events than Gong's quota is a
+normal day, not a failure.
 """
 
 from __future__ import annotations
@@ -83,8 +86,40 @@ class RetriesExhausted(DeliveryStopped):
     """An event kept failing (5xx, timeout, dropped connection) through every retry."""
 
 
-class QuotaExhausted(DeliveryStopped):
-    """Gong asked to wait longer than ``max_retry_after_seconds`` (e.g. the daily quota)."""
+class DailyLimitReached(DeliveryStopped):
+    """The day's requests are spent: ``daily_request_budget``, or Gong's daily quota.
+
+    ``limit`` names which, as the run summary's ``stop_reason`` says it ("<limit> reached");
+    ``resets_at`` is when requests may be sent again, where known.
+    """
+
+    def __init__(self, message: str, *, limit: str, resets_at: dt.datetime | None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.resets_at = resets_at
+
+
+GONG_QUOTA = "Gong's daily quota"
+"""What ``QuotaExhausted.limit`` says."""
+
+
+class QuotaExhausted(DailyLimitReached):
+    """Gong asked to wait longer than ``max_retry_after_seconds``: its daily quota is spent.
+
+    Also raised when the ledger remembers that answer and its time is still ahead.
+    """
+
+    def __init__(self, message: str, resets_at: dt.datetime | None) -> None:
+        super().__init__(message, limit=GONG_QUOTA, resets_at=resets_at)
+
+
+class ThrottledTooLong(DeliveryStopped):
+    """Gong answered only short 429s for longer than ``max_retry_after_seconds``.
+
+    Not the daily quota (Gong names that with one long Retry-After): a limit other
+    integrations share, or a misbehaving proxy, so the run fails even with
+    ``on_daily_limit: finish``.
+    """
 
 
 class TooManyRejected(DeliveryStopped):
@@ -94,6 +129,10 @@ class TooManyRejected(DeliveryStopped):
 class Interrupted(DeliveryStopped):
     """SIGTERM or SIGINT: finish what is in flight, checkpoint, stop."""
 
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
 
 class LedgerError(DeliveryStopped):
     """The ledger cannot be opened or used; the text names ``ledger_url``, never its password.
@@ -102,18 +141,19 @@ class LedgerError(DeliveryStopped):
     """
 
 
-class BudgetExhausted(DeliveryStopped):
+class BudgetExhausted(DailyLimitReached):
     """One more request would exceed today's ``daily_request_budget`` for this ``api_url``."""
 
     def __init__(self, api_url: str, spent: int, budget: int, resets_at: dt.datetime) -> None:
         super().__init__(
             f"daily_request_budget={budget} for {api_url} is spent: {spent} requests today "
-            f"(UTC); it resets at {resets_at:%Y-%m-%d %H:%M} UTC"
+            f"(UTC); it resets at {resets_at:%Y-%m-%d %H:%M} UTC",
+            limit="daily_request_budget",
+            resets_at=resets_at,
         )
         self.api_url = api_url
         self.spent = spent
         self.budget = budget
-        self.resets_at = resets_at
 
 
 class OutputFileError(DeliveryStopped):

@@ -45,6 +45,9 @@ def _number(*, minimum: float, maximum: float) -> th.CustomType:
     return th.CustomType({"type": ["number", "null"], "minimum": minimum, "maximum": maximum})
 
 
+DAILY_LIMIT_CHOICES = ("finish", "fail")
+"""``on_daily_limit``: end the run well at the day's limit, or fail it."""
+
 CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
         "api_url",
@@ -278,6 +281,31 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
             "quota. Unset: no budget."
         ),
     ),
+    th.Property(
+        "on_daily_limit",
+        th.StringType,
+        allowed_values=list(DAILY_LIMIT_CHOICES),
+        default="finish",
+        title="On the daily limit",
+        description=(
+            "What a run does when the day's requests run out (daily_request_budget, Gong's "
+            "daily quota, or the ledger remembering it): finish sends nothing more, reads "
+            "the rest of the input without building bodies, forwards the last STATE that "
+            "covers only what was settled, logs one warning and exits 0, so the next run "
+            "resumes there; fail checkpoints the same way and exits 1."
+        ),
+    ),
+    th.Property(
+        "run_summary_path",
+        th.StringType,
+        title="Run summary file",
+        description=(
+            "After every run, also one that stopped, write a JSON summary here (replaced "
+            "atomically): run_id, times, exit_code, stop_reason, requests, per-stream "
+            "counts, the daily budget and Gong's quota, for an orchestrator to read. "
+            "Unset: none."
+        ),
+    ),
 ).to_dict()
 
 SECRET_SETTINGS = tuple(
@@ -338,6 +366,8 @@ class Settings:
     queue_size: int = field(metadata={"setting": "batch_size_rows"})
     ledger_url: str = field(repr=False)  # it can hold a password
     daily_request_budget: int | None = field(metadata=AS_GIVEN)
+    on_daily_limit: t.Literal["finish", "fail"]
+    run_summary_path: str | None
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:

@@ -9,6 +9,10 @@ Asking (``request``) and carrying out (``claim``) are apart on purpose. A delive
 asks and goes on; the main thread, or a stop thread when the main thread is blocked
 reading a quiet tap, claims the stop and runs its steps (let requests in flight finish,
 forward the newest safe STATE, close) exactly once, then marks it ``finished``.
+
+A cause of a kind the run ``finishes_at`` (a daily limit, with ``on_daily_limit: finish``)
+is a stop of sending only: nothing more is sent, but the run reads its input to the end
+and ends well (``finishing``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ if t.TYPE_CHECKING:
 class Stop:
     """Shared by every stage of one run; thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, finishes_at: tuple[type[DeliveryStopped], ...] = ()) -> None:
+        self._finishes_at = finishes_at
         self._lock = threading.Lock()
         self._cause: DeliveryStopped | None = None
         self._claimed = False
@@ -36,6 +41,11 @@ class Stop:
     def cause(self) -> DeliveryStopped | None:
         """Why the run stops early; None while it does not (or when it simply ended)."""
         return self._cause
+
+    @property
+    def finishing(self) -> bool:
+        """Whether sending stopped for a cause the run ends well at, reading on to the end."""
+        return self._cause is not None and isinstance(self._cause, self._finishes_at)
 
     @property
     def claimed(self) -> bool:

@@ -11,6 +11,7 @@ finishing a run belong to ``run.lifecycle``; the side tools (``--validate-config
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 import typing as t
@@ -26,7 +27,7 @@ from target_gong_di.exceptions import (
 )
 from target_gong_di.mapping import without_secrets
 from target_gong_di.redaction import without_secret_values
-from target_gong_di.run import RunLifecycle, RunReport, SingerReader, new_run_id
+from target_gong_di.run import RunLifecycle, RunReport, RunSummary, SingerReader, new_run_id
 from target_gong_di.sdk_hooks import StateAndSignalTarget
 from target_gong_di.setting_checks import unknown_setting_warnings
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, expression_config
@@ -35,6 +36,15 @@ from target_gong_di.sinks import DroppedStreamSink, GongDISink
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
+
+SIDE_TOOLS_WITHOUT_SUMMARY = (
+    "validate_config",
+    "suggest_mappings",
+    "ledger_counts",
+    "ledger_forget",
+    "ledger_forget_all",
+)
+"""Flags whose tool is no run: it leaves the last run's summary file as it was."""
 
 IGNORED_BUILTIN_SETTINGS = ("load_method",)
 """SDK built-in settings the target does not advertise, but accepts without a warning:
@@ -68,6 +78,9 @@ class TargetGongDI(StateAndSignalTarget):
     default_sink_class = GongDISink
     message_reader_class = SingerReader
     """msgspec-based, falling back to the stock reader (reading JSON is a third of the floor)."""
+    invocation_summary: t.ClassVar[RunSummary | None] = None
+    """The run summary of this process's invocation, set by ``invoke`` before the target is
+    built (the SDK's ``invoke`` builds it, with no way to pass it on); None outside one."""
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         """GongDISink, or DroppedStreamSink for a stream that ``stream_maps`` removes."""
@@ -121,15 +134,49 @@ class TargetGongDI(StateAndSignalTarget):
 
         A refused mapping, a stopped delivery or a ledger that cannot be opened ends the run
         with its one-line reason and exit code 1, not a traceback: the message already names
-        the stream, field, setting or cause.
+        the stream, field, setting or cause. A run (not ``--about`` nor a side tool that
+        sends nothing) writes its summary to ``run_summary_path`` however it ends.
         """
+        summary = None if about else cls._summary_for(config, side_tool_flags)
+        cls.invocation_summary = summary
+        code: int = 1
+        failure: BaseException | None = None
         try:
             if not SideTools(cls, cls.logger).run(config, file_input, **side_tool_flags):
                 super().invoke(
                     about=about, about_format=about_format, config=config, file_input=file_input
                 )
+            code = 0
         except GongDIError as error:
+            failure = error
             cls._exit_with(error)
+        except SystemExit as exit_:
+            code, failure = exit_.code if isinstance(exit_.code, int) else 1, exit_
+            raise
+        except BaseException as error:  # a config error (the SDK logs it), a bug
+            failure = error
+            raise
+        finally:
+            if summary is not None:
+                summary.write(code, failure)
+
+    @classmethod
+    def _summary_for(cls, config: t.Any, flags: dict[str, t.Any]) -> RunSummary | None:
+        """The summary of a run, from the config as given (it may not pass its checks)."""
+        if any(flags.get(name) for name in SIDE_TOOLS_WITHOUT_SUMMARY):
+            return None
+        values = dict(config.config) if config else {}
+        if config and config.parse_env:
+            for name in ("run_summary_path", "daily_request_budget"):
+                values[name] = os.environ.get(f"TARGET_GONG_DI_{name.upper()}", values.get(name))
+        path, budget = values.get("run_summary_path"), values.get("daily_request_budget")
+        secrets = [str(values[name]) for name in SECRET_SETTINGS if values.get(name)]
+        return RunSummary(
+            path if isinstance(path, str) and path else None,
+            cls.logger,
+            secrets=secrets,
+            budget=budget if isinstance(budget, int) else None,
+        )
 
     @classmethod
     def _exit_with(cls, error: Exception) -> t.NoReturn:
@@ -210,7 +257,8 @@ class TargetGongDI(StateAndSignalTarget):
         self.report = RunReport(
             self.logger, self.metrics_logger, self.settings.progress_interval_seconds
         )
-        self.run_id = new_run_id()
+        summary = self.invocation_summary
+        self.run_id = summary.run_id if summary else new_run_id()
         self.expression_config = expression_config(self.config)
         self.lifecycle = RunLifecycle(
             self.settings,
@@ -220,7 +268,10 @@ class TargetGongDI(StateAndSignalTarget):
             run_id=self.run_id,
             input_line=lambda: t.cast("SingerReader", self.message_reader).line_number,
             send_sample=send_sample,
+            summary=summary,
         )
+        if summary is not None:
+            summary.attach(self.report, self.settings.run_summary_path, self.lifecycle)
 
     # The SDK's hooks into the run (``sdk_hooks``), each handed to the lifecycle.
 

@@ -10,6 +10,7 @@ through ``redacted``, so a credential a server echoes never reaches a log or dea
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import socket
 import threading
 import time
@@ -231,8 +232,13 @@ class GongClient:
         text = bytes(body).decode(response.encoding or "utf-8", errors="replace")
         return text, complete
 
-    def stop_error(self, stop: Stop, event_id: object) -> DeliveryStopped:
-        """The exception that ends the run for ``stop``, worded for the person reading it."""
+    def stop_error(
+        self, stop: Stop, event_id: object, resume_at: dt.datetime | None = None
+    ) -> DeliveryStopped:
+        """The exception that ends the run for ``stop``, worded for the person reading it.
+
+        ``resume_at``: when Gong's quota is whole again, as the ledger remembers it.
+        """
         detail = self.redacted(stop.detail)[:ERROR_TEXT_LIMIT]
         if stop.kind == "auth":
             return AuthRejected(
@@ -244,11 +250,13 @@ class GongClient:
             )
         if stop.kind == "quota":
             wait = stop.retry_after or 0.0
-            resume = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() + wait))
+            if resume_at is None:
+                resume_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait)
             return QuotaExhausted(
                 f"Gong's rate limit asks to wait {wait:.0f}s (more than "
                 f"max_retry_after_seconds={self._policy.max_retry_after:g}), "
-                f"likely the daily quota; resume after {resume}"
+                f"likely the daily quota; resume after {resume_at:%Y-%m-%d %H:%M:%S} UTC",
+                resume_at,
             )
         if stop.kind == "redirect":
             detail = (

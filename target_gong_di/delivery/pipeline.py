@@ -27,7 +27,7 @@ from http import HTTPStatus
 from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
 from target_gong_di.delivery.pacing import ThrottleStreak
 from target_gong_di.delivery.send_limit import SendLimit
-from target_gong_di.exceptions import DeliveryStopped, QuotaExhausted, RetriesExhausted
+from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted, ThrottledTooLong
 from target_gong_di.ledger import LOOKUP_CHUNK
 
 if t.TYPE_CHECKING:
@@ -147,7 +147,8 @@ class DeliveryPipeline:
     def submit(self, event: Event) -> None:
         """Queue ``event`` for sending; blocks while the queue is full (memory stays flat).
 
-        Once the send limit is reached the event is dropped: it is not sent, not settled.
+        Once nothing more is sent (``sends_nothing_more``) the event is dropped: it is not
+        sent, not settled.
         """
         with self._changed:
             while (
@@ -157,7 +158,7 @@ class DeliveryPipeline:
             ):
                 self._changed.wait()
             self._raise_if_stopped()
-            if self._limit.reached:
+            if self._limit.reached or self._stop.finishing:
                 return
             self._unchecked.append(event)
             self._unsettled += 1
@@ -166,8 +167,9 @@ class DeliveryPipeline:
     def wait_until_settled(self, timeout: float | None = None) -> None:
         """Return once every submitted event has its outcome (or after ``timeout``).
 
-        Raises if delivery stopped. A stop waits with a ``timeout``: what has not settled
-        by then is simply not covered by the STATE it forwards.
+        Raises if delivery stopped, unless for a cause the run finishes at (then what has
+        not settled never will). A stop waits with a ``timeout``: what has not settled by
+        then is simply not covered by the STATE it forwards.
         """
         with self._changed:
             self._changed.wait_for(
@@ -179,7 +181,7 @@ class DeliveryPipeline:
         return len(self._unchecked) + len(self._fresh)
 
     def _raise_if_stopped(self) -> None:
-        if self._stop.cause is not None:
+        if self._stop.cause is not None and not self._stop.finishing:
             raise self._stop.cause
 
     @property
@@ -187,6 +189,15 @@ class DeliveryPipeline:
         """True once ``send_limit`` events were delivered: what comes next is not sent."""
         with self._changed:
             return self._limit.reached
+
+    @property
+    def sends_nothing_more(self) -> bool:
+        """True once what is submitted is dropped, so the reader only reads on.
+
+        The send limit is reached, or a daily limit the run finishes at: no body is built.
+        """
+        with self._changed:
+            return self._limit.reached or self._stop.finishing
 
     @property
     def limit_delivered(self) -> int:
@@ -357,9 +368,10 @@ class DeliveryPipeline:
         else:
             if verdict.status == HTTPStatus.TOO_MANY_REQUESTS:
                 event.owner.throttled()
+            until = None
             if verdict.kind == "quota" and verdict.retry_after is not None:
-                self._ledger.remember_quota_spent(verdict.retry_after)
-            self.stop(self._client.stop_error(verdict, event.event_id))
+                until = self._ledger.remember_quota_spent(verdict.retry_after)
+            self.stop(self._client.stop_error(verdict, event.event_id, until))
 
     def _settle(self, event: Event, outcome: Outcome, *, sent: bool = False) -> None:
         """Tell the owner; ``sent`` when the event was dispatched (it holds a limit place)."""
@@ -402,15 +414,16 @@ class DeliveryPipeline:
             self._changed.notify_all()
 
     def _stop_if_throttled_too_long(self, now: float, retry_after: float) -> None:
-        """Raise ``QuotaExhausted`` once Gong has answered only 429 for too long.
+        """Raise ``ThrottledTooLong`` once Gong has answered only 429 for too long.
 
         Each short ``Retry-After`` is within ``max_retry_after_seconds``, but a streak of
         them longer than that, with no event settled or refused in between, is a limit this
-        run cannot wait out: it stops, checkpointed, as for the daily quota.
+        run cannot wait out: it stops, checkpointed, and fails (it is not Gong's daily
+        quota, which says so with one long Retry-After).
         """
         streak = self._streak.throttled(now)
         if streak > self._policy.max_retry_after:
-            raise QuotaExhausted(
+            raise ThrottledTooLong(
                 f"Gong answered only HTTP 429 for {streak:.1f}s, more than "
                 f"max_retry_after_seconds={self._policy.max_retry_after:g}, with no event "
                 f"accepted in between (the last wait {retry_after:g}s) at {self._client.url}: "

@@ -1,17 +1,18 @@
 """What Gong has confirmed and what today's requests cost, kept in SQLite or PostgreSQL.
 
 Owns the ledger's tables and their schema steps (``schema``), the two databases behind one
-interface (``databases``), OAuth token storage (``tokens``), the ledger itself (``store``)
-and one run's view of it: one ``api_url``, one daily budget (``run_view``). Imports only
-the base modules.
+interface (``databases``), OAuth token storage (``tokens``), its clock (``clock``), the
+ledger itself (``store``) and one run's view of it: one ``api_url``, one daily budget
+(``run_view``). Imports only the base modules.
 """
 
+from target_gong_di.ledger.clock import TEST_CLOCK_SHIFT, utc_now
 from target_gong_di.ledger.databases import (
     POSTGRES_STATEMENT_TIMEOUT_SECONDS,
     bounded,
     postgres_connect,
 )
-from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger
+from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger, Standing
 from target_gong_di.ledger.store import (
     DELIVERED,
     POSTGRES_SCHEMES,
@@ -21,7 +22,6 @@ from target_gong_di.ledger.store import (
     body_hash,
     ledger_url_errors,
     open_ledger,
-    utc_now,
 )
 from target_gong_di.ledger.tokens import StoredTokens, token_origin
 
@@ -31,9 +31,11 @@ __all__ = [
     "POSTGRES_SCHEMES",
     "POSTGRES_STATEMENT_TIMEOUT_SECONDS",
     "SETTING",
+    "TEST_CLOCK_SHIFT",
     "Confirmation",
     "DeliveryLedger",
     "Ledger",
+    "Standing",
     "StoredTokens",
     "body_hash",
     "bounded",

@@ -11,7 +11,9 @@ arrive, and ``flush`` makes them durable before any STATE that covers them goes 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
+from dataclasses import dataclass
 
 from target_gong_di.exceptions import QuotaExhausted
 from target_gong_di.ledger.store import Confirmation, body_hash
@@ -25,6 +27,20 @@ LOOKUP_CHUNK = 500
 SkipStatus = t.Literal["unchanged", "changed_after_delivery"]
 
 
+@dataclass(frozen=True)
+class Standing:
+    """The day's limits for one ``api_url``, as a run ends."""
+
+    limit: int | None
+    """``daily_request_budget``; None when unset."""
+    spent_today: int
+    """Requests counted today (UTC), by every run and process."""
+    resets_at: dt.datetime
+    """The next UTC midnight, when the day's count starts again."""
+    quota_spent_until: dt.datetime | None
+    """Until when Gong's quota is remembered as spent, if that is still ahead."""
+
+
 class DeliveryLedger:
     """Known events, confirmations and requests spent, for one ``api_url``."""
 
@@ -32,6 +48,8 @@ class DeliveryLedger:
         self._ledger = ledger
         self._api_url = api_url
         self._budget = budget
+        self._lock = threading.Lock()
+        self._requests = 0
 
     def known(self, bodies: t.Sequence[t.Mapping[str, t.Any]]) -> list[SkipStatus | None]:
         """For each body: how it stands against what Gong has confirmed, None when new."""
@@ -67,11 +85,23 @@ class DeliveryLedger:
     def spend(self) -> None:
         """Count one request against today's budget; raises ``BudgetExhausted`` instead."""
         self._ledger.spend(self._api_url, self._budget)
+        with self._lock:
+            self._requests += 1
 
-    def remember_quota_spent(self, seconds: float) -> None:
-        """Gong said its daily quota is spent for ``seconds``: later runs stop at once."""
-        until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=seconds)
+    @property
+    def requests(self) -> int:
+        """Requests this run counted (each one sent, retries and 429s included)."""
+        with self._lock:
+            return self._requests
+
+    def remember_quota_spent(self, seconds: float) -> dt.datetime:
+        """Gong said its daily quota is spent for ``seconds``: later runs stop at once.
+
+        Returns until when, by the ledger's clock.
+        """
+        until = self._ledger.now() + dt.timedelta(seconds=seconds)
         self._ledger.remember_quota_spent(self._api_url, until)
+        return until
 
     def check_quota(self) -> None:
         """Raise ``QuotaExhausted`` while Gong's remembered quota stop is still ahead."""
@@ -79,8 +109,18 @@ class DeliveryLedger:
         if until is not None:
             raise QuotaExhausted(
                 f"Gong's daily quota for {self._api_url} was spent (remembered in the ledger "
-                f"from its 429 answer); resume after {until:%Y-%m-%d %H:%M:%S} UTC"
+                f"from its 429 answer); resume after {until:%Y-%m-%d %H:%M:%S} UTC",
+                until,
             )
+
+    def standing(self) -> Standing:
+        """Where the day's limits stand now, for the run summary."""
+        return Standing(
+            limit=self._budget,
+            spent_today=self._ledger.spent_today(self._api_url),
+            resets_at=self._ledger.day_ends(),
+            quota_spent_until=self._ledger.quota_spent_until(self._api_url),
+        )
 
     def flush(self) -> None:
         """Make every confirmation so far durable (before a STATE that covers it)."""

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from target_gong_di.encoding import to_canonical_json
 from target_gong_di.exceptions import BudgetExhausted, LedgerError
+from target_gong_di.ledger.clock import utc_now
 from target_gong_di.ledger.databases import (
     Database,
     PostgresDatabase,
@@ -78,11 +79,6 @@ class LedgerCount(t.NamedTuple):
 def body_hash(body: Mapping[str, t.Any]) -> str:
     """SHA-256 of the body's canonical JSON: key order does not matter, numbers stay exact."""
     return hashlib.sha256(to_canonical_json(body)).hexdigest()
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
 
 
 def ledger_url_errors(url: t.Any) -> list[str]:
@@ -410,6 +406,14 @@ class Ledger:
         except (sqlite3.Error, _postgres_errors()) as error:
             self._failure = f"{SETTING} {self._shown_url}: {redact(str(error), self._url)}"
             raise LedgerError(self._failure) from None
+
+    def now(self) -> datetime:
+        """The ledger's "now": what its days, quota stops and token expiries are read by."""
+        return self._clock()
+
+    def day_ends(self) -> datetime:
+        """When today (UTC) ends by the ledger's clock, and the daily budget starts again."""
+        return _next_midnight(self.today())
 
     def today(self) -> date:
         """Today's date in UTC by the ledger's clock: the day requests are counted against."""

@@ -4,7 +4,8 @@ Owns the lifecycle (``lifecycle``: open, stop, finish), which STATE is safe and 
 written (``checkpoints``, ``state_writer``), one stream's path from record to event
 (``stream_events``), the input reader (``reader``), the report (``report``) and the files a
 run writes (``files``: dead letters and dry-run output; ``dead_letters``: the fields of a
-dead letter, written here and read by ``--replay``; ``dry_run``). Imports ``delivery``,
+dead letter, written here and read by ``--replay``; ``dry_run``; ``summary``: the run
+summary file). Imports ``delivery``,
 ``ledger``, ``mapping``, ``validation``, ``settings`` and the base modules.
 """
 
@@ -14,12 +15,14 @@ from target_gong_di.run.lifecycle import RunLifecycle
 from target_gong_di.run.reader import SingerReader, read_message, tolerant
 from target_gong_di.run.report import RunReport, records
 from target_gong_di.run.stream_events import StreamEvents
+from target_gong_di.run.summary import RunSummary
 
 __all__ = [
     "REPLAY_NEEDS",
     "DeadLetter",
     "RunLifecycle",
     "RunReport",
+    "RunSummary",
     "SingerReader",
     "StreamEvents",
     "new_run_id",

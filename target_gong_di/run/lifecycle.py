@@ -10,6 +10,11 @@ spent. A run ends one of two ways, and each way runs once:
   requests in flight get a grace of ``2 x request_timeout_seconds`` to finish, the newest
   safe STATE goes out, everything is closed, and the run exits non-zero.
 
+The day's limit (``DailyLimitReached``) with ``on_daily_limit: finish`` is neither: sending
+stops, but the run reads on (each record numbered, no body built, so no STATE after it is
+safe) and ends at the end of input, with the same grace and the newest safe STATE, one
+warning, and exit code 0. The run summary (``run_summary_path``) hears how each way ended.
+
 Both are carried out by whoever claims the run's one ``Stop`` first. A delivery thread
 that stops the run only asks; the main thread carries the stop out when it next hands the
 pipeline a record, or a stop thread does it ``STOP_PICKUP_SECONDS`` later if the main
@@ -28,6 +33,7 @@ import typing as t
 
 from target_gong_di.delivery import open_credentials, open_delivery, retry_policy
 from target_gong_di.exceptions import (
+    DailyLimitReached,
     DeliveryStopped,
     Interrupted,
     LedgerError,
@@ -45,7 +51,9 @@ from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
     from target_gong_di.delivery import DeliveryPipeline
+    from target_gong_di.ledger import Standing
     from target_gong_di.run.report import RunReport
+    from target_gong_di.run.summary import RunSummary
     from target_gong_di.settings import Settings
 
 STOP_PICKUP_SECONDS = 2.0
@@ -67,6 +75,7 @@ class RunLifecycle:
         input_line: t.Callable[[], int],
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
         send_sample: int | None = None,
+        summary: RunSummary | None = None,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
@@ -75,7 +84,9 @@ class RunLifecycle:
         ``send_sample`` (``--send-sample N``): deliver at most N new events and forward no
         STATE at all, so the tap's bookmark stays where it was and an ordinary run later
         reads the same input again and sends the rest (the ledger settles the sample).
+        ``summary`` is written before a stop that must end the process at once.
         """
+        self._summary = summary
         self._send_sample = send_sample
         self._deliver = deliver
         self._settings = settings
@@ -84,9 +95,11 @@ class RunLifecycle:
         self._expression_config = expression_config
         self._run_id = run_id
         self._input_line = input_line
-        self.stop = Stop()
+        finish = settings.on_daily_limit == "finish"
+        self.stop = Stop(finishes_at=(DailyLimitReached,) if finish else ())
         self._context: RunContext | None = None
         self._writer: StateWriter | None = None
+        self._standing: Standing | None = None
 
     # Opening.
 
@@ -108,12 +121,15 @@ class RunLifecycle:
             api_url,
             settings.daily_request_budget,
         )
+        spent: QuotaExhausted | None = None
         if not settings.dry_run:
             try:
                 ledger.check_quota()
-            except QuotaExhausted:
-                ledger.close()
-                raise
+            except QuotaExhausted as error:
+                if settings.on_daily_limit != "finish":
+                    ledger.close()
+                    raise
+                spent = error  # read the input to the end, sending nothing (below)
         checkpoints = Checkpoints()
         dead_letters = JsonLinesFile.dead_letters(settings.dead_letter_path, self._logger)
         pipeline = (
@@ -130,6 +146,8 @@ class RunLifecycle:
                 send_limit=self._send_sample,
             )
         )
+        if pipeline is not None and spent is not None:
+            pipeline.stop(spent)
         if pipeline is not None and self._send_sample is None:
             self._writer = StateWriter(
                 checkpoints,
@@ -156,6 +174,16 @@ class RunLifecycle:
             input_line=self._input_line,
             send_sample=self._send_sample,
         )
+
+    @property
+    def requests(self) -> int:
+        """Requests this run sent, retries and 429s included."""
+        return 0 if self._context is None else self._context.ledger.requests
+
+    @property
+    def ended_well_at(self) -> DeliveryStopped | None:
+        """The daily limit the run finished at (``on_daily_limit: finish``), if it did."""
+        return self.stop.cause if self.stop.finishing else None
 
     # While reading.
 
@@ -193,7 +221,7 @@ class RunLifecycle:
         self._logger.warning(
             "Received signal %d: finishing in-flight requests, then stopping", signum
         )
-        raise Interrupted(f"stopped by signal {signum}")
+        raise Interrupted(signum)
 
     # Ending.
 
@@ -207,11 +235,42 @@ class RunLifecycle:
             # waits for it to finish, and the run exits non-zero).
             raise self.stop.cause or DeliveryStopped("stopped while the input ended")
         try:
-            self._finish()
+            if self.stop.finishing:
+                self._finish_at_daily_limit(t.cast("DailyLimitReached", self.stop.cause))
+            else:
+                self._finish()
         finally:
             self.stop.finished.set()
         if self._send_sample is not None:
             self._log_sample(context)
+
+    def _finish_at_daily_limit(self, cause: DailyLimitReached) -> None:
+        """The input is read; end well: answers in flight, the safe STATE, one warning."""
+        context = self.open_run()
+        deadline = time.monotonic() + self._grace()
+        abandoned = self._let_in_flight_finish(context.pipeline)
+        try:
+            self._finish(None, deadline)  # a file not closed whole still fails the run
+        except OutputFileError as failure:
+            if abandoned:
+                self._logger.error("%s", failure)  # noqa: TRY400 - one line, no traceback
+                self._exit_now(1, failure)
+            raise
+        standing = self._standing
+        spent = "" if standing is None else f"; {standing.spent_today} requests spent today (UTC)"
+        if standing is not None and standing.limit is not None:
+            spent += f" of daily_request_budget={standing.limit}"
+        self._logger.warning(
+            "Finished at the daily limit (on_daily_limit: finish): %s. Delivered %d, %s read "
+            "and not sent%s; the last STATE forwarded covers only what was settled, and the "
+            "next run resumes from it",
+            cause,
+            self._report.total("delivered"),
+            records(context.checkpoints.unsettled),
+            spent,
+        )
+        if abandoned:
+            self._exit_now(0, None)
 
     def _log_sample(self, context: RunContext) -> None:
         """The sample run's last line: what was sent of what was read, and what to do next."""
@@ -242,12 +301,14 @@ class RunLifecycle:
         if self.stop.claimed:
             return
 
+        if self.stop.finishing:
+            return  # the main thread reads on and finishes at the end of input
+
         def stop_without_main_thread() -> None:
             threading.Event().wait(STOP_PICKUP_SECONDS)
             if self._stop(cause):
                 self._logger.error("%s", cause)
-                logging.shutdown()
-                os._exit(1)
+                self._exit_now(1, cause)
 
         threading.Thread(target=stop_without_main_thread, name="gong-di-stop", daemon=True).start()
 
@@ -277,18 +338,10 @@ class RunLifecycle:
         if self._context is None:  # stopped before listening: nothing was opened
             return True
         pipeline = self._context.pipeline
-        abandoned = 0
-        grace = self._grace()
-        deadline = time.monotonic() + grace  # for the whole stop, not for each step
+        deadline = time.monotonic() + self._grace()  # for the whole stop, not for each step
         if pipeline is not None:
             pipeline.stop(cause)
-            if not pipeline.wait_idle(grace):
-                abandoned = pipeline.in_flight
-                self._logger.warning(
-                    "Requests still unanswered after %.0fs: %d; stopping without them",
-                    grace,
-                    abandoned,
-                )
+        abandoned = self._let_in_flight_finish(pipeline)
         try:
             self._finish(cause, deadline)
             if isinstance(cause, Interrupted):
@@ -299,12 +352,28 @@ class RunLifecycle:
                 )
         finally:
             if abandoned:
-                # Their threads still wait on the server, and a normal exit would join them.
                 self._logger.error("%s", cause)
-                logging.shutdown()
-                sys.stdout.flush()
-                os._exit(1)
+                self._exit_now(1, cause)
         return True
+
+    def _let_in_flight_finish(self, pipeline: DeliveryPipeline | None) -> int:
+        """Wait for the answers in flight, for the grace at most; how many never came."""
+        grace = self._grace()
+        if pipeline is None or pipeline.wait_idle(grace):
+            return 0
+        abandoned = pipeline.in_flight
+        self._logger.warning(
+            "Requests still unanswered after %.0fs: %d; stopping without them", grace, abandoned
+        )
+        return abandoned
+
+    def _exit_now(self, code: int, cause: DeliveryStopped | None) -> t.NoReturn:
+        """End the process without joining threads that still wait on the server."""
+        if self._summary is not None:
+            self._summary.write(code, cause)
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)
 
     def _finish(self, cause: DeliveryStopped | None = None, deadline: float | None = None) -> None:
         """Forward the last safe STATE and close everything, the run's ``cause`` of a stop.
@@ -335,6 +404,12 @@ class RunLifecycle:
                 output.close()
             except OutputFileError as error:
                 failure = failure or error
+        try:
+            self._standing = context.ledger.standing()
+            if self._summary is not None:
+                self._summary.standing(self._standing)
+        except LedgerError as error:
+            self._logger.warning("%s; the run summary does not say what was spent", error)
         try:
             context.ledger.close(flush=written)
         except LedgerError as error:

@@ -53,6 +53,8 @@ class StreamCounts:
     retries: int = 0
     throttled: int = 0
     dry_run_written: int = 0
+    received: int = 0
+    """Records read, settled or not (the run summary's ``not_sent`` is what is left)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, outcome: Outcome) -> None:
@@ -69,7 +71,7 @@ class StreamCounts:
             self.retries += outcome.retries
 
     def add(self, name: str, number: int = 1) -> None:
-        """Add ``number`` to the count called ``name`` (one of ``OUTCOMES``)."""
+        """Add ``number`` to the count called ``name`` (one of ``OUTCOMES``, or ``received``)."""
         with self._lock:
             setattr(self, name, getattr(self, name) + number)
 
@@ -120,6 +122,11 @@ class RunReport:
     def counts_for(self, stream_name: str) -> StreamCounts:
         """The tally of a stream, shared by every sink it gets."""
         return self._streams.setdefault(stream_name, StreamCounts())
+
+    @property
+    def streams(self) -> dict[str, StreamCounts]:
+        """Each stream's tally so far."""
+        return dict(self._streams)
 
     def total(self, name: str) -> int:
         """One count summed over all streams."""

@@ -63,7 +63,8 @@ class RunContext:
     """The input line of the message being read, to point at a rejected record."""
     send_sample: int | None = None
     """``--send-sample N``: each delivered event is logged, and once the pipeline has sent N
-    the rest of the input is only read (no body built, nothing dead-lettered)."""
+    the rest of the input is only read (no body built, nothing dead-lettered), as it is once
+    the day's requests are spent with ``on_daily_limit: finish``."""
 
 
 class StreamEvents:
@@ -103,8 +104,10 @@ class StreamEvents:
     def accept(self, record: dict[str, t.Any]) -> None:
         """Take one record as the tap sent it: send its body, or dead-letter it."""
         number = self._run.checkpoints.record_received()
-        if self._run.pipeline is not None and self._run.pipeline.limit_reached:
-            return  # the sample is sent; an ordinary run sends this record later
+        self.counts.add("received")
+        if self._run.pipeline is not None and self._run.pipeline.sends_nothing_more:
+            # The sample is sent, or the day's requests are: a later run sends this record.
+            return
         line = self._run.input_line()
         built = self._body(number, line, record)
         if built is None:

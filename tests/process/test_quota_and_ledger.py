@@ -12,6 +12,10 @@ from singer_messages import record, schema, state
 from target_gong_di.ledger.store import open_ledger
 
 
+FAIL = {"on_daily_limit": "fail"}
+"""Today's behaviour at the daily limit, which these tests pin: checkpoint, then exit 1."""
+
+
 def requests_made(server) -> int:
     return sum(server.store.answers.values())
 
@@ -99,7 +103,9 @@ def test_events_delivered_but_not_yet_in_the_ledger_are_settled_as_duplicates_on
 
 
 def test_the_run_stops_before_the_daily_budget_is_exceeded(run_target, sandbox):
-    run = run_target({**CONFIG, "daily_request_budget": 3}, interleaved(10), sandbox=sandbox)
+    run = run_target(
+        {**CONFIG, **FAIL, "daily_request_budget": 3}, interleaved(10), sandbox=sandbox
+    )
     assert run.returncode != 0
     assert requests_made(sandbox) == 3
     assert "daily_request_budget=3" in run.stderr
@@ -109,7 +115,7 @@ def test_the_run_stops_before_the_daily_budget_is_exceeded(run_target, sandbox):
 
 
 def test_a_second_run_the_same_day_sends_nothing_once_the_budget_is_spent(run_target, sandbox):
-    config = {**CONFIG, "daily_request_budget": 3}
+    config = {**CONFIG, **FAIL, "daily_request_budget": 3}
     run_target(config, views(3), sandbox=sandbox)
     second = run_target(config, views(6), sandbox=sandbox)
     assert second.returncode != 0
@@ -119,7 +125,7 @@ def test_a_second_run_the_same_day_sends_nothing_once_the_budget_is_spent(run_ta
 
 def test_retries_count_against_the_budget(run_target, make_sandbox):
     server = make_sandbox(failing_text='"Page 0"', failures_per_match=2)
-    run = run_target({**CONFIG, "daily_request_budget": 5}, views(5), sandbox=server)
+    run = run_target({**CONFIG, **FAIL, "daily_request_budget": 5}, views(5), sandbox=server)
     assert run.returncode != 0
     assert requests_made(server) == 5
     assert len(server.store.events) < 5
@@ -127,10 +133,10 @@ def test_retries_count_against_the_budget(run_target, make_sandbox):
 
 def test_gongs_quota_answer_is_remembered_and_the_next_run_stops_at_once(run_target, make_sandbox):
     server = make_sandbox(daily_quota=3)
-    first = run_target({**CONFIG, "max_concurrency": 1}, views(6), sandbox=server)
+    first = run_target({**CONFIG, **FAIL, "max_concurrency": 1}, views(6), sandbox=server)
     assert first.returncode != 0
     made = requests_made(server)
-    second = run_target(CONFIG, views(8), sandbox=server)
+    second = run_target({**CONFIG, **FAIL}, views(8), sandbox=server)
     assert second.returncode != 0
     assert requests_made(server) == made
     assert "quota" in second.stderr
@@ -157,6 +163,7 @@ def test_a_quota_stop_checkpoints_what_was_delivered_across_interleaved_streams(
     config = {
         "mappings": {**CONFIG["mappings"], CLICKS: CLICK_MAPPING},
         "max_concurrency": 1,
+        **FAIL,
     }
     run = run_target(config, messages, sandbox=server)
     assert run.returncode != 0
@@ -191,7 +198,7 @@ def test_dead_letters_carry_what_replay_needs(run_target, sandbox):
 
 def test_the_429_that_stops_a_run_for_the_quota_is_counted_in_the_summary(run_target, make_sandbox):
     server = make_sandbox(daily_quota=2)
-    run = run_target({**CONFIG, "max_concurrency": 1}, views(5), sandbox=server)
+    run = run_target({**CONFIG, **FAIL, "max_concurrency": 1}, views(5), sandbox=server)
     assert run.returncode != 0
     assert server.store.answers["429"] == 1
     assert "0 retries, 1 HTTP 429s in " in run.stderr

@@ -61,7 +61,7 @@ class ScriptedClient:
     def redacted(self, text: str) -> str:
         return text
 
-    def stop_error(self, stop: Stop, event_id: object) -> DeliveryStopped:
+    def stop_error(self, stop: Stop, event_id: object, resume_at: object = None) -> DeliveryStopped:
         return DeliveryStopped(f"Gong said stop ({stop.kind}) at eventId {event_id!r}")
 
     def close(self) -> None:
