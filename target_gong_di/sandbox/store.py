@@ -165,6 +165,11 @@ class SandboxStore:
             self.recent.clear()
             self.peak_in_flight = self.failed_matches = self.requests_today = self.trickled = 0
 
+    def new_day(self) -> None:
+        """Start a new UTC day: the daily quota is whole again (events stay stored)."""
+        with self.lock:
+            self.requests_today = 0
+
     def request_number(self) -> int:
         """Count this request against the day: how many were made, this one included."""
         with self.lock:

@@ -11,7 +11,6 @@ from singer_messages import record, schema, state
 
 from target_gong_di.ledger.store import open_ledger
 
-
 FAIL = {"on_daily_limit": "fail"}
 """Today's behaviour at the daily limit, which these tests pin: checkpoint, then exit 1."""
 
