@@ -85,7 +85,7 @@ def test_http_400_without_error_text_says_so(run_target, scripted):
 @pytest.mark.parametrize("retry_after", ["inf", "1e20"])
 def test_retry_after_beyond_any_date_stops_with_one_line(run_target, scripted, retry_after):
     server = scripted(Answer(429, headers={"Retry-After": retry_after}))
-    run = run_target(config_for(server), views(1))
+    run = run_target({**config_for(server), "on_daily_limit": "fail"}, views(1))
     assert run.returncode == 1
     assert "resume after" in run.stderr
     assert "Traceback" not in run.stderr

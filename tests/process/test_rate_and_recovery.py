@@ -103,7 +103,12 @@ def test_retry_after_beyond_the_limit_checkpoints_what_was_delivered(make_sandbo
     target = TargetProcess(
         tmp_path,
         server,
-        {"max_requests_per_second": 50, "max_retry_after_seconds": 60, "max_concurrency": 1},
+        {
+            "max_requests_per_second": 50,
+            "max_retry_after_seconds": 60,
+            "max_concurrency": 1,
+            "on_daily_limit": "fail",
+        },
         interleaved(12),
     )
     code, stderr = target.finish()

@@ -38,7 +38,8 @@ def test_http_429_waits_retry_after_then_delivers(run_target, make_sandbox):
 
 def test_retry_after_beyond_the_limit_stops_saying_when_to_resume(run_target, make_sandbox):
     server = make_sandbox(rate_limit=1, retry_after_seconds=3600)
-    run = run_target({**CONFIG, "max_retry_after_seconds": 60}, views(5), sandbox=server)
+    config = {**CONFIG, "max_retry_after_seconds": 60, "on_daily_limit": "fail"}
+    run = run_target(config, views(5), sandbox=server)
     assert run.returncode != 0
     assert "likely the daily quota; resume after" in run.stderr
     assert run.states == []

@@ -183,9 +183,8 @@ def test_four_pipelines_deliver_everything_and_a_fifth_after_the_budget_sends_no
     assert len(server.store.events) == 100
     assert server.store.answers["429"] == 0
     mappings, messages = pipeline(4, 10)
-    fifth = TargetProcess(
-        tmp_path, server, {**mappings, "ledger_url": shared_ledger_url, **budget}, messages
-    )
+    config = {**mappings, "ledger_url": shared_ledger_url, **budget, "on_daily_limit": "fail"}
+    fifth = TargetProcess(tmp_path, server, config, messages)
     code, stderr = fifth.finish()
     assert code != 0
     assert "daily_request_budget=100" in stderr
