@@ -13,6 +13,7 @@ import signal
 
 from page_views import CONFIG, interleaved, view, views
 from processes import TargetProcess, wait_until
+from readme_blocks import blocks
 from singer_messages import SECRET, refusal
 
 FIELDS = {
@@ -141,3 +142,14 @@ def test_a_summary_that_cannot_be_written_hides_no_error_and_keeps_exit_code_1(
     assert run.returncode == 1
     assert "Gong refused the credentials with HTTP 401" in refusal(run.stderr)
     assert "the run summary could not be written" in run.stderr
+
+
+def test_the_readme_example_has_the_fields_the_target_writes(run_target, sandbox, tmp_path):
+    [text] = blocks("json", "run-summary")
+    example = json.loads(text)
+    run_target(with_summary(tmp_path), views(1), sandbox=sandbox)
+    written = summary_of(tmp_path)
+    assert set(example) == set(written)
+    assert set(example["budget"]) == set(written["budget"])
+    [counts] = example["streams"].values()
+    assert set(counts) == set(written["streams"]["page_views"])

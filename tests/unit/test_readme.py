@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -21,6 +22,7 @@ def test_every_json_and_yaml_block_is_tagged_and_tested():
         ("json", "mapping"),
         ("json", "body"),
         ("json", "dead-letter"),
+        ("json", "run-summary"),
         ("yaml", "meltano-config"),
         ("yaml", "meltano-project"),
     }
@@ -57,3 +59,11 @@ def test_readme_adds_the_loader_from_the_shipped_definition():
 def test_the_bounds_table_gives_each_numeric_setting_its_bounds_from_the_schema():
     rows = re.findall(r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \|$", README, re.M)
     assert {name: (float(low), float(high)) for name, low, high in rows} == NUMBER_BOUNDS
+
+
+def test_the_orchestrator_examples_of_reading_the_run_summary_are_python_that_parses():
+    examples = re.findall(r"```python\n(.*?)```", README, re.S)
+    readers = [text for text in examples if "run-summary.json" in text]
+    assert len(readers) == 2  # Airflow and Dagster
+    for text in readers:
+        ast.parse(text)
