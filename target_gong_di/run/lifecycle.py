@@ -19,6 +19,7 @@ thread is blocked reading a quiet tap. A stop the main thread begins starts no t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import sys
@@ -41,6 +42,7 @@ from target_gong_di.run.files import JsonLinesFile
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
+from target_gong_di.setting_checks import skip_horizon
 from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
@@ -77,6 +79,8 @@ class RunLifecycle:
         reads the same input again and sends the rest (the ledger settles the sample).
         """
         self._send_sample = send_sample
+        self._started_at = dt.datetime.now(dt.timezone.utc)
+        """What a ``skip_events_before`` duration counts back from."""
         self._deliver = deliver
         self._settings = settings
         self._report = report
@@ -155,7 +159,21 @@ class RunLifecycle:
             run_id=self._run_id,
             input_line=self._input_line,
             send_sample=self._send_sample,
+            skip_before=self._skip_before(),
         )
+
+    def _skip_before(self) -> dt.datetime | None:
+        """``skip_events_before`` as a moment (checked with the config), said once."""
+        given = self._settings.skip_events_before
+        if given is None:
+            return None
+        horizon = skip_horizon(given, self._started_at)
+        self._logger.info(
+            "Events before %s (skip_events_before=%s) are counted as too_old and not sent",
+            horizon.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            given,
+        )
+        return horizon
 
     # While reading.
 

@@ -28,6 +28,7 @@ OUTCOMES = (
     "unchanged",
     "changed_after_delivery",
     "dead_lettered",
+    "too_old",
     "retries",
     "throttled",
     "dry_run_written",
@@ -50,6 +51,8 @@ class StreamCounts:
     changed_after_delivery: int = 0
     """Skipped: Gong has this eventId with another body, and keeps the first report."""
     dead_lettered: int = 0
+    too_old: int = 0
+    """Skipped: the body's timestamp is before ``skip_events_before``."""
     retries: int = 0
     throttled: int = 0
     dry_run_written: int = 0
@@ -197,7 +200,7 @@ class RunReport:
             self._logger.info(
                 "Run summary for stream '%s': %d delivered, %d duplicates, %d unchanged and "
                 "%d changed_after_delivery %s (already in the ledger), %d dead-lettered, "
-                "%d retries, %d HTTP 429s%s in %.1fs",
+                "%d too_old %s (before skip_events_before), %d retries, %d HTTP 429s%s in %.1fs",
                 stream_name,
                 counts["delivered"],
                 counts["duplicates"],
@@ -205,6 +208,8 @@ class RunReport:
                 counts["changed_after_delivery"],
                 skipped,
                 counts["dead_lettered"],
+                counts["too_old"],
+                skipped,
                 counts["retries"],
                 counts["throttled"],
                 f", {counts['dry_run_written']} written to {dry_run_path} (dry run)"
