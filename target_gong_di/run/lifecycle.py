@@ -39,6 +39,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
+from target_gong_di.run.planning import backlog_line
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -363,6 +364,9 @@ class RunLifecycle:
             self._settings.dead_letter_path,
             self._settings.dry_run_path if self._settings.dry_run else None,
         )
+        if self._settings.dry_run and cause is None:  # what a whole input needs, for planning
+            requests = self._report.total("dry_run_written")
+            self._logger.info("%s", backlog_line(requests, self._settings.daily_request_budget))
         if failure is None:
             return
         if cause is None:
