@@ -39,7 +39,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
-from target_gong_di.run.planning import backlog_line
+from target_gong_di.run.planning import InputPosition, InputProgress, backlog_line
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -68,13 +68,16 @@ class RunLifecycle:
         expression_config: dict[str, t.Any],
         run_id: str,
         input_line: t.Callable[[], int],
+        input_position: t.Callable[[], InputPosition | None] = lambda: None,
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
         send_sample: int | None = None,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
-        ``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one whose
-        client answers from a script, to drive the stop paths without HTTP.
+        ``input_position`` says how far the reader is into an input of known size, for the
+        progress line's remaining records and ETA. ``deliver`` opens the pipeline
+        (``open_delivery``'s arguments); tests pass one whose client answers from a script,
+        to drive the stop paths without HTTP.
         ``send_sample`` (``--send-sample N``): deliver at most N new events and forward no
         STATE at all, so the tap's bookmark stays where it was and an ordinary run later
         reads the same input again and sends the rest (the ledger settles the sample).
@@ -89,6 +92,8 @@ class RunLifecycle:
         self._expression_config = expression_config
         self._run_id = run_id
         self._input_line = input_line
+        self._input_position = input_position
+        self._input_ended = False
         self.stop = Stop()
         self._context: RunContext | None = None
         self._writer: StateWriter | None = None
@@ -182,7 +187,9 @@ class RunLifecycle:
     def delivering(self) -> t.Iterator[None]:
         """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
         pipeline = self.open_run().pipeline
-        self._report.start_progress(lambda: pipeline.in_flight if pipeline else 0)
+        self._report.start_progress(
+            lambda: pipeline.in_flight if pipeline else 0, self._input_progress
+        )
         try:
             yield
         except DeliveryStopped as cause:
@@ -199,6 +206,22 @@ class RunLifecycle:
                 bad_input = stopped
             self._stop(bad_input)
             raise
+
+    def _input_progress(self) -> InputProgress | None:
+        """What the progress line may say remains; None in a sample run.
+
+        A sample run reads the rest of its input without settling it, so its records
+        would "remain" forever.
+        """
+        if self._send_sample is not None:
+            return None
+        checkpoints = self.open_run().checkpoints
+        return InputProgress(
+            received=checkpoints.received,
+            settled=checkpoints.settled_count,
+            position=None if self._input_ended else self._input_position(),
+            ended=self._input_ended,
+        )
 
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Place the STATE after the records read so far; it goes out once they settle."""
@@ -219,6 +242,7 @@ class RunLifecycle:
     def end_of_input(self) -> None:
         """Wait until every event is settled, forward the last STATE, log the summary."""
         context = self.open_run()
+        self._input_ended = True  # every record is read: what remains is counted
         if context.pipeline is not None:
             context.pipeline.wait_until_settled()
         if not self.stop.claim():

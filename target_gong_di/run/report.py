@@ -17,10 +17,13 @@ from dataclasses import dataclass, field, fields
 
 from singer_sdk import metrics
 
+from target_gong_di.run.planning import RateWindow, records_remaining, remaining_text
+
 if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.delivery import Outcome
+    from target_gong_di.run.planning import InputProgress
 
 OUTCOMES = (
     "delivered",
@@ -168,8 +171,25 @@ class RunReport:
                 more,
             )
 
-    def start_progress(self, in_flight: t.Callable[[], int]) -> None:
-        """Log a progress line every ``interval`` seconds until ``finish``."""
+    def start_progress(
+        self,
+        in_flight: t.Callable[[], int],
+        input_progress: t.Callable[[], InputProgress | None] = lambda: None,
+    ) -> None:
+        """Log a progress line every ``interval`` seconds until ``finish``.
+
+        Where ``input_progress`` knows the input's size or end, the line also says how many
+        records remain and, at the rate they settled lately, when they should be done.
+        """
+        rates = RateWindow()
+        rates.add(time.monotonic(), 0)
+
+        def remaining() -> str:
+            progress = input_progress()
+            if progress is None:
+                return ""
+            rate = rates.add(time.monotonic(), progress.settled)
+            return remaining_text(records_remaining(progress), rate)
 
         def report() -> None:
             while not self._finished.wait(self._interval):
@@ -177,7 +197,7 @@ class RunReport:
                 elapsed = time.monotonic() - self._started
                 self._logger.info(
                     "Progress: %d delivered (%.1f/s), %d in flight, %d duplicates, "
-                    "%d retries, %d HTTP 429s, %d rejected",
+                    "%d retries, %d HTTP 429s, %d rejected%s",
                     delivered,
                     delivered / elapsed,
                     in_flight(),
@@ -185,6 +205,7 @@ class RunReport:
                     self.total("retries"),
                     self.total("throttled"),
                     self.total("dead_lettered"),
+                    remaining(),
                 )
 
         self._thread = threading.Thread(target=report, name="gong-di-progress", daemon=True)
