@@ -1,13 +1,15 @@
 """The rules a JSON Schema cannot say, one function each, every error one readable line.
 
 ``settings.config_errors`` applies them to a config with its defaults filled in: a URL's
-scheme, host and userinfo, numbers NaN or out of bounds, mappings that compile (the auth
-kinds' rule is ``setting_auth``'s); and ``unknown_setting_warnings`` names a key that is
-no setting. Owns no setting: the names, defaults and bounds are ``settings``'.
+scheme, host and userinfo, numbers NaN or out of bounds, mappings that compile, the
+horizon of ``skip_events_before`` (``skip_horizon``, also what the run reads it with; the
+auth kinds' rule is ``setting_auth``'s); and ``unknown_setting_warnings`` names a key that
+is no setting. Owns no setting: the names, defaults and bounds are ``settings``'.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import difflib
 import ipaddress
@@ -130,3 +132,55 @@ def unknown_setting_warnings(config: t.Mapping[str, t.Any], known: t.Collection[
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         warnings.append(f"unknown setting {key!r}{hint}")
     return warnings
+
+
+_DURATION = re.compile(
+    r"P(?=\d|T)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+"""An ISO 8601 duration of weeks, days, hours, minutes and seconds, in whole numbers."""
+SKIP_EXAMPLES = "e.g. 2026-01-01, 2026-01-01T09:30:00+01:00 or P30D (30 days before the run)"
+
+
+def skip_horizon(value: str, start: dt.datetime) -> dt.datetime:
+    """The moment ``skip_events_before`` means for a run that started at ``start`` (aware).
+
+    A date is its midnight in UTC, a date-time without an offset is UTC, and a duration
+    (``P30D``, ``P2W``, ``PT12H``, ``P1DT12H``) is counted back from ``start``. Years and
+    months are refused rather than guessed: a "month" of 28 to 31 days would move the
+    horizon by days without saying so. Raises ``ValueError`` with a sentence saying why.
+    """
+    text = value.strip().upper()
+    if not text.startswith("P"):
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 date, date-time or duration") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        if re.match(r"P\d+[YM]", text):
+            raise ValueError(
+                f"{value!r} counts years or months, which have no fixed length; count days "
+                "instead (P90D, P365D)"
+            )
+        raise ValueError(f"{value!r} is not an ISO 8601 duration of weeks, days and time")
+    try:
+        return start - dt.timedelta(**{name: int(n) for name, n in match.groupdict().items() if n})
+    except OverflowError:
+        raise ValueError(f"{value!r} reaches back before the year 1") from None
+
+
+def skip_events_before_errors(value: t.Any) -> list[str]:
+    """Why ``value`` cannot be a ``skip_events_before`` (None: unset, no error)."""
+    if value is None:
+        return []
+    reason = f"must be a string, not {type(value).__name__}"
+    if isinstance(value, str):
+        try:
+            skip_horizon(value, dt.datetime.now(dt.timezone.utc))
+        except ValueError as error:
+            reason = str(error)
+        else:
+            return []
+    return [f"skip_events_before: {reason}; {SKIP_EXAMPLES}"]

@@ -26,6 +26,7 @@ from target_gong_di.setting_checks import (
     http_url_errors,
     mapping_errors,
     number_errors,
+    skip_events_before_errors,
     userinfo_errors,
 )
 
@@ -306,6 +307,19 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
             "Unset: none."
         ),
     ),
+    th.Property(
+        "skip_events_before",
+        th.StringType,
+        title="Skip events before",
+        description=(
+            "Send no event whose body's timestamp is earlier than this: an ISO 8601 date "
+            "(2026-01-01, midnight UTC), date-time (UTC when it has no offset) or duration "
+            "counted back from the run's start (P30D, P2W, PT12H, P1DT12H; no years or "
+            "months). Such records are counted as too_old: not sent, not dead-lettered, "
+            "not in the ledger. Gong links an activity only to deals open around its date, "
+            "so old history mostly spends quota on closed deals. Unset: send every event."
+        ),
+    ),
 ).to_dict()
 
 SECRET_SETTINGS = tuple(
@@ -368,6 +382,8 @@ class Settings:
     daily_request_budget: int | None = field(metadata=AS_GIVEN)
     on_daily_limit: t.Literal["finish", "fail"]
     run_summary_path: str | None
+    skip_events_before: str | None
+    """As given: a duration means a moment only once the run starts (``skip_horizon``)."""
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -411,6 +427,7 @@ def config_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     values = _with_defaults(config)
     errors = api_url_errors(values["api_url"]) + ledger_url_errors(values["ledger_url"])
     errors += number_errors(values, NUMBER_BOUNDS)
+    errors += skip_events_before_errors(values.get("skip_events_before"))
     if not values["dry_run"]:
         errors += auth_errors(values)
     if values.get("oauth_client_id") and not values["dry_run"]:

@@ -267,6 +267,7 @@ class TargetGongDI(StateAndSignalTarget):
             expression_config=self.expression_config,
             run_id=self.run_id,
             input_line=lambda: t.cast("SingerReader", self.message_reader).line_number,
+            input_position=lambda: t.cast("SingerReader", self.message_reader).position(),
             send_sample=send_sample,
             summary=summary,
         )

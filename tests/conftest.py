@@ -65,7 +65,7 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
 
     def run(
         config: dict,
-        messages: list[dict] | str | bytes,
+        messages: list[dict] | str | bytes | Path,
         *,
         sandbox: Sandbox | None = None,
         env: dict[str, str] | None = None,
@@ -73,7 +73,8 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         file_size_limit: int | None = None,
     ) -> Run:
         """``file_size_limit`` (bytes, RLIMIT_FSIZE) makes a write past it stop partway, as on
-        a disk that fills: the write is cut short, then fails with EFBIG."""
+        a disk that fills: the write is cut short, then fails with EFBIG. ``messages`` as a
+        ``Path`` is a file the target reads as its stdin, as from ``< file``, not a pipe."""
         full_config = {
             "dead_letter_path": str(tmp_path / "rejected.jsonl"),
             "dry_run_path": str(tmp_path / "dry-run.jsonl"),
@@ -90,22 +91,28 @@ def run_target(tmp_path: Path) -> t.Callable[..., Run]:
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(full_config))
         # Bytes as they are, so a test can send what is not UTF-8.
-        if isinstance(messages, bytes):
-            stdin = messages
+        if isinstance(messages, Path):
+            stdin: dict[str, t.Any] = {"stdin": messages.open("rb")}
+        elif isinstance(messages, bytes):
+            stdin = {"input": messages}
         elif isinstance(messages, str):
-            stdin = messages.encode()
+            stdin = {"input": messages.encode()}
         else:
-            stdin = "".join(json.dumps(message) + "\n" for message in messages).encode()
-        completed = subprocess.run(
-            [sys.executable, "-m", "target_gong_di", "--config", str(config_path), *args],
-            input=stdin,
-            capture_output=True,
-            timeout=300,
-            env=env,
-            check=False,
-            cwd=tmp_path,  # files the config leaves at their defaults land here
-            preexec_fn=None if file_size_limit is None else limit_file_size(file_size_limit),
-        )
+            stdin = {"input": "".join(json.dumps(message) + "\n" for message in messages).encode()}
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", "target_gong_di", "--config", str(config_path), *args],
+                **stdin,
+                capture_output=True,
+                timeout=300,
+                env=env,
+                check=False,
+                cwd=tmp_path,  # files the config leaves at their defaults land here
+                preexec_fn=None if file_size_limit is None else limit_file_size(file_size_limit),
+            )
+        finally:
+            if "stdin" in stdin:
+                stdin["stdin"].close()
         return Run(
             completed.returncode,
             completed.stdout.decode(),

@@ -94,6 +94,12 @@ class Checkpoints:
             return self._received
 
     @property
+    def settled_count(self) -> int:
+        """Records settled so far, in whatever order."""
+        with self._lock:
+            return self._watermark + len(self._settled_ahead)
+
+    @property
     def unsettled(self) -> int:
         """Records read but not yet settled."""
         with self._lock:

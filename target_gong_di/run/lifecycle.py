@@ -24,6 +24,7 @@ thread is blocked reading a quiet tap. A stop the main thread begins starts no t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import sys
@@ -44,9 +45,11 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
+from target_gong_di.run.planning import InputPosition, InputProgress, backlog_line
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
+from target_gong_di.setting_checks import skip_horizon
 from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
@@ -73,14 +76,17 @@ class RunLifecycle:
         expression_config: dict[str, t.Any],
         run_id: str,
         input_line: t.Callable[[], int],
+        input_position: t.Callable[[], InputPosition | None] = lambda: None,
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
         send_sample: int | None = None,
         summary: RunSummary | None = None,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
-        ``deliver`` opens the pipeline (``open_delivery``'s arguments); tests pass one whose
-        client answers from a script, to drive the stop paths without HTTP.
+        ``input_position`` says how far the reader is into an input of known size, for the
+        progress line's remaining records and ETA. ``deliver`` opens the pipeline
+        (``open_delivery``'s arguments); tests pass one whose client answers from a script,
+        to drive the stop paths without HTTP.
         ``send_sample`` (``--send-sample N``): deliver at most N new events and forward no
         STATE at all, so the tap's bookmark stays where it was and an ordinary run later
         reads the same input again and sends the rest (the ledger settles the sample).
@@ -88,6 +94,8 @@ class RunLifecycle:
         """
         self._summary = summary
         self._send_sample = send_sample
+        self._started_at = dt.datetime.now(dt.timezone.utc)
+        """What a ``skip_events_before`` duration counts back from."""
         self._deliver = deliver
         self._settings = settings
         self._report = report
@@ -95,6 +103,8 @@ class RunLifecycle:
         self._expression_config = expression_config
         self._run_id = run_id
         self._input_line = input_line
+        self._input_position = input_position
+        self._input_ended = False
         finish = settings.on_daily_limit == "finish"
         self.stop = Stop(finishes_at=(DailyLimitReached,) if finish else ())
         self._context: RunContext | None = None
@@ -173,6 +183,7 @@ class RunLifecycle:
             run_id=self._run_id,
             input_line=self._input_line,
             send_sample=self._send_sample,
+            skip_before=self._skip_before(),
         )
 
     @property
@@ -185,13 +196,28 @@ class RunLifecycle:
         """The daily limit the run finished at (``on_daily_limit: finish``), if it did."""
         return self.stop.cause if self.stop.finishing else None
 
+    def _skip_before(self) -> dt.datetime | None:
+        """``skip_events_before`` as a moment (checked with the config), said once."""
+        given = self._settings.skip_events_before
+        if given is None:
+            return None
+        horizon = skip_horizon(given, self._started_at)
+        self._logger.info(
+            "Events before %s (skip_events_before=%s) are counted as too_old and not sent",
+            horizon.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            given,
+        )
+        return horizon
+
     # While reading.
 
     @contextlib.contextmanager
     def delivering(self) -> t.Iterator[None]:
         """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
         pipeline = self.open_run().pipeline
-        self._report.start_progress(lambda: pipeline.in_flight if pipeline else 0)
+        self._report.start_progress(
+            lambda: pipeline.in_flight if pipeline else 0, self._input_progress
+        )
         try:
             yield
         except DeliveryStopped as cause:
@@ -208,6 +234,22 @@ class RunLifecycle:
                 bad_input = stopped
             self._stop(bad_input)
             raise
+
+    def _input_progress(self) -> InputProgress | None:
+        """What the progress line may say remains; None in a sample run.
+
+        A sample run reads the rest of its input without settling it, so its records
+        would "remain" forever.
+        """
+        if self._send_sample is not None:
+            return None
+        checkpoints = self.open_run().checkpoints
+        return InputProgress(
+            received=checkpoints.received,
+            settled=checkpoints.settled_count,
+            position=None if self._input_ended else self._input_position(),
+            ended=self._input_ended,
+        )
 
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Place the STATE after the records read so far; it goes out once they settle."""
@@ -228,6 +270,7 @@ class RunLifecycle:
     def end_of_input(self) -> None:
         """Wait until every event is settled, forward the last STATE, log the summary."""
         context = self.open_run()
+        self._input_ended = True  # every record is read: what remains is counted
         if context.pipeline is not None:
             context.pipeline.wait_until_settled()
         if not self.stop.claim():
@@ -420,6 +463,9 @@ class RunLifecycle:
             self._settings.dead_letter_path,
             self._settings.dry_run_path if self._settings.dry_run else None,
         )
+        if self._settings.dry_run and cause is None:  # what a whole input needs, for planning
+            requests = self._report.total("dry_run_written")
+            self._logger.info("%s", backlog_line(requests, self._settings.daily_request_budget))
         if failure is None:
             return
         if cause is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import sys
 import typing as t
 
@@ -24,6 +26,7 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json as stock_deserialize_json
 
 from target_gong_di.exceptions import InputError
+from target_gong_di.run.planning import InputPosition
 
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
@@ -92,6 +95,19 @@ def parse_line(line: str) -> object:
     return message
 
 
+def regular_file(stream: t.IO[str]) -> int | None:
+    """The descriptor of ``stream`` when it is a regular file, whose size is known; else None.
+
+    A pipe, a terminal or text in memory (``--validate-config``, ``--replay``) has no size
+    to measure progress against.
+    """
+    try:
+        descriptor = stream.fileno()
+        return descriptor if stat.S_ISREG(os.fstat(descriptor).st_mode) else None
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+
+
 def stream_of(message: object) -> str | None:
     """The stream a message names, where it names one."""
     stream = message.get("stream") if isinstance(message, dict) else None
@@ -142,15 +158,33 @@ class SingerReader(MsgSpecReader):
 
     line_number = 0
     stream: str | None = None
+    _regular_file: int | None = None
+    _characters_read = 0
 
     @property
     def default_input(self) -> t.IO[str]:  # type: ignore[override]
         """Standard input, read by ``tolerant``."""
         return tolerant(sys.stdin)
 
+    def position(self) -> InputPosition | None:
+        """How far into its input the reader is, when the input is a regular file.
+
+        The offset is the characters of the lines read so far: the file's own offset runs
+        a read buffer ahead of them, which in a small file is most of it. Characters are
+        bytes in ASCII and fewer otherwise, so it only estimates (``ended`` says the end).
+        """
+        descriptor = self._regular_file
+        if descriptor is None:
+            return None
+        try:
+            return InputPosition(self._characters_read, os.fstat(descriptor).st_size)
+        except OSError:  # closed at the end of the run
+            return None
+
     def deserialize_json(self, line: str) -> dict:
         """One message; a line that is none raises ``InputError``."""
         self.line_number += 1
+        self._characters_read += len(line)
         self.stream = None  # until this line names one
         message = read_message(self.line_number, line)
         self.stream = stream_of(message)
@@ -164,8 +198,10 @@ class SingerReader(MsgSpecReader):
         Whatever a line makes fail is reported at that line (and stream): what the target
         and the SDK find wrong with it, and how deep it is nested.
         """
+        source = tolerant(file_input) if file_input else self.default_input
+        self._regular_file = regular_file(source)
         try:
-            return super().process_lines(tolerant(file_input) if file_input else None, callbacks)
+            return super().process_lines(source, callbacks)
         except InputError as error:
             raise error.at(self.line_number, self.stream) from error
         except RecordsWithoutSchemaException as error:

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field, fields
 
 from singer_sdk import metrics
 
+from target_gong_di.run.planning import RateWindow, records_remaining, remaining_text
+
 if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.delivery import Outcome
+    from target_gong_di.run.planning import InputProgress
 
 OUTCOMES = (
     "delivered",
@@ -28,6 +31,7 @@ OUTCOMES = (
     "unchanged",
     "changed_after_delivery",
     "dead_lettered",
+    "too_old",
     "retries",
     "throttled",
     "dry_run_written",
@@ -50,6 +54,8 @@ class StreamCounts:
     changed_after_delivery: int = 0
     """Skipped: Gong has this eventId with another body, and keeps the first report."""
     dead_lettered: int = 0
+    too_old: int = 0
+    """Skipped: the body's timestamp is before ``skip_events_before``."""
     retries: int = 0
     throttled: int = 0
     dry_run_written: int = 0
@@ -172,8 +178,25 @@ class RunReport:
                 more,
             )
 
-    def start_progress(self, in_flight: t.Callable[[], int]) -> None:
-        """Log a progress line every ``interval`` seconds until ``finish``."""
+    def start_progress(
+        self,
+        in_flight: t.Callable[[], int],
+        input_progress: t.Callable[[], InputProgress | None] = lambda: None,
+    ) -> None:
+        """Log a progress line every ``interval`` seconds until ``finish``.
+
+        Where ``input_progress`` knows the input's size or end, the line also says how many
+        records remain and, at the rate they settled lately, when they should be done.
+        """
+        rates = RateWindow()
+        rates.add(time.monotonic(), 0)
+
+        def remaining() -> str:
+            progress = input_progress()
+            if progress is None:
+                return ""
+            rate = rates.add(time.monotonic(), progress.settled)
+            return remaining_text(records_remaining(progress), rate)
 
         def report() -> None:
             while not self._finished.wait(self._interval):
@@ -181,7 +204,7 @@ class RunReport:
                 elapsed = time.monotonic() - self._started
                 self._logger.info(
                     "Progress: %d delivered (%.1f/s), %d in flight, %d duplicates, "
-                    "%d retries, %d HTTP 429s, %d rejected",
+                    "%d retries, %d HTTP 429s, %d rejected%s",
                     delivered,
                     delivered / elapsed,
                     in_flight(),
@@ -189,6 +212,7 @@ class RunReport:
                     self.total("retries"),
                     self.total("throttled"),
                     self.total("dead_lettered"),
+                    remaining(),
                 )
 
         self._thread = threading.Thread(target=report, name="gong-di-progress", daemon=True)
@@ -204,7 +228,7 @@ class RunReport:
             self._logger.info(
                 "Run summary for stream '%s': %d delivered, %d duplicates, %d unchanged and "
                 "%d changed_after_delivery %s (already in the ledger), %d dead-lettered, "
-                "%d retries, %d HTTP 429s%s in %.1fs",
+                "%d too_old %s (before skip_events_before), %d retries, %d HTTP 429s%s in %.1fs",
                 stream_name,
                 counts["delivered"],
                 counts["duplicates"],
@@ -212,6 +236,8 @@ class RunReport:
                 counts["changed_after_delivery"],
                 skipped,
                 counts["dead_lettered"],
+                counts["too_old"],
+                skipped,
                 counts["retries"],
                 counts["throttled"],
                 f", {counts['dry_run_written']} written to {dry_run_path} (dry run)"

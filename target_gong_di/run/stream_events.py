@@ -9,6 +9,7 @@ What it needs from the run comes in one ``RunContext``, so it can be built on it
 
 from __future__ import annotations
 
+import datetime as dt
 import typing as t
 from dataclasses import dataclass
 
@@ -65,6 +66,8 @@ class RunContext:
     """``--send-sample N``: each delivered event is logged, and once the pipeline has sent N
     the rest of the input is only read (no body built, nothing dead-lettered), as it is once
     the day's requests are spent with ``on_daily_limit: finish``."""
+    skip_before: dt.datetime | None = None
+    """``skip_events_before`` as a moment: a body whose timestamp is earlier is not sent."""
 
 
 class StreamEvents:
@@ -114,6 +117,11 @@ class StreamEvents:
             self._check_rejections()
             return
         body, payload = built
+        if self._too_old(body):
+            # Settled without a request, a dead letter or a ledger entry: it was not wanted.
+            self.counts.add("too_old")
+            self._run.checkpoints.settled(number)
+            return
         if self._run.pipeline is None:
             self._run.dry_run.add(number, body, self.counts)
         else:
@@ -139,6 +147,14 @@ class StreamEvents:
             self._reject(number, line, record, "validation", errors, body=body)
             return None
         return body, payload
+
+    def _too_old(self, body: dict[str, t.Any]) -> bool:
+        """Whether the valid ``body``'s timestamp (ISO 8601, with an offset) is too old."""
+        horizon = self._run.skip_before
+        if horizon is None:
+            return False
+        moment = dt.datetime.fromisoformat(body["timestamp"].upper().replace("Z", "+00:00"))
+        return moment < horizon
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Count how a sent event ended; a 400 dead-letters its record.

@@ -88,6 +88,10 @@ class TargetProcess:
         self.states.append(json.loads(line))
         return self.states[-1]
 
+    def stderr_so_far(self) -> str:
+        """What the target has logged up to now, while it still runs."""
+        return "".join(list(self._stderr))
+
     def finish(self) -> tuple[int, str]:
         while self.read_state() is not None:
             pass
