@@ -173,3 +173,38 @@ def test_meltano_invoke_passes_send_sample_through_to_the_target(project, sample
     )
     assert len(sandbox.store.events) == 2
     assert "Sample: sent 2 of 58 records read" in run.stderr
+
+
+def test_meltano_run_past_the_daily_budget_exits_0_with_no_traceback(project, sandbox, tmp_path):
+    """tap-jsonl writes far more than a pipe holds; the target reads it all at the limit."""
+    visit = json.loads((ROOT / "demo" / "data" / "web_visits.jsonl").read_text().splitlines()[0])
+    data = tmp_path / "visits.jsonl"
+    rows = (json.dumps({**visit, "visit_id": f"v-{n}"}) + "\n" for n in range(3000))
+    data.write_text("".join(rows))
+    tap_env = {
+        "TAP_JSONL_PATH": str(data),
+        "TAP_JSONL_STREAM_NAME": "web_visits",
+        "TAP_JSONL_PRIMARY_KEYS": '["visit_id"]',
+    }
+    sample = tmp_path / "sample.singer"
+    sample.write_text(project.meltano("invoke", "tap-jsonl", env=tap_env).stdout)
+    summary = tmp_path / "summary.json"
+    env = {
+        **tap_env,
+        "TARGET_GONG_DI_API_URL": sandbox.url,
+        "TARGET_GONG_DI_ACCESS_KEY": "key",
+        "TARGET_GONG_DI_ACCESS_KEY_SECRET": SECRET,
+        "TARGET_GONG_DI_MAPPINGS": json.dumps(suggested(sample)),
+        "TARGET_GONG_DI_LEDGER_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "TARGET_GONG_DI_DEAD_LETTER_PATH": str(tmp_path / "rejected.jsonl"),
+        "TARGET_GONG_DI_DAILY_REQUEST_BUDGET": "5",
+        "TARGET_GONG_DI_BATCH_SIZE_ROWS": "10",
+        "TARGET_GONG_DI_RUN_SUMMARY_PATH": str(summary),
+    }
+    run = project.meltano("run", "tap-jsonl", "target-gong-di", env=env, check=False)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
+    assert "Traceback" not in log
+    assert "BrokenPipe" not in log
+    assert len(sandbox.store.events) == 5
+    assert json.loads(summary.read_text())["stop_reason"] == "daily_request_budget reached"
