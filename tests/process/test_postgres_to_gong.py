@@ -83,6 +83,18 @@ def suggested(path: Path) -> dict[str, t.Any]:
     return json.loads(run.stdout)["mappings"]
 
 
+def target_env(sandbox, sample: Path, **settings: str) -> dict[str, str]:
+    """The loader's settings as Meltano takes them from the environment: the sandbox's
+    credentials, mappings suggested from ``sample``, and ``settings``."""
+    return {
+        "TARGET_GONG_DI_API_URL": sandbox.url,
+        "TARGET_GONG_DI_ACCESS_KEY": "key",
+        "TARGET_GONG_DI_ACCESS_KEY_SECRET": SECRET,
+        "TARGET_GONG_DI_MAPPINGS": json.dumps(suggested(sample)),
+        **{f"TARGET_GONG_DI_{name.upper()}": value for name, value in settings.items()},
+    }
+
+
 def test_meltano_add_from_ref_declares_every_setting_as_supported(project):
     listed = project.meltano("config", "list", "target-gong-di", "--all").stdout
     assert "Custom, possibly unsupported" not in listed
@@ -146,11 +158,7 @@ def test_meltano_run_delivers_the_tables_to_gong_and_rejects_rows_without_a_pers
 ):
     env = {
         **tap_env,
-        "TARGET_GONG_DI_API_URL": sandbox.url,
-        "TARGET_GONG_DI_ACCESS_KEY": "key",
-        "TARGET_GONG_DI_ACCESS_KEY_SECRET": SECRET,
-        "TARGET_GONG_DI_MAPPINGS": json.dumps(suggested(sample)),
-        "TARGET_GONG_DI_DEAD_LETTER_PATH": str(project.root / "rejected.jsonl"),
+        **target_env(sandbox, sample, dead_letter_path=str(project.root / "rejected.jsonl")),
     }
     run = project.meltano("run", "tap-postgres", "target-gong-di", env=env)
     assert SECRET not in run.stdout + run.stderr
@@ -159,17 +167,50 @@ def test_meltano_run_delivers_the_tables_to_gong_and_rejects_rows_without_a_pers
 
 
 def test_meltano_invoke_passes_send_sample_through_to_the_target(project, sample, sandbox):
-    env = {
-        "TARGET_GONG_DI_API_URL": sandbox.url,
-        "TARGET_GONG_DI_ACCESS_KEY": "key",
-        "TARGET_GONG_DI_ACCESS_KEY_SECRET": SECRET,
-        "TARGET_GONG_DI_MAPPINGS": json.dumps(suggested(sample)),
-        # Its own ledger and dead letters: the sample must not settle the meltano run's events.
-        "TARGET_GONG_DI_LEDGER_URL": f"sqlite:///{project.root / 'sample-ledger.db'}",
-        "TARGET_GONG_DI_DEAD_LETTER_PATH": str(project.root / "sample-rejected.jsonl"),
-    }
+    # Its own ledger and dead letters: the sample must not settle the meltano run's events.
+    env = target_env(
+        sandbox,
+        sample,
+        ledger_url=f"sqlite:///{project.root / 'sample-ledger.db'}",
+        dead_letter_path=str(project.root / "sample-rejected.jsonl"),
+    )
     run = project.meltano(
         "invoke", "target-gong-di", "--send-sample", "2", "--input", str(sample), env=env
     )
     assert len(sandbox.store.events) == 2
     assert "Sample: sent 2 of 58 records read" in run.stderr
+
+
+def test_meltano_run_past_the_daily_budget_exits_0_with_no_traceback(project, sandbox, tmp_path):
+    """tap-jsonl writes far more than a pipe holds; the target reads it all at the limit."""
+    visit = json.loads((ROOT / "demo" / "data" / "web_visits.jsonl").read_text().splitlines()[0])
+    data = tmp_path / "visits.jsonl"
+    rows = (json.dumps({**visit, "visit_id": f"v-{n}"}) + "\n" for n in range(3000))
+    data.write_text("".join(rows))
+    tap_env = {
+        "TAP_JSONL_PATH": str(data),
+        "TAP_JSONL_STREAM_NAME": "web_visits",
+        "TAP_JSONL_PRIMARY_KEYS": '["visit_id"]',
+    }
+    sample = tmp_path / "sample.singer"
+    sample.write_text(project.meltano("invoke", "tap-jsonl", env=tap_env).stdout)
+    summary = tmp_path / "summary.json"
+    env = {
+        **tap_env,
+        **target_env(
+            sandbox,
+            sample,
+            ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}",
+            dead_letter_path=str(tmp_path / "rejected.jsonl"),
+            daily_request_budget="5",
+            batch_size_rows="10",
+            run_summary_path=str(summary),
+        ),
+    }
+    run = project.meltano("run", "tap-jsonl", "target-gong-di", env=env, check=False)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
+    assert "Traceback" not in log
+    assert "BrokenPipe" not in log
+    assert len(sandbox.store.events) == 5
+    assert json.loads(summary.read_text())["stop_reason"] == "daily_request_budget reached"
