@@ -10,7 +10,7 @@ import json
 import re
 
 from cli_runs import cli, singer_file
-from page_views import CONFIG, interleaved, views
+from page_views import CONFIG, VIEWS, interleaved, view, views
 from processes import TargetProcess, wait_until
 
 DRY = {**CONFIG, "dry_run": True}
@@ -52,6 +52,7 @@ def test_validate_config_with_input_says_the_requests_and_days_its_input_needs(t
 
 PROGRESS = {**CONFIG, "progress_interval_seconds": 0.2, "max_requests_per_second": 100}
 ESTIMATE = re.compile(r"about (?P<remaining>\d+) remaining, ETA \S+ at [\d.]+/s")
+IN_BATCH = re.compile(r"(?P<remaining>\d+) remaining in this BATCH, ETA \S+ at [\d.]+/s")
 COUNTED = re.compile(r", (?P<remaining>\d+) remaining, ETA \S+ at [\d.]+/s")
 
 
@@ -92,3 +93,30 @@ def test_a_pipe_still_open_shows_no_remaining_records_and_no_eta(tmp_path, sandb
     code, _ = target.finish()
     assert code == 0
     assert all("remaining" not in line and "ETA" not in line for line in while_open)
+
+
+def test_a_batch_manifest_of_local_files_shows_what_remains_of_it_and_an_eta(
+    run_target, sandbox, tmp_path
+):
+    manifest = []
+    for number in range(3):
+        path = tmp_path / f"batch-{number}.jsonl"
+        rows = (view(100 * number + n)["record"] for n in range(100))
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        manifest.append(path.as_uri())
+    batch = {
+        "type": "BATCH",
+        "stream": VIEWS,
+        "encoding": {"format": "jsonl", "compression": "none"},
+        "manifest": manifest,
+    }
+    run = run_target({**PROGRESS, "batch_size_rows": 10}, [*views(0), batch], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 300
+    left = [
+        int(match["remaining"])
+        for line in progress_lines(run.stderr)
+        if (match := IN_BATCH.search(line))
+    ]
+    assert left
+    assert all(0 <= remaining <= 300 for remaining in left)
