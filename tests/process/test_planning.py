@@ -60,17 +60,22 @@ def progress_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "Progress: " in line]
 
 
+def remaining_counts(stderr: str, pattern: re.Pattern[str]) -> list[int]:
+    """The records each progress line says remain, where it says so in ``pattern``'s words."""
+    return [
+        int(match["remaining"])
+        for line in progress_lines(stderr)
+        if (match := pattern.search(line))
+    ]
+
+
 def test_a_file_input_shows_about_how_many_records_remain_and_an_eta(run_target, sandbox, tmp_path):
     path = tmp_path / "input.singer"
     path.write_text("".join(json.dumps(message) + "\n" for message in interleaved(300)))
     # A read-ahead of 10 keeps the reader early in the file while requests go out.
     run = run_target({**PROGRESS, "batch_size_rows": 10}, path, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
-    estimates = [
-        int(match["remaining"])
-        for line in progress_lines(run.stderr)
-        if (match := ESTIMATE.search(line))
-    ]
+    estimates = remaining_counts(run.stderr, ESTIMATE)
     assert estimates
     assert all(0 <= remaining <= 300 for remaining in estimates)
 
@@ -78,8 +83,7 @@ def test_a_file_input_shows_about_how_many_records_remain_and_an_eta(run_target,
 def test_after_the_last_record_is_read_the_progress_line_counts_what_remains(run_target, sandbox):
     run = run_target({**PROGRESS, "max_requests_per_second": 40}, interleaved(80), sandbox=sandbox)
     assert run.returncode == 0, run.stderr  # all 80 fit the read-ahead: the pipe ends at once
-    counted = [match for line in progress_lines(run.stderr) if (match := COUNTED.search(line))]
-    assert counted
+    assert remaining_counts(run.stderr, COUNTED)
     assert all("about" not in line for line in progress_lines(run.stderr))
 
 
@@ -113,10 +117,6 @@ def test_a_batch_manifest_of_local_files_shows_what_remains_of_it_and_an_eta(
     run = run_target({**PROGRESS, "batch_size_rows": 10}, [*views(0), batch], sandbox=sandbox)
     assert run.returncode == 0, run.stderr
     assert len(sandbox.store.events) == 300
-    left = [
-        int(match["remaining"])
-        for line in progress_lines(run.stderr)
-        if (match := IN_BATCH.search(line))
-    ]
+    left = remaining_counts(run.stderr, IN_BATCH)
     assert left
     assert all(0 <= remaining <= 300 for remaining in left)
