@@ -55,7 +55,11 @@ def backlog_line(requests: int, budget: int | None) -> str:
 
 @dataclass(frozen=True)
 class InputPosition:
-    """How far the reader is into an input of known size, in bytes."""
+    """How far the reader is into an input of known size: read so far, and the whole.
+
+    The size is in bytes; the reader counts what it has read in characters, which are the
+    same in ASCII and fewer otherwise, so an estimate from them errs towards more left.
+    """
 
     offset: int
     size: int
