@@ -316,8 +316,9 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
             "(2026-01-01, midnight UTC), date-time (UTC when it has no offset) or duration "
             "counted back from the run's start (P30D, P2W, PT12H, P1DT12H; no years or "
             "months). Such records are counted as too_old: not sent, not dead-lettered, "
-            "not in the ledger. Gong links an activity only to deals open around its date, "
-            "so old history mostly spends quota on closed deals. Unset: send every event."
+            "not in the ledger. Gong associates an activity with the deals open at its time "
+            "(give or take 14 days), so old history spends quota on closed deals. Unset: "
+            "send every event."
         ),
     ),
 ).to_dict()

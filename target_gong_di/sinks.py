@@ -31,6 +31,7 @@ class GongDISink(RawRecordSink):
         key_properties: t.Sequence[str] | None,
     ) -> None:
         super().__init__(target, stream_name, schema, key_properties)
+        self._input = target.lifecycle.input
         self.events = StreamEvents(
             target.lifecycle.open_run(),
             stream_name,
@@ -61,19 +62,23 @@ class GongDISink(RawRecordSink):
         """Read a BATCH message's files one by one, so one that cannot be read is named.
 
         Missing, not JSON Lines, not gzip: the run stops at the BATCH's line, naming the file.
+        Meanwhile the progress line knows what remains of the BATCH (``BatchManifest``).
         """
-        for file in files:
-            try:
-                super().process_batch_files(encoding, [file])
-            except GongDIError:
-                raise  # the target's own verdict on a record, a stop: already one line
-            except (OSError, ValueError) as error:
-                reason = getattr(error, "strerror", None) or str(error)
-                raise InputError(f"BATCH file {file} cannot be read: {reason}") from error
+        with self._input.reading_batch(files):
+            for file in files:
+                try:
+                    super().process_batch_files(encoding, [file])
+                except GongDIError:
+                    raise  # the target's own verdict on a record, a stop: already one line
+                except (OSError, ValueError) as error:
+                    reason = getattr(error, "strerror", None) or str(error)
+                    raise InputError(f"BATCH file {file} cannot be read: {reason}") from error
 
     def process_batch(self, context: dict) -> None:
         """A BATCH message's records, read from its files, go the same way as RECORDs."""
-        for record in context.get("records", ()):
+        records = context.get("records", ())
+        self._input.batch_file_loaded(len(records))
+        for record in records:
             self.events.accept(record)
 
 

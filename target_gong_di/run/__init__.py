@@ -2,7 +2,8 @@
 
 Owns the lifecycle (``lifecycle``: open, stop, finish), which STATE is safe and when it is
 written (``checkpoints``, ``state_writer``), one stream's path from record to event
-(``stream_events``), the input reader (``reader``), the report (``report``) and the files a
+(``stream_events``), the input reader (``reader``), the report (``report``), the backlog
+in days and what remains of the input with its ETA (``planning``), and the files a
 run writes (``files``: dead letters and dry-run output; ``dead_letters``: the fields of a
 dead letter, written here and read by ``--replay``; ``dry_run``; ``summary``: the run
 summary file). Imports ``delivery``,

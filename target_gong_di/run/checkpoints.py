@@ -1,8 +1,9 @@
 """Which Singer STATE may be forwarded: the newest one whose every earlier record is settled.
 
 Records are numbered as they are read; a STATE remembers how many records came before it.
-A record is settled once it is delivered, answered 409, or written to the dead-letter file,
-in whatever order the concurrent requests finish. The watermark is the longest run of
+A record is settled once it is delivered, answered 409, written to the dead-letter file, or
+skipped (the ledger has it, or it is ``too_old``), in whatever order the concurrent requests
+finish. The watermark is the longest run of
 settled records from the start, and a STATE is safe once the watermark has reached it.
 
 This watermark is the target's one STATE mechanism: the ``StateWriter`` writes each new
@@ -46,7 +47,7 @@ class Checkpoints:
             self._advance()
 
     def settled(self, *numbers: int) -> None:
-        """Mark these records delivered, duplicate or dead-lettered."""
+        """Mark these records delivered, duplicate, dead-lettered or skipped."""
         with self._lock:
             self._settled_ahead.update(numbers)
             while self._watermark + 1 in self._settled_ahead:

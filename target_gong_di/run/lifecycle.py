@@ -45,7 +45,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
-from target_gong_di.run.planning import InputPosition, InputProgress, backlog_line
+from target_gong_di.run.planning import InputPosition, InputWatch, backlog_line
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -103,8 +103,8 @@ class RunLifecycle:
         self._expression_config = expression_config
         self._run_id = run_id
         self._input_line = input_line
-        self._input_position = input_position
-        self._input_ended = False
+        self.input = InputWatch(input_position, lambda: self.open_run().checkpoints)
+        """How much input is left, for the progress line; BATCH files are announced to it."""
         finish = settings.on_daily_limit == "finish"
         self.stop = Stop(finishes_at=(DailyLimitReached,) if finish else ())
         self._context: RunContext | None = None
@@ -215,8 +215,10 @@ class RunLifecycle:
     def delivering(self) -> t.Iterator[None]:
         """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
         pipeline = self.open_run().pipeline
+        # A sample run reads the rest of its input without settling it: nothing "remains".
         self._report.start_progress(
-            lambda: pipeline.in_flight if pipeline else 0, self._input_progress
+            lambda: pipeline.in_flight if pipeline else 0,
+            self.input.progress if self._send_sample is None else lambda: None,
         )
         try:
             yield
@@ -234,22 +236,6 @@ class RunLifecycle:
                 bad_input = stopped
             self._stop(bad_input)
             raise
-
-    def _input_progress(self) -> InputProgress | None:
-        """What the progress line may say remains; None in a sample run.
-
-        A sample run reads the rest of its input without settling it, so its records
-        would "remain" forever.
-        """
-        if self._send_sample is not None:
-            return None
-        checkpoints = self.open_run().checkpoints
-        return InputProgress(
-            received=checkpoints.received,
-            settled=checkpoints.settled_count,
-            position=None if self._input_ended else self._input_position(),
-            ended=self._input_ended,
-        )
 
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Place the STATE after the records read so far; it goes out once they settle."""
@@ -270,7 +256,7 @@ class RunLifecycle:
     def end_of_input(self) -> None:
         """Wait until every event is settled, forward the last STATE, log the summary."""
         context = self.open_run()
-        self._input_ended = True  # every record is read: what remains is counted
+        self.input.ended = True  # every record is read: what remains is counted
         if context.pipeline is not None:
             context.pipeline.wait_until_settled()
         if not self.stop.claim():

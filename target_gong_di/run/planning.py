@@ -10,8 +10,17 @@ should be done, but only from what is known: the input's size, or its end.
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
+import os
+import threading
+import typing as t
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+if t.TYPE_CHECKING:
+    from target_gong_di.run.checkpoints import Checkpoints
 
 GONG_DAILY_QUOTA = 10_000
 """Gong's default daily quota of API calls for a company."""
@@ -46,7 +55,11 @@ def backlog_line(requests: int, budget: int | None) -> str:
 
 @dataclass(frozen=True)
 class InputPosition:
-    """How far the reader is into an input of known size, in bytes."""
+    """How far the reader is into an input of known size: read so far, and the whole.
+
+    The size is in bytes; the reader counts what it has read in characters, which are the
+    same in ASCII and fewer otherwise, so an estimate from them errs towards more left.
+    """
 
     offset: int
     size: int
@@ -64,6 +77,9 @@ class InputProgress:
     """Where the reader is, when the input's size is known (a regular file)."""
     ended: bool
     """The input's last line has been read: every record there is is ``received``."""
+    batch: Remaining | None = None
+    """Records of the BATCH being read that are not received yet, where its files' sizes
+    say; the line then says what remains of that BATCH (more input may follow it)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,8 @@ class Remaining:
 
     records: int
     estimated: bool
+    of: str = ""
+    """What they remain of, when not the whole input: ``BATCH``."""
 
 
 def records_remaining(progress: InputProgress) -> Remaining | None:
@@ -83,6 +101,8 @@ def records_remaining(progress: InputProgress) -> Remaining | None:
     """
     unsettled = progress.received - progress.settled
     position = progress.position
+    if progress.batch is not None:
+        return Remaining(unsettled + progress.batch.records, progress.batch.estimated, "BATCH")
     if progress.ended or (position is not None and position.offset >= position.size):
         return Remaining(unsettled, estimated=False)
     if position is None or position.offset <= 0 or progress.received == 0:
@@ -132,7 +152,99 @@ def remaining_text(remaining: Remaining | None, rate: float | None) -> str:
     if remaining is None:
         return ""
     about = "about " if remaining.estimated else ""
-    text = f", {about}{remaining.records} remaining"
+    of = f" in this {remaining.of}" if remaining.of else ""
+    text = f", {about}{remaining.records} remaining{of}"
     if remaining.records > 0 and rate:
         text += f", ETA {duration_text(remaining.records / rate)} at {rate:.1f}/s"
     return text
+
+
+def local_size(url: str) -> int | None:
+    """The size in bytes of a BATCH file given by a ``file://`` URL or a path; else None."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"", "file"}:
+        return None  # object storage: its size is not known without asking it
+    try:
+        return os.path.getsize(url2pathname(parts.path) if parts.scheme else url)
+    except OSError:
+        return None
+
+
+class BatchManifest:
+    """The BATCH message being read: its files' sizes and the records of those loaded.
+
+    The SDK loads a BATCH file whole before its records are handed over, so the records
+    of loaded files are counted; those of the files after them are estimated from their
+    sizes at the records per byte loaded so far, when every size is known.
+    """
+
+    def __init__(self, sizes: t.Sequence[int | None], received: int) -> None:
+        """``sizes`` of the manifest's files in order; ``received``: records read before."""
+        self._files = len(sizes)
+        self._sizes = None if None in sizes else [t.cast("int", size) for size in sizes]
+        self._received_before = received
+        self._loaded_files = 0
+        self._loaded_records = 0
+        self._lock = threading.Lock()
+
+    def loaded(self, records: int) -> None:
+        """The next file of the manifest is loaded, with ``records`` records."""
+        with self._lock:
+            self._loaded_files += 1
+            self._loaded_records += records
+
+    def unreceived(self, received: int) -> Remaining | None:
+        """Records of this BATCH not received yet (``received`` is the run's count)."""
+        with self._lock:
+            loaded, files = self._loaded_records, self._loaded_files
+        waiting = max(0, loaded - (received - self._received_before))
+        if files >= self._files:
+            return Remaining(waiting, estimated=False)
+        read_bytes = sum(self._sizes[:files]) if self._sizes else 0
+        if self._sizes is None or not read_bytes:
+            return None
+        later = loaded * sum(self._sizes[files:]) / read_bytes
+        return Remaining(waiting + round(later), estimated=True)
+
+
+class InputWatch:
+    """What one run knows of the input left: its size or end, and the BATCH being read."""
+
+    def __init__(
+        self,
+        position: t.Callable[[], InputPosition | None],
+        checkpoints: t.Callable[[], Checkpoints],
+    ) -> None:
+        self._position = position
+        self._checkpoints = checkpoints
+        self._batch: BatchManifest | None = None
+        self.ended = False
+        """The input's last line has been read."""
+
+    def progress(self) -> InputProgress:
+        """The input's progress now, for the progress line (on its thread)."""
+        checkpoints = self._checkpoints()
+        received = checkpoints.received
+        batch = self._batch
+        return InputProgress(
+            received=received,
+            settled=checkpoints.settled_count,
+            position=None if self.ended else self._position(),
+            ended=self.ended,
+            batch=batch.unreceived(received) if batch else None,
+        )
+
+    @contextlib.contextmanager
+    def reading_batch(self, files: t.Sequence[str]) -> t.Iterator[None]:
+        """While a BATCH message's ``files`` are read, what remains of them is known."""
+        received = self._checkpoints().received
+        self._batch = BatchManifest([local_size(file) for file in files], received)
+        try:
+            yield
+        finally:
+            self._batch = None
+
+    def batch_file_loaded(self, records: int) -> None:
+        """The next file of the BATCH being read is loaded, holding ``records`` records."""
+        if self._batch is not None:
+            self._batch.loaded(records)

@@ -29,6 +29,7 @@ from target_gong_di.validation import (
     body_errors,
     body_size_errors,
     date_parsers,
+    iso_datetime,
     parse_dates,
 )
 
@@ -149,12 +150,12 @@ class StreamEvents:
         return body, payload
 
     def _too_old(self, body: dict[str, t.Any]) -> bool:
-        """Whether the valid ``body``'s timestamp (ISO 8601, with an offset) is too old."""
+        """Whether the valid ``body``'s timestamp is before ``skip_events_before``."""
         horizon = self._run.skip_before
         if horizon is None:
             return False
-        moment = dt.datetime.fromisoformat(body["timestamp"].upper().replace("Z", "+00:00"))
-        return moment < horizon
+        moment = iso_datetime(body["timestamp"])
+        return moment is not None and moment < horizon  # a valid body always has one
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Count how a sent event ended; a 400 dead-letters its record.

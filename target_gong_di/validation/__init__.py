@@ -6,7 +6,7 @@ its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 (``exceptions``, ``encoding``, ``sdk_hooks``); the sandbox checks bodies with it too.
 """
 
-from target_gong_di.validation.body_check import body_errors, body_size_errors
+from target_gong_di.validation.body_check import body_errors, body_size_errors, iso_datetime
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
 from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
 
@@ -18,5 +18,6 @@ __all__ = [
     "body_errors",
     "body_size_errors",
     "date_parsers",
+    "iso_datetime",
     "parse_dates",
 ]

@@ -23,15 +23,23 @@ import jsonschema
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 
 
-def is_iso_datetime(value: object) -> bool:
-    """True for an ISO 8601 date-time with a time zone (``Z`` or an offset)."""
+def iso_datetime(value: object) -> dt.datetime | None:
+    """The moment of an ISO 8601 date-time with a time zone (``Z`` or an offset); else None.
+
+    What a body's ``timestamp`` must be, and how the run reads it again to compare it.
+    """
     if not isinstance(value, str) or "T" not in value.upper():
-        return False
+        return None
     try:
         parsed = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return parsed.tzinfo is not None
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def is_iso_datetime(value: object) -> bool:
+    """True for an ISO 8601 date-time with a time zone (``Z`` or an offset)."""
+    return iso_datetime(value) is not None
 
 
 def _is_iso_date_or_datetime(value: str) -> bool:

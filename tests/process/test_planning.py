@@ -10,7 +10,7 @@ import json
 import re
 
 from cli_runs import cli, singer_file
-from page_views import CONFIG, interleaved, views
+from page_views import CONFIG, VIEWS, interleaved, view, views
 from processes import TargetProcess, wait_until
 
 DRY = {**CONFIG, "dry_run": True}
@@ -52,11 +52,21 @@ def test_validate_config_with_input_says_the_requests_and_days_its_input_needs(t
 
 PROGRESS = {**CONFIG, "progress_interval_seconds": 0.2, "max_requests_per_second": 100}
 ESTIMATE = re.compile(r"about (?P<remaining>\d+) remaining, ETA \S+ at [\d.]+/s")
+IN_BATCH = re.compile(r"(?P<remaining>\d+) remaining in this BATCH, ETA \S+ at [\d.]+/s")
 COUNTED = re.compile(r", (?P<remaining>\d+) remaining, ETA \S+ at [\d.]+/s")
 
 
 def progress_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "Progress: " in line]
+
+
+def remaining_counts(stderr: str, pattern: re.Pattern[str]) -> list[int]:
+    """The records each progress line says remain, where it says so in ``pattern``'s words."""
+    return [
+        int(match["remaining"])
+        for line in progress_lines(stderr)
+        if (match := pattern.search(line))
+    ]
 
 
 def test_a_file_input_shows_about_how_many_records_remain_and_an_eta(run_target, sandbox, tmp_path):
@@ -65,11 +75,7 @@ def test_a_file_input_shows_about_how_many_records_remain_and_an_eta(run_target,
     # A read-ahead of 10 keeps the reader early in the file while requests go out.
     run = run_target({**PROGRESS, "batch_size_rows": 10}, path, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
-    estimates = [
-        int(match["remaining"])
-        for line in progress_lines(run.stderr)
-        if (match := ESTIMATE.search(line))
-    ]
+    estimates = remaining_counts(run.stderr, ESTIMATE)
     assert estimates
     assert all(0 <= remaining <= 300 for remaining in estimates)
 
@@ -77,8 +83,7 @@ def test_a_file_input_shows_about_how_many_records_remain_and_an_eta(run_target,
 def test_after_the_last_record_is_read_the_progress_line_counts_what_remains(run_target, sandbox):
     run = run_target({**PROGRESS, "max_requests_per_second": 40}, interleaved(80), sandbox=sandbox)
     assert run.returncode == 0, run.stderr  # all 80 fit the read-ahead: the pipe ends at once
-    counted = [match for line in progress_lines(run.stderr) if (match := COUNTED.search(line))]
-    assert counted
+    assert remaining_counts(run.stderr, COUNTED)
     assert all("about" not in line for line in progress_lines(run.stderr))
 
 
@@ -92,3 +97,26 @@ def test_a_pipe_still_open_shows_no_remaining_records_and_no_eta(tmp_path, sandb
     code, _ = target.finish()
     assert code == 0
     assert all("remaining" not in line and "ETA" not in line for line in while_open)
+
+
+def test_a_batch_manifest_of_local_files_shows_what_remains_of_it_and_an_eta(
+    run_target, sandbox, tmp_path
+):
+    manifest = []
+    for number in range(3):
+        path = tmp_path / f"batch-{number}.jsonl"
+        rows = (view(100 * number + n)["record"] for n in range(100))
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        manifest.append(path.as_uri())
+    batch = {
+        "type": "BATCH",
+        "stream": VIEWS,
+        "encoding": {"format": "jsonl", "compression": "none"},
+        "manifest": manifest,
+    }
+    run = run_target({**PROGRESS, "batch_size_rows": 10}, [*views(0), batch], sandbox=sandbox)
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.store.events) == 300
+    left = remaining_counts(run.stderr, IN_BATCH)
+    assert left
+    assert all(0 <= remaining <= 300 for remaining in left)

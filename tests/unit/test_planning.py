@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from target_gong_di.run.planning import (
+    BatchManifest,
     InputPosition,
     InputProgress,
     RateWindow,
@@ -12,6 +13,7 @@ from target_gong_di.run.planning import (
     backlog_line,
     days_needed,
     duration_text,
+    local_size,
     records_remaining,
     remaining_text,
 )
@@ -108,3 +110,44 @@ def test_the_rate_is_measured_over_the_recent_window_only():
     for second in range(20, 200, 10):
         rate = window.add(second, 1000 + 3 * (second - 10))
     assert rate == 3
+
+
+def test_a_batch_estimates_its_unloaded_files_at_the_records_per_byte_loaded():
+    manifest = BatchManifest([1000, 1000, 2000], received=5)
+    manifest.loaded(100)
+    assert manifest.unreceived(received=5 + 40) == Remaining(60 + 300, estimated=True)
+
+
+def test_a_batch_whose_last_file_is_loaded_counts_what_is_left_exactly():
+    manifest = BatchManifest([1000, None], received=0)
+    manifest.loaded(100)
+    manifest.loaded(50)
+    assert manifest.unreceived(received=120) == Remaining(30, estimated=False)
+
+
+def test_a_batch_with_a_file_of_unknown_size_left_gives_no_estimate():
+    manifest = BatchManifest([1000, None], received=0)
+    manifest.loaded(100)
+    assert manifest.unreceived(received=10) is None
+
+
+def test_a_batch_with_nothing_loaded_yet_gives_no_estimate():
+    assert BatchManifest([1000, 1000], received=0).unreceived(received=0) is None
+
+
+def test_what_remains_of_a_batch_is_said_to_be_of_the_batch():
+    batch = Remaining(360, estimated=True)
+    remaining = records_remaining(InputProgress(45, 40, None, ended=False, batch=batch))
+    assert remaining_text(remaining, None) == ", about 365 remaining in this BATCH"
+
+
+def test_a_local_batch_files_size_is_known_by_url_or_path(tmp_path):
+    path = tmp_path / "batch-1.jsonl"
+    path.write_text("12345")
+    assert local_size(path.as_uri()) == 5
+    assert local_size(str(path)) == 5
+
+
+def test_a_batch_file_in_object_storage_or_missing_has_no_known_size(tmp_path):
+    assert local_size("s3://bucket/batch-1.jsonl") is None
+    assert local_size((tmp_path / "missing.jsonl").as_uri()) is None
