@@ -10,6 +10,7 @@ know it only as something that can be configured and can ``listen``.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import typing as t
@@ -169,8 +170,12 @@ class SideTools:
             )
             return
         text = tolerant(file_input).read()
+        settings = configured.settings
         errors = stream_errors(
-            read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
+            read_streams(text),
+            settings,
+            configured.config.get("stream_maps") or {},
+            functools.cache(lambda: ledger_flags.events_per_stream(settings)),
         )
         if errors:
             raise MappingConfigError("\n".join(errors))

@@ -25,16 +25,22 @@ DROPPED = (None, "__NULL__")
 
 
 def stream_errors(
-    streams: list[StreamSample], settings: Settings, stream_maps: t.Mapping[str, t.Any]
+    streams: list[StreamSample],
+    settings: Settings,
+    stream_maps: t.Mapping[str, t.Any],
+    confirmed: t.Callable[[], t.Mapping[str, int]],
 ) -> list[str]:
-    """One line per stream that has no mapping or whose mapping does not fit its SCHEMA."""
+    """One line per stream that has no mapping or whose mapping does not fit its SCHEMA.
+
+    ``confirmed`` reads the ledger's events per stream name, only once a stream is unmapped.
+    """
     errors = []
     for stream in streams:
         if stream.name in stream_maps and stream_maps[stream.name] in DROPPED:
             continue
         try:
             if stream.name not in settings.mappings:
-                raise unmapped_stream_error(stream.name, settings.mappings)
+                raise unmapped_stream_error(stream.name, settings.mappings, confirmed())
             compile_stream_mapping(
                 stream.name,
                 settings.mappings[stream.name],

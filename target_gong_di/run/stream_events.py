@@ -81,7 +81,9 @@ class StreamEvents:
     ) -> None:
         settings = run.settings
         if stream_name not in settings.mappings:
-            raise unmapped_stream_error(stream_name, settings.mappings)
+            raise unmapped_stream_error(
+                stream_name, settings.mappings, run.ledger.events_per_stream()
+            )
         # The SCHEMA itself first: a mapping cannot be judged against an unusable one.
         self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
         properties = schema.get("properties", {})
