@@ -25,6 +25,7 @@ from target_gong_di.run.dead_letters import dead_letter
 from target_gong_di.run.report import records
 from target_gong_di.validation import (
     RecordCheck,
+    association_warnings,
     body_errors,
     body_size_errors,
     date_parsers,
@@ -137,6 +138,8 @@ class StreamEvents:
         if errors:
             self._reject(number, line, record, "validation", errors, body=body)
             return None
+        for field_name, problem, example in association_warnings(body):
+            self._run.report.value_warning(self.stream_name, field_name, problem, example)
         return body, payload
 
     def settle(self, event: Event, outcome: Outcome) -> None:
