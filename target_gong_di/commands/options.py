@@ -19,7 +19,7 @@ import click
 
 from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
-from target_gong_di.commands.stream_check import stream_errors
+from target_gong_di.commands.stream_check import stream_errors, unused_entries
 from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
 from target_gong_di.exceptions import ConfigError
 from target_gong_di.mapping import MappingConfigError
@@ -171,8 +171,11 @@ class SideTools:
             return
         text = tolerant(file_input).read()
         settings = configured.settings
+        streams = read_streams(text)
+        for unused in unused_entries(streams, settings):
+            self._logger.warning("%s", unused)
         errors = stream_errors(
-            read_streams(text),
+            streams,
             settings,
             configured.config.get("stream_maps") or {},
             functools.cache(lambda: ledger_flags.events_per_stream(settings)),

@@ -2,7 +2,8 @@
 
 Run as a pipeline, the target stops at the first stream it cannot map, so a user fixing
 three stream names learns of them one run at a time. Here each stream in the input is
-compiled against its mapping before any record is read, and every problem is reported.
+compiled against its mapping before any record is read, and every problem is reported, as
+is each mapping entry that no stream in the input uses.
 """
 
 from __future__ import annotations
@@ -49,3 +50,19 @@ def stream_errors(
         except MappingConfigError as error:
             errors.append(str(error))
     return errors
+
+
+def unused_entries(streams: list[StreamSample], settings: Settings) -> list[str]:
+    """One line per mapping entry no stream of the input uses.
+
+    A misspelled or stale entry is otherwise silent: its stream's records are refused as
+    unmapped, or the entry simply waits for a stream that never comes.
+    """
+    names = {stream.name for stream in streams}
+    shown = ", ".join(sorted(names)) or "none"
+    return [
+        f"mappings: no stream in the input uses the entry {name!r} (streams in the input: "
+        f"{shown}); is it misspelled, or is its stream missing from this input?"
+        for name in settings.mappings
+        if name not in names
+    ]
