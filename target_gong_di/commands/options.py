@@ -172,12 +172,13 @@ class SideTools:
         text = tolerant(file_input).read()
         settings = configured.settings
         streams = read_streams(text)
-        for unused in unused_entries(streams, settings):
+        stream_maps = configured.config.get("stream_maps") or {}
+        for unused in unused_entries(streams, settings, stream_maps):
             self._logger.warning("%s", unused)
         errors = stream_errors(
             streams,
             settings,
-            configured.config.get("stream_maps") or {},
+            stream_maps,
             functools.cache(lambda: ledger_flags.events_per_stream(settings)),
         )
         if errors:

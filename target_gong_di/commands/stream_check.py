@@ -23,6 +23,8 @@ if t.TYPE_CHECKING:
 
 DROPPED = (None, "__NULL__")
 """``stream_maps`` values that remove a stream: it needs no mapping."""
+ALIAS = "__alias__"
+"""The ``stream_maps`` key that renames a stream: its mapping entry is under the alias."""
 
 
 def stream_errors(
@@ -52,13 +54,20 @@ def stream_errors(
     return errors
 
 
-def unused_entries(streams: list[StreamSample], settings: Settings) -> list[str]:
-    """One line per mapping entry no stream of the input uses.
+def unused_entries(
+    streams: list[StreamSample], settings: Settings, stream_maps: t.Mapping[str, t.Any]
+) -> list[str]:
+    """One line per mapping entry no stream of the input uses, by its name or its alias.
 
     A misspelled or stale entry is otherwise silent: its stream's records are refused as
     unmapped, or the entry simply waits for a stream that never comes.
     """
     names = {stream.name for stream in streams}
+    names |= {
+        stream_maps[name][ALIAS]
+        for name in names
+        if isinstance(stream_maps.get(name), dict) and ALIAS in stream_maps[name]
+    }
     shown = ", ".join(sorted(names)) or "none"
     return [
         f"mappings: no stream in the input uses the entry {name!r} (streams in the input: "

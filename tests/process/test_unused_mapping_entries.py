@@ -24,3 +24,14 @@ def test_when_every_entry_is_used_none_is_reported(tmp_path):
     result = cli(tmp_path, {**CONFIG, "access_token": "t"}, "--validate-config", "--input", path)
     assert result.returncode == 0, result.stderr
     assert "no stream in the input" not in result.stderr
+
+
+def test_an_entry_under_a_stream_maps_alias_is_used_by_the_aliased_stream(tmp_path):
+    config = {
+        "mappings": {**CONFIG["mappings"], "visits": VIEW_MAPPING},
+        "stream_maps": {VIEWS: {"__alias__": "visits"}},
+        "access_token": "t",
+    }
+    path = singer_file(tmp_path, views(1))
+    result = cli(tmp_path, config, "--validate-config", "--input", path)
+    assert "uses the entry 'visits'" not in result.stderr
