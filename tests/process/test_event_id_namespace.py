@@ -72,13 +72,3 @@ def test_validate_config_names_the_similar_stream_the_ledger_holds(run_target, s
     result = cli(tmp_path, config, "--validate-config", "--input", path)
     assert result.returncode == 1
     assert f"2 events confirmed under stream '{PREFIXED}'" in result.stderr
-
-
-def test_a_misspelled_namespace_key_is_refused_at_config_check_by_name(tmp_path):
-    config = {**mapped(BARE, __event_id_namepsace__=BARE), "access_token": "t"}
-    result = cli(tmp_path, config, "--validate-config")
-    assert result.returncode == 1
-    assert (
-        "mappings: stream 'usage_events': '__event_id_namepsace__' is not an option of a "
-        "mapping entry (options: __event_id_namespace__)"
-    ) in result.stderr
