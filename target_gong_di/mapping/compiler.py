@@ -38,6 +38,7 @@ from target_gong_di.mapping.expressions import (
     field_label,
     looks_secret,
 )
+from target_gong_di.mapping.reads import properties_read
 from target_gong_di.mapping.timestamps import TimestampError
 from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 
@@ -272,8 +273,12 @@ class StreamMapping:
         stream: StreamSchema,
         source_system_name: str | None,
         expression_config: dict[str, t.Any],
+        *,
+        reads: frozenset[str] | None,
     ) -> None:
         self.stream_name = stream_name
+        self.reads = reads
+        """The top-level properties ``build`` reads (key properties included); None: any."""
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
@@ -346,4 +351,11 @@ def compile_stream_mapping(
             f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
             "key_properties to derive one from; map eventId to a unique expression"
         )
-    return StreamMapping(stream_name, template, stream, source_system_name, expression_config or {})
+    reads = (
+        None
+        if template is None
+        else properties_read(spec, stream.properties, stream.key_properties)
+    )
+    return StreamMapping(
+        stream_name, template, stream, source_system_name, expression_config or {}, reads=reads
+    )

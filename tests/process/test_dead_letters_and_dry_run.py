@@ -20,13 +20,14 @@ def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):
 
 def test_decimal_columns_are_checked_exactly_against_multiple_of(run_target, sandbox):
     properties = {**VIEW_PROPERTIES, "amount": {"type": "number", "multipleOf": 0.01}}
+    mapping = {**CONFIG["mappings"][VIEWS], "customFields": {"amount": "amount"}}
     messages = [
         schema(VIEWS, properties, ["id"]),
         view(1, amount=12.3),
         view(2, amount=0.07),
         view(3, amount=12.345),
     ]
-    run = run_target(CONFIG, messages, sandbox=sandbox)
+    run = run_target({"mappings": {VIEWS: mapping}}, messages, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
     assert len(sandbox.store.events) == 2
     [letter] = run.dead_letters
