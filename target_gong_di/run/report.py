@@ -168,7 +168,8 @@ class RunReport:
         """Count a dead-lettered record in its group; the summary tells each group once.
 
         One warning per record buried the cause under hundreds of identical lines; a group
-        says how many, why, and which record to look at (stream, key values, input line).
+        says how many, of which stream, why, and which record to look at (key values, input
+        line).
         """
         group_key = rejection_group_key(stream, stage, errors[0] if errors else "")
         where = f"key {dict(key)}" + (f", input line {line}" if line else "")
