@@ -39,6 +39,7 @@ from target_gong_di.mapping.expressions import (
     field_label,
     looks_secret,
 )
+from target_gong_di.mapping.reads import properties_read
 from target_gong_di.mapping.timestamps import TimestampError
 from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 
@@ -276,9 +277,12 @@ class StreamMapping:
         expression_config: dict[str, t.Any],
         *,
         event_id_namespace: str,
+        reads: frozenset[str] | None,
     ) -> None:
         self.stream_name = stream_name
         self.event_id_namespace = event_id_namespace
+        self.reads = reads
+        """The top-level properties ``build`` reads (key properties included); None: any."""
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
@@ -356,6 +360,13 @@ def compile_stream_mapping(
             f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
             "key_properties to derive one from; map eventId to a unique expression"
         )
+    reads = (
+        None
+        if template is None
+        else properties_read(
+            split_options(stream_name, spec)[0], stream.properties, stream.key_properties
+        )
+    )
     return StreamMapping(
         stream_name,
         template,
@@ -363,4 +374,5 @@ def compile_stream_mapping(
         source_system_name,
         expression_config or {},
         event_id_namespace=namespace,
+        reads=reads,
     )

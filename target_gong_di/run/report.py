@@ -87,26 +87,58 @@ class StreamCounts:
             return {f.name: getattr(self, f.name) for f in fields(self) if f.name in OUTCOMES}
 
 
-_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:,\d{3})*(?:\.\d+)?")
 """Quoted values and numbers in an error: they differ per record, the reason does not."""
+_REQUIRED = re.compile(r"'([^']*)' is a required property")
+"""jsonschema's words for a missing property, which name it only inside its reason."""
+_WHOLE = {"(body)": "the body", "(record)": "the record"}
+"""How an error about the whole body or record (no field path) names it."""
 SHOWN_LINES = 10
 
 
 @dataclass
 class RejectionGroup:
-    """Records rejected at one stage, for one field and reason: a count and one example."""
+    """Records of one stream rejected at one stage, for one field and reason.
 
+    A count, one example and the first input lines; ``heading`` says what they share.
+    """
+
+    heading: str
     example: str
     count: int = 0
     lines: list[int] = field(default_factory=list)
 
 
-def rejection_group_key(stage: str, error: str) -> tuple[str, str, str]:
-    """(stage, field, reason): what rejections are grouped by in the summary."""
+def rejection_group_key(stream: str, stage: str, error: str) -> tuple[str, str, str, str]:
+    """(stream, stage, field, reason): what rejections are grouped by in the summary.
+
+    The field is the one the error names, a missing property included (``(body): 'timestamp'
+    is a required property`` is field ``timestamp``, reason ``is missing``; ``content:
+    'contentTitle' …`` is ``content.contentTitle``); the reason leaves out the values.
+    """
     field_name, _, reason = error.partition(": ")
     if not reason:
         field_name, reason = "(record)", error
-    return stage, field_name, _VALUES.sub("…", reason)
+    missing = _REQUIRED.fullmatch(reason)
+    if missing:
+        name = missing[1]
+        field_name = name if field_name in _WHOLE else f"{field_name}.{name}"
+        return stream, stage, field_name, "is missing"
+    return stream, stage, field_name, _VALUES.sub("…", reason)
+
+
+def rejection_heading(stream: str, stage: str, field_name: str, reason: str) -> str:
+    """What a group's records share, in words, after ``Rejected N records``.
+
+    ``of stream 'views' at stage validation, timestamp is missing``; ``…, field viewed_at: …
+    is not a …``; ``…, the body is … bytes encoded, over max_body_bytes=…``.
+    """
+    label = _WHOLE.get(field_name)
+    if reason.startswith("is "):
+        about = f"{label or field_name} {reason}"
+    else:
+        about = f"{label}: {reason}" if label else f"field {field_name}: {reason}"
+    return f"of stream '{stream}' at stage {stage}, {about}"
 
 
 class RunReport:
@@ -120,7 +152,7 @@ class RunReport:
         self._interval = interval
         self._streams: dict[str, StreamCounts] = {}
         self._started = time.monotonic()
-        self._rejections: dict[tuple[str, str, str], RejectionGroup] = {}
+        self._rejections: dict[tuple[str, str, str, str], RejectionGroup] = {}
         self._rejections_lock = threading.Lock()
         self._value_warnings: dict[tuple[str, str, str], RejectionGroup] = {}
         self._finished = threading.Event()
@@ -150,14 +182,17 @@ class RunReport:
         """Count a dead-lettered record in its group; the summary tells each group once.
 
         One warning per record buried the cause under hundreds of identical lines; a group
-        says how many, why, and which record to look at (stream, key values, input line).
+        says how many, of which stream, why, and which record to look at (key values, input
+        line).
         """
-        group_key = rejection_group_key(stage, errors[0] if errors else "")
-        where = f"stream '{stream}', key {dict(key)}" + (f", input line {line}" if line else "")
+        group_key = rejection_group_key(stream, stage, errors[0] if errors else "")
+        where = f"key {dict(key)}" + (f", input line {line}" if line else "")
         with self._rejections_lock:
-            group = self._rejections.setdefault(
-                group_key, RejectionGroup(f"{where}: {'; '.join(errors)[:300]}")
-            )
+            group = self._rejections.get(group_key)
+            if group is None:
+                example = f"{where}: {'; '.join(errors)[:300]}"
+                group = RejectionGroup(rejection_heading(*group_key), example)
+                self._rejections[group_key] = group
             group.count += 1
             if line and len(group.lines) < SHOWN_LINES:
                 group.lines.append(line)
@@ -169,7 +204,7 @@ class RunReport:
         """
         with self._rejections_lock:
             group = self._value_warnings.setdefault(
-                (stream, field_name, problem), RejectionGroup(example)
+                (stream, field_name, problem), RejectionGroup(f"{field_name} {problem}", example)
             )
             group.count += 1
 
@@ -185,17 +220,16 @@ class RunReport:
             )
 
     def _log_rejections(self) -> None:
-        for (stage, field_name, reason), group in sorted(
-            self._rejections.items(), key=lambda item: -item[1].count
+        """One WARNING per group, stream by stream, the largest group of each first."""
+        for _, group in sorted(
+            self._rejections.items(), key=lambda item: (item[0][0], -item[1].count)
         ):
             lines = f"; input lines {', '.join(map(str, group.lines))}" if group.count > 1 else ""
             more = ", …" if lines and group.count > len(group.lines) else ""
             self._logger.warning(
-                "Rejected %s at stage %s, field %s: %s (e.g. %s%s%s)",
+                "Rejected %s %s (e.g. %s%s%s)",
                 records(group.count),
-                stage,
-                field_name,
-                reason,
+                group.heading,
                 group.example,
                 lines,
                 more,

@@ -32,6 +32,7 @@ from target_gong_di.validation import (
     date_parsers,
     iso_datetime,
     parse_dates,
+    usable_draft,
 )
 
 if t.TYPE_CHECKING:
@@ -91,7 +92,7 @@ class StreamEvents:
                 stream_name, settings.mappings, run.ledger.events_per_stream()
             )
         # The SCHEMA itself first: a mapping cannot be judged against an unusable one.
-        self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
+        draft = usable_draft(stream_name, schema, check_schema=check_schema)
         properties = schema.get("properties", {})
         self.stream_name = stream_name
         self.mapping = compile_stream_mapping(
@@ -101,9 +102,14 @@ class StreamEvents:
             source_system_name=settings.source_system_name,
             expression_config=run.expression_config,
         )
+        # Only what the mapping reads reaches Gong: only that is checked and its dates parsed.
+        reads = self.mapping.reads
+        self._check = RecordCheck(
+            schema, key_properties, draft, checked=reads, check_schema=check_schema
+        )
         self._key_properties = tuple(key_properties)
         self._schema = schema
-        self._date_parsers = date_parsers(properties)
+        self._date_parsers = date_parsers(properties, reads)
         self._run = run
         self._logger = logger
         self.counts = run.report.counts_for(stream_name)

@@ -10,7 +10,12 @@ its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 from target_gong_di.validation.association import association_warnings
 from target_gong_di.validation.body_check import body_errors, body_size_errors, iso_datetime
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
-from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
+from target_gong_di.validation.record_check import (
+    RecordCheck,
+    date_parsers,
+    parse_dates,
+    usable_draft,
+)
 
 __all__ = [
     "BODY_SCHEMA",
@@ -23,4 +28,5 @@ __all__ = [
     "date_parsers",
     "iso_datetime",
     "parse_dates",
+    "usable_draft",
 ]

@@ -25,7 +25,13 @@ from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 from target_gong_di.exceptions import StreamSchemaError
 from target_gong_di.sdk_hooks import datelike_type
 from target_gong_di.validation.body_check import describe
-from target_gong_di.validation.schema_refs import check_references, compiles_without_fetching
+from target_gong_di.validation.schema_refs import (
+    IN_PLACE_KEYWORDS,
+    REFERENCE_KEYWORDS,
+    check_references,
+    compiles_without_fetching,
+    strings_under,
+)
 
 
 def _parses(parse: t.Callable[[str], object]) -> t.Callable[[object], bool]:
@@ -141,13 +147,20 @@ def _compiled(schema: dict[str, t.Any]) -> t.Callable[[t.Any], t.Any] | None:
         return None
 
 
-def date_parsers(properties: dict[str, t.Any]) -> dict[str, t.Callable[[str], object]]:
+def date_parsers(
+    properties: dict[str, t.Any], checked: t.Collection[str] | None = None
+) -> dict[str, t.Callable[[str], object]]:
     """The parser of each date-like top-level property, as the SDK picks them.
 
     Date-time, date or time by the property's ``format``, also as a branch of ``anyOf``;
-    worked out once per SCHEMA rather than per record.
+    worked out once per SCHEMA rather than per record. Only the ``checked`` properties (None:
+    all) are parsed: a date no mapping reads is neither checked nor parsed.
     """
-    kinds = {key: datelike_type(prop) for key, prop in properties.items()}
+    kinds = {
+        key: datelike_type(prop)
+        for key, prop in properties.items()
+        if checked is None or key in checked
+    }
     return {key: DATE_PARSERS[kind] for key, kind in kinds.items() if kind in DATE_PARSERS}
 
 
@@ -168,26 +181,94 @@ def parse_dates(record: dict[str, t.Any], parsers: dict[str, t.Callable[[str], o
                 continue  # valid by its SCHEMA all the same: kept as it came
 
 
+def usable_draft(
+    stream_name: str, schema: dict[str, t.Any], *, check_schema: bool = True
+) -> type[jsonschema.protocols.Validator]:
+    """The draft to read a stream's SCHEMA in; refuses a SCHEMA that cannot be used.
+
+    Refused (``StreamSchemaError``, naming the stream) when no draft reads it or a ``$ref``
+    leaves it, points at nothing or loops. With ``check_schema`` off (the SDK's
+    ``validate_records: false``) only the ``$ref``s are checked, in the declared draft.
+    """
+    draft = _draft_of(stream_name, schema) if check_schema else _declared_draft(schema)
+    check_references(stream_name, schema, draft)
+    return draft
+
+
+WHOLE_RECORD_KEYWORDS = frozenset(
+    {
+        "patternProperties",
+        "propertyNames",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "minProperties",
+        "maxProperties",
+        "unevaluatedProperties",
+        *IN_PLACE_KEYWORDS,
+        *REFERENCE_KEYWORDS,
+    }
+)
+"""Top-level keywords that may judge properties outside ``properties``: a SCHEMA with any
+of them is checked whole, whatever the mapping reads."""
+
+_DEFINITIONS = ("#/definitions/", "#/$defs/")
+
+
+def restricted(schema: dict[str, t.Any], checked: t.Collection[str] | None) -> dict[str, t.Any]:
+    """The SCHEMA as it applies to the ``checked`` top-level properties alone.
+
+    Only those keep their ``properties`` entry and their place in ``required``; everything
+    else (definitions, ``type``, ``$schema``) is kept. The whole SCHEMA is returned where a
+    restriction could change what the checked properties are held to: ``checked`` is None
+    (any property may be read), a top-level keyword judges other properties too
+    (``WHOLE_RECORD_KEYWORDS``), a ``$ref`` points anywhere but the definitions (into
+    ``#/properties/...`` or at the root), or ``additionalProperties`` would judge a
+    checked property that ``properties`` does not declare.
+    """
+    properties = schema.get("properties")
+    if (
+        checked is None
+        or not isinstance(properties, dict)
+        or WHOLE_RECORD_KEYWORDS & schema.keys()
+        or not all(
+            reference.startswith(_DEFINITIONS)
+            for reference in strings_under(schema, frozenset(REFERENCE_KEYWORDS))
+        )
+        or ("additionalProperties" in schema and not set(checked) <= properties.keys())
+    ):
+        return schema
+    kept = {**schema, "properties": {k: v for k, v in properties.items() if k in checked}}
+    kept.pop("additionalProperties", None)  # it judged only the properties left out
+    required = [name for name in schema.get("required", ()) if name in checked]
+    kept.pop("required", None)
+    if required:  # (draft-04 refuses an empty list)
+        kept["required"] = required
+    return kept
+
+
 class RecordCheck:
     """Checks records as the SDK's validator does, plus date formats and key properties.
 
     Returns the reasons instead of raising them, reads the draft-04 that taps often write,
-    and checks ``multipleOf`` exactly. With ``check_schema`` off (the SDK's
+    and checks ``multipleOf`` exactly. Only the ``checked`` top-level properties are held
+    to the SCHEMA (None: all of them): what a mapping never reads never reaches Gong, and a
+    bad value there must not cost the event. The SCHEMA is restricted once, here, so a
+    record costs no more to check than before. With ``check_schema`` off (the SDK's
     ``validate_records: false``) only key properties are checked: an eventId may need them.
     """
 
     def __init__(
         self,
-        stream_name: str,
         schema: dict[str, t.Any],
         key_properties: t.Sequence[str],
+        draft: type[jsonschema.protocols.Validator],
         *,
+        checked: t.Collection[str] | None = None,
         check_schema: bool = True,
     ) -> None:
         self._key_properties = tuple(key_properties)
         self._check_schema = check_schema
-        draft = _draft_of(stream_name, schema) if check_schema else _declared_draft(schema)
-        check_references(stream_name, schema, draft)
         if not check_schema:
             return
         exact = jsonschema.validators.extend(
@@ -195,12 +276,13 @@ class RecordCheck:
             validators={"multipleOf": _exact_multiple_of},
             type_checker=draft.TYPE_CHECKER.redefine("integer", _is_integer),
         )
+        applied = restricted(schema, None if checked is None else {*checked, *key_properties})
         # An empty registry: jsonschema's default one fetches what it cannot find.
         self._validator = exact(
-            schema, format_checker=FORMAT_CHECKER, registry=referencing.Registry()
+            applied, format_checker=FORMAT_CHECKER, registry=referencing.Registry()
         )
         # fastjsonschema reads the declared draft only (draft-04's booleans it misreads).
-        self._fast_check = _compiled(schema) if draft is _declared_draft(schema) else None
+        self._fast_check = _compiled(applied) if draft is _declared_draft(schema) else None
 
     def errors(self, record: dict[str, t.Any]) -> list[str]:
         """Why ``record`` cannot be used: its SCHEMA's rules, then missing key properties."""

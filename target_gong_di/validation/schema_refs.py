@@ -52,16 +52,16 @@ def _where(path: Path) -> str:
     return "/".join(map(str, path)) or "(root)"
 
 
-def _strings_under(node: object, keys: frozenset[str]) -> t.Iterator[str]:
+def strings_under(node: object, keys: frozenset[str]) -> t.Iterator[str]:
     """Every string value of a key in ``keys``, anywhere, data included."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in keys and isinstance(value, str):
                 yield value
-            yield from _strings_under(value, keys)
+            yield from strings_under(value, keys)
     elif isinstance(node, list):
         for value in node:
-            yield from _strings_under(value, keys)
+            yield from strings_under(value, keys)
 
 
 def compiles_without_fetching(schema: dict[str, t.Any]) -> bool:
@@ -72,9 +72,9 @@ def compiles_without_fetching(schema: dict[str, t.Any]) -> bool:
     such key is a fragment of the SCHEMA and none sets a base URI. Others are checked by
     jsonschema alone, which is given no way to fetch anything.
     """
-    if any(_strings_under(schema, frozenset({"$id", "id"}))):
+    if any(strings_under(schema, frozenset({"$id", "id"}))):
         return False
-    references = _strings_under(schema, frozenset(REFERENCE_KEYWORDS))
+    references = strings_under(schema, frozenset(REFERENCE_KEYWORDS))
     return all(reference.startswith("#") for reference in references)
 
 

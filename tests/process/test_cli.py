@@ -51,8 +51,8 @@ def test_validate_config_with_input_checks_every_record_and_sends_nothing(tmp_pa
     assert result.returncode != 0
     assert "1 record would be dead-lettered" in result.stderr
     assert (
-        "at stage validation, field person, trackingId: one of them is required "
-        "(e.g. stream 'page_views', key {'id': 9}, input line 4: "
+        "of stream 'page_views' at stage validation, field person, trackingId: one of them "
+        "is required (e.g. key {'id': 9}, input line 4: "
     ) in result.stderr
     assert sum(sandbox.store.answers.values()) == 0
 

@@ -20,13 +20,14 @@ def test_schema_invalid_record_is_dead_lettered_not_fatal(run_target, sandbox):
 
 def test_decimal_columns_are_checked_exactly_against_multiple_of(run_target, sandbox):
     properties = {**VIEW_PROPERTIES, "amount": {"type": "number", "multipleOf": 0.01}}
+    mapping = {**CONFIG["mappings"][VIEWS], "customFields": {"amount": "amount"}}
     messages = [
         schema(VIEWS, properties, ["id"]),
         view(1, amount=12.3),
         view(2, amount=0.07),
         view(3, amount=12.345),
     ]
-    run = run_target(CONFIG, messages, sandbox=sandbox)
+    run = run_target({"mappings": {VIEWS: mapping}}, messages, sandbox=sandbox)
     assert run.returncode == 0, run.stderr
     assert len(sandbox.store.events) == 2
     [letter] = run.dead_letters
@@ -139,11 +140,11 @@ def test_rejections_are_summarised_once_per_stage_field_and_reason_with_an_examp
     warnings = [line for line in run.stderr.splitlines() if "Rejected" in line]
     assert len(warnings) == 2
     assert (
-        "Rejected 3 records at stage validation, field person, trackingId: one of them is "
-        f"required (e.g. stream '{VIEWS}', key {{'id': 5}}, input line 3: "
+        f"Rejected 3 records of stream '{VIEWS}' at stage validation, field person, "
+        "trackingId: one of them is required (e.g. key {'id': 5}, input line 3: "
     ) in warnings[0]
     assert "input lines 3, 4, 5" in warnings[0]
-    assert "Rejected 1 record at stage schema, field viewed_at" in warnings[1]
+    assert f"Rejected 1 record of stream '{VIEWS}' at stage schema, field viewed_at" in warnings[1]
 
 
 def test_unmapped_sql_stream_error_names_the_table_mapping_it_meant(run_target):

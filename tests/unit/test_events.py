@@ -88,6 +88,16 @@ def test_a_record_that_breaks_its_schema_is_dead_lettered_as_the_tap_sent_it(tmp
     assert run.checkpoints.unsettled == 0
 
 
+def test_a_bad_date_in_a_property_the_mapping_does_not_read_costs_nothing(tmp_path):
+    run = run_context(tmp_path, {"dry_run": True}, deliver=False)
+    day = {"registered_on": {"type": "string", "format": "date"}}
+    schema = {"type": "object", "properties": {**VIEW_PROPERTIES, **day}}
+    events = StreamEvents(run, VIEWS, schema, ["id"], LOGGER)
+    events.accept(page(1, registered_on="0000-00-00"))
+    run.dry_run.close()
+    assert (events.counts.dry_run_written, events.counts.dead_lettered) == (1, 0)
+
+
 def test_records_accepted_with_a_pipeline_are_delivered_to_gong(tmp_path, sandbox):
     credentials = {"api_url": sandbox.url, "access_key": "key", "access_key_secret": SECRET}
     run = run_context(tmp_path, {**credentials, "max_requests_per_second": 100}, deliver=True)

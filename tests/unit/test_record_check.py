@@ -7,13 +7,13 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from target_gong_di.validation.record_check import RecordCheck, StreamSchemaError
+from target_gong_di.validation.record_check import RecordCheck, StreamSchemaError, usable_draft
 from target_gong_di.validation.schema_refs import check_references
 
 
 def errors(properties: dict, record: dict, schema_extra: dict | None = None) -> list[str]:
     schema = {"type": "object", "properties": properties, **(schema_extra or {})}
-    return RecordCheck("orders", schema, ()).errors(record)
+    return RecordCheck(schema, (), usable_draft("orders", schema)).errors(record)
 
 
 AMOUNT = {"amount": {"type": ["null", "number"], "multipleOf": Decimal("0.01")}}
@@ -99,7 +99,7 @@ def test_a_ref_under_a_base_uri_is_resolved_inside_the_schema():
 def test_a_ref_is_checked_even_when_records_are_not():
     schema = {"type": "object", "properties": {"id": {"$ref": "file:///etc/hostname"}}}
     with pytest.raises(StreamSchemaError, match="not inside the SCHEMA"):
-        RecordCheck("orders", schema, (), check_schema=False)
+        usable_draft("orders", schema, check_schema=False)
 
 
 def test_a_ref_key_in_a_default_value_is_data_not_a_reference():
