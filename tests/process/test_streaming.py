@@ -79,7 +79,7 @@ def test_a_state_arrives_while_delivery_is_still_going(make_sandbox, tmp_path):
 
 def test_a_stop_while_the_tap_is_quiet_ends_the_run_with_its_state(make_sandbox, tmp_path):
     server = make_sandbox(daily_quota=3)
-    config = {"max_requests_per_second": 50, "max_concurrency": 1}
+    config = {"max_requests_per_second": 50, "max_concurrency": 1, "on_daily_limit": "fail"}
     target = TargetProcess(tmp_path, server, config, interleaved(6), close_stdin=False)
     code = target.process.wait(timeout=60)  # stdin stays open: the run must end by itself
     while target.read_state(timeout=5) is not None:
