@@ -45,7 +45,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
-from target_gong_di.run.planning import InputPosition, InputWatch, backlog_line
+from target_gong_di.run.planning import InputPosition, InputProgress, InputWatch, backlog_line
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -215,10 +215,9 @@ class RunLifecycle:
     def delivering(self) -> t.Iterator[None]:
         """Open the run for as long as the target reads; on a stop, checkpoint and raise."""
         pipeline = self.open_run().pipeline
-        # A sample run reads the rest of its input without settling it: nothing "remains".
         self._report.start_progress(
             lambda: pipeline.in_flight if pipeline else 0,
-            self.input.progress if self._send_sample is None else lambda: None,
+            self._input_progress,
         )
         try:
             yield
@@ -236,6 +235,16 @@ class RunLifecycle:
                 bad_input = stopped
             self._stop(bad_input)
             raise
+
+    def _input_progress(self) -> InputProgress | None:
+        """What remains of the input, for the progress line; None once nothing more settles.
+
+        A sample run, and one finishing at the daily limit, read the rest of their input
+        without settling it: its records would "remain" forever.
+        """
+        if self._send_sample is not None or self.stop.finishing:
+            return None
+        return self.input.progress()
 
     def state_received(self, state: dict[str, t.Any]) -> None:
         """Place the STATE after the records read so far; it goes out once they settle."""
@@ -271,7 +280,8 @@ class RunLifecycle:
         finally:
             self.stop.finished.set()
         if self._send_sample is not None:
-            self._log_sample(context)
+            sent = context.pipeline.limit_delivered if context.pipeline else 0
+            self._report.log_sample(context.checkpoints.received, sent, self._send_sample)
 
     def _finish_at_daily_limit(self, cause: DailyLimitReached) -> None:
         """The input is read; end well: answers in flight, the safe STATE, one warning."""
@@ -285,41 +295,9 @@ class RunLifecycle:
                 self._logger.error("%s", failure)  # noqa: TRY400 - one line, no traceback
                 self._exit_now(1, failure)
             raise
-        standing = self._standing
-        spent = "" if standing is None else f"; {standing.spent_today} requests spent today (UTC)"
-        if standing is not None and standing.limit is not None:
-            spent += f" of daily_request_budget={standing.limit}"
-        self._logger.warning(
-            "Finished at the daily limit (on_daily_limit: finish): %s. Delivered %d, %s read "
-            "and not sent%s; the last STATE forwarded covers only what was settled, and the "
-            "next run resumes from it",
-            cause,
-            self._report.total("delivered"),
-            records(context.checkpoints.unsettled),
-            spent,
-        )
+        self._report.log_daily_limit(cause, context.checkpoints.unsettled, self._standing)
         if abandoned:
             self._exit_now(0, None)
-
-    def _log_sample(self, context: RunContext) -> None:
-        """The sample run's last line: what was sent of what was read, and what to do next."""
-        total = self._report.total
-        read = context.checkpoints.received
-        sent = context.pipeline.limit_delivered if context.pipeline else 0
-        known = total("unchanged") + total("changed_after_delivery")
-        settled = sum(map(total, ("delivered", "duplicates", "dead_lettered"))) + known
-        self._logger.info(
-            "Sample: sent %d of %s read (limit %d; %d already in the ledger, %d answered 409, "
-            "%d dead-lettered, %d not sent); no STATE forwarded, rerun normally to send "
-            "the rest",
-            sent,
-            records(read),
-            self._send_sample,
-            known,
-            total("duplicates"),
-            total("dead_lettered"),
-            read - settled,
-        )
 
     def _delivery_stopped(self, cause: DeliveryStopped) -> None:
         """Make sure a stop that a delivery thread asked for ends the run.

@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.delivery import Outcome
+    from target_gong_di.ledger import Standing
     from target_gong_di.run.planning import InputProgress
 
 OUTCOMES = (
@@ -325,3 +326,36 @@ class RunReport:
             self._logger.warning(
                 "%s could not be delivered; see %s", records(rejected), dead_letter_path
             )
+
+    def log_daily_limit(self, cause: Exception, unsettled: int, standing: Standing | None) -> None:
+        """The one warning of a run that finished at the daily limit: what it did and did not."""
+        spent = "" if standing is None else f"; {standing.spent_today} requests spent today (UTC)"
+        if standing is not None and standing.limit is not None:
+            spent += f" of daily_request_budget={standing.limit}"
+        self._logger.warning(
+            "Finished at the daily limit (on_daily_limit: finish): %s. Delivered %d, %s read "
+            "and not sent%s; the last STATE forwarded covers only what was settled, and the "
+            "next run resumes from it",
+            cause,
+            self.total("delivered"),
+            records(unsettled),
+            spent,
+        )
+
+    def log_sample(self, read: int, sent: int, limit: int) -> None:
+        """The sample run's last line: what was sent of what was read, and what to do next."""
+        total = self.total
+        known = total("unchanged") + total("changed_after_delivery")
+        settled = sum(map(total, ("delivered", "duplicates", "dead_lettered", "too_old"))) + known
+        self._logger.info(
+            "Sample: sent %d of %s read (limit %d; %d already in the ledger, %d answered 409, "
+            "%d dead-lettered, %d not sent); no STATE forwarded, rerun normally to send "
+            "the rest",
+            sent,
+            records(read),
+            limit,
+            known,
+            total("duplicates"),
+            total("dead_lettered"),
+            read - settled,
+        )
