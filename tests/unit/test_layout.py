@@ -28,9 +28,9 @@ LAYERS = [
 """Lowest first: a module may import its own layer and any below it."""
 BASE = {"exceptions", "encoding", "redaction", "sdk_hooks", "stop"}
 TOP = {"target", "sinks", "__main__"}
-SETTINGS = {"settings", "setting_checks", "setting_auth"}
-"""The settings layer's top-level modules: the settings, the rules they are checked by, and
-the auth kinds with the credential each builds."""
+SETTINGS = {"setting_schema", "settings", "setting_checks", "setting_auth"}
+"""The settings layer's top-level modules: their declarations, the typed settings, the rules
+they are checked by, and the auth kinds with the credential each builds."""
 SANDBOX_MAY_IMPORT = {"base", "validation", "sandbox"}
 MAX_LINES = 450
 
