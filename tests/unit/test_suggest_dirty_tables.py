@@ -1,0 +1,47 @@
+"""An unedited suggestion on five dirty SQL tables: valid bodies for most records.
+
+The suggestion is made from the tap's own sample, compiled against each stream's SCHEMA
+and applied to every sampled record the way a run applies it (``mapped_bodies``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dirty_tables import EMAILS, TABLES, messages, stream_name
+from mapped_bodies import outcomes
+
+from target_gong_di.commands.suggest import read_streams, suggest
+
+GOAL = 0.8
+"""The share of records, dirty ones included, an unedited suggestion must make valid."""
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, list]:
+    sample = messages()
+    mappings, _ = suggest(read_streams("".join(json.dumps(m) + "\n" for m in sample)))
+    return outcomes(sample, mappings)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_most_records_of_each_dirty_table_become_valid_bodies(results, table):
+    found = results[stream_name(table)]
+    valid = [outcome for outcome in found if outcome.body is not None]
+    assert len(valid) >= GOAL * len(found), [o.errors for o in found if o.body is None]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_valid_body_of_a_record_with_an_email_names_that_person(results, table):
+    column = EMAILS[table]
+    with_email = [o for o in results[stream_name(table)] if o.record[column] and o.body]
+    assert with_email
+    assert all(o.body["person"]["email"] == o.record[column] for o in with_email)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_record_with_an_email_is_refused_for_lack_of_a_person(results, table):
+    column = EMAILS[table]
+    refused = [o for o in results[stream_name(table)] if o.record[column] and o.body is None]
+    assert not [o for o in refused if any("person" in error for error in o.errors)]
