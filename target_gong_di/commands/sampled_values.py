@@ -38,7 +38,8 @@ class StreamSample:
     ``table`` is the table the stream reads, without the ``<database>-`` or ``<schema>-``
     that SQL taps put in front of it: the name that stays when the tap or schema changes.
     ``tap_stream_id`` is a catalog entry's own key, which some taps write instead of
-    ``name`` in their messages.
+    ``name`` in their messages; ``sql_types`` its columns' ``sql-datatype`` metadata, which
+    tells a DATE column from a DATETIME where both are ``format: date-time``.
     """
 
     name: str
@@ -47,6 +48,7 @@ class StreamSample:
     records: list[dict[str, t.Any]] = field(default_factory=list)
     table: str = ""
     tap_stream_id: str = ""
+    sql_types: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.table = self.table or bare_name(self.name)
@@ -123,7 +125,7 @@ def time_kind(sample: StreamSample, name: str) -> TimeKind | None:
     kinds = types(prop)
     values = sample.values(name)
     if "string" in kinds:
-        if prop.get("format") == "date":
+        if prop.get("format") == "date" or sample.sql_types.get(name, "").lower() == "date":
             return "date"
         if prop.get("format") == "date-time" or decided(share(values, _is_time), False):
             fraction = share(values, _is_day)
@@ -136,12 +138,18 @@ def time_kind(sample: StreamSample, name: str) -> TimeKind | None:
     return None
 
 
-def time_coverage(sample: StreamSample, name: str, kind: TimeKind) -> float:
-    """The share of sampled records whose value is a usable point in time (1 with none).
+def nullable(prop: dict[str, t.Any]) -> bool:
+    """True when the SCHEMA allows null (SQL taps leave it out for NOT NULL columns)."""
+    kinds = prop.get("type", [])
+    return "null" in ([kinds] if isinstance(kinds, str) else kinds)
+
+
+def time_coverage(sample: StreamSample, name: str, kind: TimeKind) -> float | None:
+    """The share of sampled records whose value is a usable point in time; None with none.
 
     Nulls and zero dates (``0000-00-00``) leave a body without its timestamp.
     """
     if not sample.records:
-        return 1.0
+        return None
     usable = _is_epoch if kind == "epoch" else _is_time
     return sum(1 for record in sample.records if usable(record.get(name))) / len(sample.records)

@@ -25,6 +25,7 @@ from target_gong_di.commands.sampled_values import (
     URL,
     StreamSample,
     looks_like,
+    nullable,
     time_coverage,
     time_kind,
     types,
@@ -45,6 +46,8 @@ derived eventIds. Off until the mapping compiler accepts the key, which it rejec
 not a field of a body; turned on where that support lands (branch i20-namespace)."""
 
 TIME_HINTS = ("occurred", "event", "visited", "viewed", "answered", "clicked", "created", "used")
+ROW_TIME_HINTS = ("created", "updated", "modified", "inserted")
+"""Names of the times a row always has, unlike ``completed_at`` or ``cancelled_on``."""
 TITLE_HINTS = ("title", "subject", "page", "feature", "survey", "course", "topic", "campaign")
 TITLE_ENDINGS = ("title", "name", "subject")
 PERSON_ID_HINTS = ("anonymous", "visitor", "user", "person", "contact", "lead", "customer")
@@ -74,13 +77,18 @@ def _catalog_stream(entry: dict[str, t.Any]) -> StreamSample:
     )
     keys = entry.get("key_properties") or metadata.get("table-key-properties")
     name = entry.get("stream") or entry["tap_stream_id"]
-    properties = entry["schema"].get("properties", {})
+    sql_types = {
+        item["breadcrumb"][-1]: item["metadata"]["sql-datatype"]
+        for item in entry.get("metadata", [])
+        if len(item.get("breadcrumb", ())) == 2 and "sql-datatype" in item.get("metadata", {})
+    }
     return StreamSample(
         name,
-        properties,
+        entry["schema"].get("properties", {}),
         tuple(keys or ()),
         table=entry.get("table_name") or "",
         tap_stream_id=entry.get("tap_stream_id") or "",
+        sql_types=sql_types,
     )
 
 
@@ -180,9 +188,11 @@ class _Suggestion:
             spec["eventId"] = f"__stream_name__ + '-' + str({name})"
 
     def timestamp(self, spec: dict[str, t.Any]) -> None:
-        """The best point in time: set in every sampled record, a date-time, named for the event.
+        """The best point in time: set in every record, a date-time, named for the event.
 
-        ``updated_at`` set on every row beats a DATE column with nulls and zero dates.
+        ``updated_at`` set on every row beats a DATE column with nulls and zero dates. A
+        catalog has no values: there a NOT NULL column, or one named for the event or for
+        the row's life (``created_at``, ``updated_at``), counts as set in every record.
         """
         ranked = []
         for position, name in enumerate(self.names):
@@ -191,6 +201,9 @@ class _Suggestion:
                 continue
             coverage = time_coverage(self.sample, name, kind)
             lowered = name.lower()
+            if coverage is None:  # a catalog: set if NOT NULL or named for the event or row
+                named = any(hint in lowered for hint in (*TIME_HINTS, *ROW_TIME_HINTS))
+                coverage = 1.0 if named or not nullable(self.sample.properties[name]) else 0.0
             score = TIME_KIND_SCORES[kind]
             score += 2 if any(hint in lowered for hint in TIME_HINTS) else 0
             score -= 1 if "updated" in lowered or "modified" in lowered else 0
@@ -218,7 +231,8 @@ class _Suggestion:
         """A title (``*name``/``*title`` first, URL-like text never) and a URL.
 
         Gong requires a title: a stream with none gets its event type, and a title property
-        with gaps in the sample falls back to it, so the body stays valid either way.
+        with gaps in the sample (or nullable, in a catalog) falls back to it, so the body
+        stays valid either way.
         """
         title = self.first(
             lambda n: (
@@ -235,7 +249,9 @@ class _Suggestion:
                 "title- or name-like property; map it to what the event is about"
             )
             content = {"contentTitle": self.event_type}
-        elif self.sample.has_gaps(title):
+        elif self.sample.has_gaps(title) or (
+            not self.sample.records and nullable(self.sample.properties[title])
+        ):
             content = {"contentTitle": f"{title} or {self.event_type}"}
         else:
             content = {"contentTitle": title}

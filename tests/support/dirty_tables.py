@@ -147,15 +147,47 @@ EMAILS = {
 """The column of each table that holds the person's email."""
 
 
-def stream_name(table: str) -> str:
-    return f"{DATABASE}-{table}"
+DATE_COLUMNS = {"registered_on", "started_on"}
+"""Columns that are DATE in the table (the others of ``format: date-time`` are DATETIME(3))."""
 
 
-def messages() -> list[dict[str, t.Any]]:
+def stream_name(table: str, *, prefixed: bool = True) -> str:
+    """pipelinewise-tap-mysql writes ``<database>-<table>``, singer-io's tap-mysql ``<table>``."""
+    return f"{DATABASE}-{table}" if prefixed else table
+
+
+def messages(*, prefixed: bool = True) -> list[dict[str, t.Any]]:
     """Each table's SCHEMA and then its records, as the tap writes them."""
     out = []
     for table, build in TABLES.items():
         properties, keys, rows = build()
-        out.append(schema(stream_name(table), properties, keys))
-        out += [record(stream_name(table), row) for row in rows]
+        out.append(schema(stream_name(table, prefixed=prefixed), properties, keys))
+        out += [record(stream_name(table, prefixed=prefixed), row) for row in rows]
     return out
+
+
+def _sql_type(column: str, prop: dict[str, t.Any]) -> str:
+    if prop.get("format") == "date-time":
+        return "date" if column in DATE_COLUMNS else "datetime(3)"
+    kinds = set(prop["type"]) - {"null"}
+    return {"integer": "int(11)", "number": "decimal(5,2)"}.get(kinds.pop(), "varchar(255)")
+
+
+def catalog() -> dict[str, t.Any]:
+    """The tables as either MySQL tap discovers them: ``stream`` is the bare table name,
+    ``tap_stream_id`` is ``<database>-<table>``, ``sql-datatype`` per column."""
+    streams = []
+    for table, build in TABLES.items():
+        properties, keys, _ = build()
+        metadata = [
+            {"breadcrumb": [], "metadata": {"database-name": DATABASE,
+                                            "table-key-properties": keys}},
+            *({"breadcrumb": ["properties", column],
+               "metadata": {"sql-datatype": _sql_type(column, prop)}}
+              for column, prop in properties.items()),
+        ]  # fmt: skip
+        streams.append({
+            "tap_stream_id": stream_name(table), "stream": table, "table_name": table,
+            "schema": {"type": "object", "properties": properties}, "metadata": metadata,
+        })  # fmt: skip
+    return {"streams": streams}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dirty_tables import EMAILS, TABLES, messages, stream_name
+from dirty_tables import EMAILS, TABLES, catalog, messages, stream_name
 from mapped_bodies import outcomes
 
 from target_gong_di.commands.suggest import read_streams, suggest
@@ -45,3 +45,32 @@ def test_no_record_with_an_email_is_refused_for_lack_of_a_person(results, table)
     column = EMAILS[table]
     refused = [o for o in results[stream_name(table)] if o.record[column] and o.body is None]
     assert not [o for o in refused if any("person" in error for error in o.errors)]
+
+
+@pytest.fixture(scope="module")
+def from_catalog() -> tuple[dict, dict]:
+    return suggest(read_streams(json.dumps(catalog())))
+
+
+def test_a_mysql_catalog_suggestion_is_keyed_by_the_bare_names_singer_io_messages_use(
+    from_catalog,
+):
+    mappings, _ = from_catalog
+    results = outcomes(messages(prefixed=False), mappings)
+    for table in TABLES:
+        found = results[stream_name(table, prefixed=False)]
+        assert sum(o.body is not None for o in found) >= GOAL * len(found), table
+
+
+def test_a_mysql_catalog_suggestion_notes_the_prefixed_names_pipelinewise_messages_use(
+    from_catalog,
+):
+    _, notes = from_catalog
+    for table in TABLES:
+        assert any(f"tap_stream_id 'shop-{table}'" in note for note in notes[table])
+
+
+def test_a_mysql_catalog_suggestion_takes_updated_at_over_a_date_column(from_catalog):
+    mappings, _ = from_catalog
+    assert mappings["webinar_attendance"]["timestamp"] == "updated_at"
+    assert mappings["course_progress"]["timestamp"] == "updated_at"
