@@ -323,9 +323,10 @@ def _is_body(sample: StreamSample) -> bool:
 def _catalog_name_note(sample: StreamSample) -> str:
     """Which of a catalog entry's two names the tap's messages use depends on the tap."""
     return (
-        f"stream name: the entry is keyed by the catalog's stream {sample.name!r}, the name "
-        f"singer-io taps write in their messages; pipelinewise taps write its tap_stream_id "
-        f"{sample.tap_stream_id!r} instead: rename the entry if the tap's SCHEMA lines do"
+        f"stream name: keyed by the catalog's stream {sample.name!r}, which singer-io taps "
+        f"write in their messages; pipelinewise taps write the tap_stream_id "
+        f"{sample.tap_stream_id!r} instead: rename the entry to that if the tap's SCHEMA "
+        "lines name it so"
     )
 
 
