@@ -14,6 +14,7 @@ import difflib
 import typing as t
 
 from target_gong_di.mapping.compiler import MappingConfigError
+from target_gong_di.mapping.entry_options import EVENT_ID_NAMESPACE
 
 
 def bare_name(stream_name: str) -> str:
@@ -54,8 +55,14 @@ def _why_they_differ(stream_name: str, entry: str) -> str:
     return f" (the same table {table!r} under another database or schema)"
 
 
-def unmapped_stream_error(stream_name: str, mapped: t.Iterable[str]) -> MappingConfigError:
-    """The error for a stream with no entry in ``mappings``, naming its close match."""
+def unmapped_stream_error(
+    stream_name: str, mapped: t.Iterable[str], confirmed: t.Mapping[str, int] | None = None
+) -> MappingConfigError:
+    """The error for a stream with no entry in ``mappings``, naming its close match.
+
+    ``confirmed`` is the ledger's count of events per stream name: when one is similar,
+    the error says how to keep those events' eventIds (``ledger_hint``).
+    """
     names = sorted(mapped)
     message = (
         f"stream {stream_name!r} has no entry in mappings (mapped streams: "
@@ -65,4 +72,32 @@ def unmapped_stream_error(stream_name: str, mapped: t.Iterable[str]) -> MappingC
     if match is not None:
         message += f"; did you mean {match!r}? Rename that entry to {stream_name!r}"
         message += _why_they_differ(stream_name, match)
-    return MappingConfigError(message)
+    return MappingConfigError(message + ledger_hint(stream_name, confirmed or {}))
+
+
+def ledger_hint(stream_name: str, confirmed: t.Mapping[str, int]) -> str:
+    """What keeps the eventIds of events the ledger confirmed under a similar stream name.
+
+    A new stream name (a tap variant, a schema move, an alias) derives new eventIds, and
+    every row would reach Gong a second time; the similar name with the most events is
+    named, with the namespace that keeps its eventIds. '' when none is similar.
+    """
+    if confirmed.get(stream_name):
+        return (
+            f"; the ledger holds {_events(confirmed[stream_name])} confirmed under this "
+            f"stream; to keep their eventIds give it the {EVENT_ID_NAMESPACE} its former "
+            "entry had, if any"
+        )
+    by_count = sorted(confirmed, key=lambda name: -confirmed[name])
+    similar = close_match(stream_name, by_count)
+    if similar is None:
+        return ""
+    return (
+        f"; the ledger holds {_events(confirmed[similar])} confirmed under stream "
+        f"{similar!r}; to keep their eventIds map this stream with "
+        f'"{EVENT_ID_NAMESPACE}": "{similar}" (or the namespace that entry used)'
+    )
+
+
+def _events(count: int) -> str:
+    return f"{count:,} event" if count == 1 else f"{count:,} events"
