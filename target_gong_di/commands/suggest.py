@@ -30,20 +30,13 @@ from target_gong_di.commands.sampled_values import (
     time_kind,
     types,
 )
-from target_gong_di.mapping import PASSTHROUGH
+from target_gong_di.mapping import EVENT_ID_NAMESPACE, PASSTHROUGH
 from target_gong_di.run import read_message
 
 __all__ = ["StreamSample", "catalog_of", "print_suggestion", "read_streams", "suggest"]
 
 SAMPLE_SIZE = 200
 """Records looked at per stream: enough to see what the values look like."""
-
-EVENT_ID_NAMESPACE = "__event_id_namespace__"
-"""The mapping key that fixes the name derived eventIds are built from (issue 20, item 3)."""
-WRITE_EVENT_ID_NAMESPACE = False
-"""Whether suggestions write ``EVENT_ID_NAMESPACE`` (the table name) into each entry with
-derived eventIds. Off until the mapping compiler accepts the key, which it rejects today as
-not a field of a body; turned on where that support lands (branch i20-namespace)."""
 
 TIME_HINTS = ("occurred", "event", "visited", "viewed", "answered", "clicked", "created", "used")
 ROW_TIME_HINTS = ("created", "updated", "modified", "inserted")
@@ -154,11 +147,14 @@ class _Suggestion:
             self.used.add(found)
         return found
 
-    def mapping(self, event_id_namespace: bool) -> dict[str, t.Any]:
-        spec: dict[str, t.Any] = {"eventType": self.event_type}
+    def mapping(self) -> dict[str, t.Any]:
+        # eventIds built from the table, not the stream name: the same row keeps its
+        # eventId under another tap variant, schema or alias.
+        spec: dict[str, t.Any] = {
+            EVENT_ID_NAMESPACE: self.sample.table,
+            "eventType": self.event_type,
+        }
         self.event_id(spec)
-        if event_id_namespace and "eventId" not in spec and self.sample.key_properties:
-            spec[EVENT_ID_NAMESPACE] = self.sample.table
         self.timestamp(spec)
         spec["content"] = self.content()
         person = self.person()
@@ -185,7 +181,7 @@ class _Suggestion:
                 "property; map eventId to an expression unique per event"
             )
         else:
-            spec["eventId"] = f"__stream_name__ + '-' + str({name})"
+            spec["eventId"] = f"{EVENT_ID_NAMESPACE} + '-' + str({name})"
 
     def timestamp(self, spec: dict[str, t.Any]) -> None:
         """The best point in time: set in every record, a date-time, named for the event.
@@ -330,14 +326,8 @@ def _catalog_name_note(sample: StreamSample) -> str:
     )
 
 
-def suggest(
-    streams: list[StreamSample], *, event_id_namespace: bool = WRITE_EVENT_ID_NAMESPACE
-) -> tuple[dict[str, t.Any], dict[str, Notes]]:
-    """The suggested ``mappings`` and, per stream, what a person must still fill in.
-
-    With ``event_id_namespace``, each entry with derived eventIds names its table as their
-    namespace, so the same row keeps its eventId under another tap's stream name.
-    """
+def suggest(streams: list[StreamSample]) -> tuple[dict[str, t.Any], dict[str, Notes]]:
+    """The suggested ``mappings`` and, per stream, what a person must still fill in."""
     mappings: dict[str, t.Any] = {}
     notes: dict[str, Notes] = {}
     for sample in streams:
@@ -345,7 +335,7 @@ def suggest(
             mappings[sample.name] = PASSTHROUGH
             continue
         suggestion = _Suggestion(sample)
-        mappings[sample.name] = suggestion.mapping(event_id_namespace)
+        mappings[sample.name] = suggestion.mapping()
         if sample.tap_stream_id not in ("", sample.name):
             suggestion.notes.append(_catalog_name_note(sample))
         if suggestion.notes:

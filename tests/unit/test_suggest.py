@@ -207,17 +207,18 @@ def test_a_catalog_whose_stream_is_its_tap_stream_id_gets_no_note_about_names():
 
 def test_the_event_id_namespace_is_the_catalog_entrys_table_name():
     entry = {"tap_stream_id": "shop-answers", "stream": "answers", "table_name": "nps_answers"}
-    mappings, _ = suggest(read_streams(catalog(entry)), event_id_namespace=True)
+    mappings, _ = suggest(read_streams(catalog(entry)))
     assert mappings["answers"]["__event_id_namespace__"] == "nps_answers"
 
 
 def test_the_event_id_namespace_of_a_sampled_stream_is_its_name_without_the_prefix():
     sample = StreamSample("shop-nps_answers", PROPERTIES, ("id",), RECORDS)
-    mapping = suggest([sample], event_id_namespace=True)[0]["shop-nps_answers"]
+    mapping = suggest([sample])[0]["shop-nps_answers"]
     assert mapping["__event_id_namespace__"] == "nps_answers"
 
 
-def test_no_event_id_namespace_is_written_where_the_event_id_is_not_derived():
+def test_an_event_id_from_an_id_property_is_built_from_the_namespace_too():
     sample = StreamSample("shop-nps_answers", PROPERTIES, (), RECORDS)
-    mapping = suggest([sample], event_id_namespace=True)[0]["shop-nps_answers"]
-    assert "__event_id_namespace__" not in mapping
+    mapping = suggest([sample])[0]["shop-nps_answers"]
+    assert mapping["__event_id_namespace__"] == "nps_answers"
+    assert mapping["eventId"] == "__event_id_namespace__ + '-' + str(id)"

@@ -74,3 +74,14 @@ def test_a_mysql_catalog_suggestion_takes_updated_at_over_a_date_column(from_cat
     mappings, _ = from_catalog
     assert mappings["webinar_attendance"]["timestamp"] == "updated_at"
     assert mappings["course_progress"]["timestamp"] == "updated_at"
+
+
+def test_the_same_rows_from_either_mysql_tap_get_the_same_event_ids():
+    event_ids = []
+    for prefixed in (True, False):
+        sample = messages(prefixed=prefixed)
+        mappings, _ = suggest(read_streams("".join(json.dumps(m) + "\n" for m in sample)))
+        found = outcomes(sample, mappings)
+        event_ids.append([o.body["eventId"] for name in found for o in found[name] if o.body])
+    assert event_ids[0] == event_ids[1]
+    assert len(set(event_ids[0])) == len(event_ids[0])
