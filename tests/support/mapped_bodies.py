@@ -12,6 +12,7 @@ import typing as t
 from dataclasses import dataclass
 
 from target_gong_di.mapping import RecordMappingError, StreamSchema, compile_stream_mapping
+from target_gong_di.mapping.compiler import StreamMapping
 from target_gong_di.validation import RecordCheck, body_errors, date_parsers, parse_dates
 
 
@@ -24,9 +25,14 @@ class Outcome:
     errors: list[str]
 
 
-def outcomes(messages: list[dict[str, t.Any]], mappings: dict[str, t.Any]) -> dict[str, list]:
+Parsers = dict[str, t.Callable[[str], object]]
+
+
+def outcomes(
+    messages: list[dict[str, t.Any]], mappings: dict[str, t.Any]
+) -> dict[str, list[Outcome]]:
     """Per stream, the outcome of each of its records under ``mappings``."""
-    streams: dict[str, t.Any] = {}
+    streams: dict[str, tuple[RecordCheck, Parsers, StreamMapping]] = {}
     found: dict[str, list[Outcome]] = {}
     for message in messages:
         name = message["stream"]
@@ -43,7 +49,9 @@ def outcomes(messages: list[dict[str, t.Any]], mappings: dict[str, t.Any]) -> di
     return found
 
 
-def _outcome(record: dict[str, t.Any], check: t.Any, parsers: t.Any, mapping: t.Any) -> Outcome:
+def _outcome(
+    record: dict[str, t.Any], check: RecordCheck, parsers: Parsers, mapping: StreamMapping
+) -> Outcome:
     errors = check.errors(record)
     if errors:
         return Outcome(record, None, errors)
