@@ -10,6 +10,7 @@ from target_gong_di.mapping import (
     check_mapping,
     compile_stream_mapping,
 )
+from target_gong_di.settings import config_errors
 
 STREAM = StreamSchema(
     {"id": {"type": "integer"}, "at": {"type": "string"}, "email": {"type": "string"}},
@@ -76,3 +77,11 @@ def test_an_unknown_dunder_key_is_refused_by_name():
 def test_a_namespace_that_is_not_a_name_is_refused(namespace):
     with pytest.raises(MappingConfigError, match="__event_id_namespace__ must be a non-empty"):
         check_mapping("usage_events", {**ENTRY, "__event_id_namespace__": namespace})
+
+
+def test_the_config_check_refuses_a_misspelled_namespace_key_naming_it():
+    config = {"access_token": "t", "mappings": {"usage_events": {**ENTRY, "__namespace__": "u"}}}
+    assert config_errors(config) == [
+        "mappings: stream 'usage_events': '__namespace__' is not an option of a mapping entry "
+        "(options: __event_id_namespace__); SDK stream maps such as __alias__ go in stream_maps"
+    ]
