@@ -11,6 +11,7 @@ pre-parsed expressions and fits the values to the body (``conversion``).
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import json
 import typing as t
@@ -251,18 +252,29 @@ class _Compiler:
             )
         if self.stream is None:
             return expression
-        known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES
+        properties = self.stream.properties.keys()
+        known = properties | FUNCTIONS.keys() | CONTEXT_NAMES
         unknown = sorted(expression.free_names() - known) + sorted(
-            expression.record_keys() - self.stream.properties.keys()
+            expression.record_keys() - properties
         )
         if unknown:
+            candidates = known if unknown[0] in expression.free_names() else properties
             raise MappingConfigError(
-                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is "
+                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}"
+                f"{_did_you_mean(unknown[0], candidates)}, which is "
                 f"neither a property in the stream's SCHEMA (properties: "
                 f"{', '.join(sorted(self.stream.properties)) or 'none'}) nor a function "
                 f"({', '.join(sorted(FUNCTIONS))})"
             )
         return expression
+
+
+def _did_you_mean(name: str, candidates: t.Iterable[str]) -> str:
+    """`` (did you mean 'user_email'?)`` for the closest known name, as for stream names."""
+    names = sorted(candidates)
+    same_but_case = [known for known in names if known.lower() == name.lower()]
+    found = same_but_case or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 class StreamMapping:

@@ -1,8 +1,11 @@
 """Stream names as taps write them, and the mapping entry a user most likely meant.
 
-SQL taps name a stream ``<schema>-<table>`` (``public-feature_usage``), while people write
-mappings for the table (``feature_usage``). An unmapped stream's error names the close
-match and why they differ, so the fix is one rename instead of a search.
+SQL taps disagree on what a table's stream is called: MeltanoLabs' tap-postgres and the
+pipelinewise taps write ``<schema>-<table>`` or ``<database>-<table>``
+(``public-feature_usage``, ``shop-nps_answers``), singer-io's tap-mysql the bare table
+(``nps_answers``) although its catalog's ``tap_stream_id`` has the prefix, and people write
+mappings for the table. An unmapped stream's error names the close match and which way
+the names differ, so the fix is one rename instead of a search.
 """
 
 from __future__ import annotations
@@ -29,6 +32,29 @@ def close_match(stream_name: str, mapped: t.Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
+def _prefix(stream_name: str) -> str:
+    """``shop-`` of ``shop-nps_answers``; empty for a bare name."""
+    return stream_name[: -len(bare_name(stream_name))] if "-" in stream_name else ""
+
+
+def _why_they_differ(stream_name: str, entry: str) -> str:
+    """Which way a stream's name and the entry meant for the same table differ, if they do."""
+    table = bare_name(stream_name)
+    if bare_name(entry) != table:
+        return ""
+    if _prefix(stream_name) and not _prefix(entry):
+        return (
+            f" (this tap puts the table's database or schema in front: table {table!r} "
+            f"is stream {stream_name!r})"
+        )
+    if _prefix(entry) and not _prefix(stream_name):
+        return (
+            f" (this tap names the stream by its bare table name, without the "
+            f"{_prefix(entry)!r} a catalog's tap_stream_id puts in front)"
+        )
+    return f" (the same table {table!r} under another database or schema)"
+
+
 def unmapped_stream_error(
     stream_name: str, mapped: t.Iterable[str], confirmed: t.Mapping[str, int] | None = None
 ) -> MappingConfigError:
@@ -45,11 +71,7 @@ def unmapped_stream_error(
     match = close_match(stream_name, names)
     if match is not None:
         message += f"; did you mean {match!r}? Rename that entry to {stream_name!r}"
-        if bare_name(stream_name) != stream_name or bare_name(match) != match:
-            message += (
-                f" (SQL taps prefix the schema: table {bare_name(stream_name)!r} is "
-                f"stream {stream_name!r})"
-            )
+        message += _why_they_differ(stream_name, match)
     return MappingConfigError(message + ledger_hint(stream_name, confirmed or {}))
 
 
