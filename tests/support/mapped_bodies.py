@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from target_gong_di.mapping import RecordMappingError, StreamSchema, compile_stream_mapping
 from target_gong_di.mapping.compiler import StreamMapping
-from target_gong_di.validation import RecordCheck, body_errors, date_parsers, parse_dates
+from target_gong_di.validation import (
+    RecordCheck,
+    body_errors,
+    date_parsers,
+    parse_dates,
+    usable_draft,
+)
 
 
 @dataclass
@@ -39,9 +45,10 @@ def outcomes(
         if message["type"] == "SCHEMA":
             properties = message["schema"]["properties"]
             keys = tuple(message["key_properties"])
-            check = RecordCheck(name, message["schema"], keys)
             mapping = compile_stream_mapping(name, mappings[name], StreamSchema(properties, keys))
-            streams[name] = (check, date_parsers(properties), mapping)
+            draft = usable_draft(name, message["schema"])
+            check = RecordCheck(message["schema"], keys, draft, checked=mapping.reads)
+            streams[name] = (check, date_parsers(properties, mapping.reads), mapping)
             found[name] = []
         elif message["type"] == "RECORD":
             check, parsers, mapping = streams[name]
