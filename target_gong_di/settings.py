@@ -233,6 +233,17 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_pending_per_stream",
+        th.IntegerType(minimum=1, maximum=MAX_COUNT),
+        default=10_000,
+        title="Max pending rejections per stream",
+        description=(
+            "Most rejected records of one stream kept pending in the ledger, retried by "
+            "every run until delivered; past it the oldest are dropped, with a warning "
+            "(each is in dead_letter_path already)."
+        ),
+    ),
+    th.Property(
         "progress_interval_seconds",
         _number(minimum=0.1, maximum=86_400),
         default=5,
@@ -334,6 +345,7 @@ class Settings:
     max_retry_after_seconds: float
     max_body_bytes: int
     max_rejected_records: int | None = field(metadata=AS_GIVEN)
+    max_pending_per_stream: int
     progress_interval_seconds: float
     queue_size: int = field(metadata={"setting": "batch_size_rows"})
     ledger_url: str = field(repr=False)  # it can hold a password

@@ -1,15 +1,22 @@
 """What Gong has confirmed and what today's requests cost, kept in SQLite or PostgreSQL.
 
 Owns the ledger's tables and their schema steps (``schema``), the two databases behind one
-interface (``databases``), OAuth token storage (``tokens``), the ledger itself (``store``)
-and one run's view of it: one ``api_url``, one daily budget (``run_view``). Imports only
-the base modules.
+interface (``databases``), OAuth token storage (``tokens``), the ledger itself (``store``),
+the rejected records it keeps until a later run delivers them (``pending``) and one run's
+view of it: one ``api_url``, one daily budget (``run_view``). Imports only the base modules.
 """
 
 from target_gong_di.ledger.databases import (
     POSTGRES_STATEMENT_TIMEOUT_SECONDS,
     bounded,
     postgres_connect,
+)
+from target_gong_di.ledger.pending import (
+    API_STAGE,
+    Kept,
+    PendingRecord,
+    Rejection,
+    new_claimer,
 )
 from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger
 from target_gong_di.ledger.store import (
@@ -26,6 +33,7 @@ from target_gong_di.ledger.store import (
 from target_gong_di.ledger.tokens import StoredTokens, token_origin
 
 __all__ = [
+    "API_STAGE",
     "DELIVERED",
     "LOOKUP_CHUNK",
     "POSTGRES_SCHEMES",
@@ -33,11 +41,15 @@ __all__ = [
     "SETTING",
     "Confirmation",
     "DeliveryLedger",
+    "Kept",
     "Ledger",
+    "PendingRecord",
+    "Rejection",
     "StoredTokens",
     "body_hash",
     "bounded",
     "ledger_url_errors",
+    "new_claimer",
     "open_ledger",
     "postgres_connect",
     "token_origin",

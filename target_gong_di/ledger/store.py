@@ -6,8 +6,10 @@ every event Gong confirmed (200 delivered, 409 duplicate) so a re-sync sends onl
 counts every request against a daily budget shared by all runs and processes; and it
 remembers when Gong said the day's quota is spent, so later runs stop before asking again.
 
-It holds keys and hashes only, never record content: stream, eventId, a hash of the body
-sent, the outcome, Gong's requestId and the time. Confirmations are buffered and written
+Its confirmations hold keys and hashes only, never record content: stream, eventId, a
+hash of the body sent, the outcome, Gong's requestId and the time. Rejected records are
+the exception: they are kept, content and all, until a later run delivers them
+(``pending``). Confirmations are buffered and written
 by ``flush`` in one transaction, which the caller runs before it forwards a STATE; an event
 enters the buffer only after Gong answered, so a crash at any moment can lose confirmations
 (those events are sent again and answered 409) but never mark an unsent event as sent.
@@ -34,6 +36,7 @@ from target_gong_di.ledger.databases import (
     SqliteDatabase,
     Transaction,
 )
+from target_gong_di.ledger.pending import PendingRejections
 from target_gong_di.ledger.schema import has_schema, migrate
 from target_gong_di.ledger.tokens import TokenSlot
 from target_gong_di.redaction import redact, redact_url
@@ -201,6 +204,8 @@ class Ledger:
         """The first database error, once there was one (see ``_transaction``)."""
         self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
+        self.pending = PendingRejections(database, self._transaction, clock)
+        """Rejected records, kept until a later run delivers them (``pending``)."""
 
     def __repr__(self) -> str:
         return f"Ledger({self._shown_url}{', read-only' if self._read_only else ''})"

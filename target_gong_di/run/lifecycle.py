@@ -38,6 +38,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
+from target_gong_di.run.pending_retry import PendingRetries
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -139,6 +140,16 @@ class RunLifecycle:
                 logger=self._logger,
             )
             self._writer.start()
+        mode: t.Literal["retry", "keep", "preview"] = (
+            "preview" if settings.dry_run else "keep" if self._send_sample else "retry"
+        )
+        pending = PendingRetries(
+            ledger,
+            self._logger,
+            run_id=self._run_id,
+            limit=settings.max_pending_per_stream,
+            mode=mode,
+        )
         return RunContext(
             settings=settings,
             checkpoints=checkpoints,
@@ -155,6 +166,7 @@ class RunLifecycle:
             run_id=self._run_id,
             input_line=self._input_line,
             send_sample=self._send_sample,
+            pending=pending,
         )
 
     # While reading.
@@ -335,6 +347,12 @@ class RunLifecycle:
                 output.close()
             except OutputFileError as error:
                 failure = failure or error
+        pending: dict[str, int] | None = None
+        try:
+            if context.pending is not None and written:
+                pending = context.pending.finish()
+        except LedgerError as error:
+            self._logger.warning("%s; the records pending are not counted", error)
         try:
             context.ledger.close(flush=written)
         except LedgerError as error:
@@ -344,6 +362,7 @@ class RunLifecycle:
         self._report.finish(
             self._settings.dead_letter_path,
             self._settings.dry_run_path if self._settings.dry_run else None,
+            pending,
         )
         if failure is None:
             return
