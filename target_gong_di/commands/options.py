@@ -107,6 +107,7 @@ class SideTools:
         validate_config: bool = False,
         suggest_mappings: str | None = None,
         ledger_counts: bool = False,
+        ledger_pending: bool = False,
         ledger_forget: str | None = None,
         ledger_forget_all: bool = False,
         replay: str | None = None,
@@ -115,17 +116,18 @@ class SideTools:
         """Run the tool a flag asks for; False when none does (a run, or ``--about``)."""
         if suggest_mappings:
             print_suggestion(suggest_mappings)
-        elif ledger_counts or ledger_forget or ledger_forget_all:
+        elif ledger_counts or ledger_pending or ledger_forget or ledger_forget_all:
             # They send nothing, so like a dry run they need no credentials.
             settings = self._configured(config, dry_run=True).settings
-            click.echo(
-                ledger_flags.run(
-                    settings,
-                    counts=ledger_counts,
-                    forget=ledger_forget,
-                    forget_all=ledger_forget_all,
-                )
+            text = ledger_flags.run(
+                settings,
+                counts=ledger_counts,
+                pending=ledger_pending,
+                forget=ledger_forget,
+                forget_all=ledger_forget_all,
             )
+            if text:  # no pending record is no line at all, not an empty one
+                click.echo(text)
         elif validate_config:
             self._validate(config, file_input)
         elif replay:

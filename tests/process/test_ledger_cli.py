@@ -102,7 +102,10 @@ def test_forgetting_everything_clears_only_the_configs_api_url(filled):
 def test_only_one_ledger_flag_is_taken_at_a_time(tmp_path):
     result = command(tmp_path, "--ledger-counts", "--ledger-forget-all")
     assert result.returncode == 2
-    assert "use one of --ledger-counts, --ledger-forget, --ledger-forget-all" in result.stderr
+    assert (
+        "use one of --ledger-counts, --ledger-pending, --ledger-forget, --ledger-forget-all"
+        in result.stderr
+    )
 
 
 def test_a_ledger_that_cannot_be_opened_is_one_line_without_the_password(tmp_path):
