@@ -145,8 +145,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         default="gong-di-rejected.jsonl",
         title="Dead-letter file",
         description=(
-            "JSON Lines file that every record which cannot be delivered is appended to, "
-            "with its stage, errors and the API's requestId."
+            "JSON Lines file that a record which cannot be delivered is appended to, with "
+            "its stage, errors and the API's requestId: when first rejected, or rejected "
+            "again for another reason or with other content (it stays pending in the ledger "
+            "and every run retries it)."
         ),
     ),
     th.Property(
@@ -271,9 +273,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         secret=True,
         title="Ledger URL",
         description=(
-            "Where events Gong has confirmed are remembered (keys and hashes, no record "
-            "content), so a re-sync spends no requests on them, and where the daily budget is "
-            "counted: sqlite:///path.db (relative to the working directory, the project root "
+            "Where events Gong has confirmed are remembered (keys and hashes), so a re-sync "
+            "spends no requests on them, where rejected records wait (with their content) "
+            "until a later run delivers them, and where the daily budget is counted: "
+            "sqlite:///path.db (relative to the working directory, the project root "
             "under Meltano) or postgresql://user:password@host/db to share one across "
             "machines. Secret because a PostgreSQL URL can hold a password."
         ),
