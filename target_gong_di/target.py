@@ -182,12 +182,14 @@ class TargetGongDI(StateAndSignalTarget):
         *,
         warn_unknown_settings: bool = True,
         send_sample: int | None = None,
+        replaying: bool = False,
         **kwargs: t.Any,
     ) -> None:
         """Check the config; ``warn_unknown_settings`` False when a caller already warned.
 
         ``send_sample`` is ``--send-sample N``: a run that delivers at most N new events
-        and forwards no STATE (``RunLifecycle``).
+        and forwards no STATE; ``replaying`` is ``--replay``: a run that retries no pending
+        record, and dead-letters each record that still fails (``RunLifecycle``).
         """
         try:
             super().__init__(**kwargs)
@@ -220,6 +222,7 @@ class TargetGongDI(StateAndSignalTarget):
             run_id=self.run_id,
             input_line=lambda: t.cast("SingerReader", self.message_reader).line_number,
             send_sample=send_sample,
+            replaying=replaying,
         )
 
     # The SDK's hooks into the run (``sdk_hooks``), each handed to the lifecycle.

@@ -148,17 +148,25 @@ class SideTools:
             parse_env_config=bool(config and config.parse_env),
         )
 
+    def _built(self, config: t.Any, **run_kind: t.Any) -> Runnable:
+        """The target with the command line's config, built for a kind of run.
+
+        ``run_kind`` is what the SDK's own ``invoke`` has no way to pass: ``send_sample``,
+        ``replaying``.
+        """
+        return self._make(
+            config=config.config if config else {},
+            parse_env_config=bool(config and config.parse_env),
+            **run_kind,
+        )
+
     def _send_sample(self, config: t.Any, file_input: t.IO[str] | None, count: int) -> None:
         """A run that sends at most ``count`` new events and forwards no STATE.
 
         The target itself counts and logs (``RunLifecycle``); here it is only built with
-        the limit, which the SDK's own ``invoke`` has no way to pass.
+        the limit.
         """
-        target = self._make(
-            config=config.config if config else {},
-            parse_env_config=bool(config and config.parse_env),
-            send_sample=count,
-        )
+        target = self._built(config, send_sample=count)
         if target.settings.dry_run:
             raise ConfigError(["--send-sample sends to Gong: it cannot run with dry_run on"])
         target.listen(file_input)
@@ -190,7 +198,7 @@ class SideTools:
         self._logger.info("Config is valid and every record in the input builds a valid body")
 
     def _replay(self, config: t.Any, path: str) -> None:
-        target = self._configured(config)
+        target = self._built(config, replaying=True)
         refuse_same_file(path, target.settings.dead_letter_path)
         replayed = replay_input(path)
         for unreadable in replayed.unreadable:

@@ -142,6 +142,25 @@ class PendingRejections:
     def _now(self) -> str:
         return self._clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
 
+    def is_news(self, api_url: str, rejection: Rejection) -> bool:
+        """Whether the record is not pending yet, or pending for another reason or content.
+
+        Asked before the dead-letter line is written, and ``keep`` called after it: a line
+        that cannot be written leaves nothing pending that would keep the rerun from
+        writing it.
+        """
+        with self._transaction(write=False) as tx:
+            rows = tx.rows(
+                "SELECT stage, errors, record_hash FROM gong_di_pending "
+                "WHERE api_url = ? AND stream = ? AND identity = ?",
+                [api_url, rejection.stream, rejection.identity],
+            )
+        if not rows:
+            return True
+        stage, errors, old_hash = rows[0]
+        said = (stage, tuple(_decode(errors)), old_hash)
+        return said != (rejection.stage, rejection.errors, record_hash(rejection.record))
+
     def keep(self, api_url: str, rejection: Rejection, *, limit: int) -> Kept:
         """Keep a record the run could not deliver, replacing an older one of its identity.
 

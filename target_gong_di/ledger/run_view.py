@@ -85,6 +85,10 @@ class DeliveryLedger:
 
     # Rejected records, pending until a later run delivers them.
 
+    def rejection_is_news(self, rejection: Rejection) -> bool:
+        """Whether a rejection is not pending yet for this reason and content."""
+        return self._ledger.pending.is_news(self._api_url, rejection)
+
     def keep_rejected(self, rejection: Rejection, limit: int) -> Kept:
         """Keep a record this run could not deliver as pending (see ``PendingRejections``)."""
         return self._ledger.pending.keep(self._api_url, rejection, limit=limit)

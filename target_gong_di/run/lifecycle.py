@@ -38,7 +38,7 @@ from target_gong_di.ledger import DeliveryLedger, open_ledger
 from target_gong_di.run.checkpoints import Checkpoints
 from target_gong_di.run.dry_run import DryRunOutput
 from target_gong_di.run.files import JsonLinesFile
-from target_gong_di.run.pending_retry import PendingRetries
+from target_gong_di.run.pending_retry import Mode, PendingRetries
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
@@ -68,6 +68,7 @@ class RunLifecycle:
         input_line: t.Callable[[], int],
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
         send_sample: int | None = None,
+        replaying: bool = False,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
@@ -76,8 +77,11 @@ class RunLifecycle:
         ``send_sample`` (``--send-sample N``): deliver at most N new events and forward no
         STATE at all, so the tap's bookmark stays where it was and an ordinary run later
         reads the same input again and sends the rest (the ledger settles the sample).
+        ``replaying`` (``--replay``): retry no pending record, as the replayed file names
+        them, and dead-letter every record that still fails (``pending_retry``).
         """
         self._send_sample = send_sample
+        self._replaying = replaying
         self._deliver = deliver
         self._settings = settings
         self._report = report
@@ -140,9 +144,13 @@ class RunLifecycle:
                 logger=self._logger,
             )
             self._writer.start()
-        mode: t.Literal["retry", "keep", "preview"] = (
-            "preview" if settings.dry_run else "keep" if self._send_sample else "retry"
-        )
+        mode: Mode = "retry"
+        if settings.dry_run:
+            mode = "preview"
+        elif self._replaying:
+            mode = "replay"
+        elif self._send_sample is not None:
+            mode = "keep"
         pending = PendingRetries(
             ledger,
             self._logger,

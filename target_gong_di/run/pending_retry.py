@@ -27,6 +27,9 @@ if t.TYPE_CHECKING:
     from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.run.stream_events import StreamEvents
 
+Mode = t.Literal["retry", "keep", "replay", "preview"]
+"""What a run does with pending records (see ``PendingRetries``)."""
+
 SETTLED = frozenset({"delivered", "duplicate", "unchanged", "changed_after_delivery"})
 """Outcomes by which Gong has the event: the record is pending no more."""
 
@@ -41,13 +44,14 @@ class PendingRetries:
         *,
         run_id: str,
         limit: int,
-        mode: t.Literal["retry", "keep", "preview"],
+        mode: Mode,
     ) -> None:
         """Keep rejections past ``limit`` per stream, as ``mode`` says.
 
         ``retry`` for an ordinary run; ``keep`` (``--send-sample``) keeps rejections but
-        retries nothing; ``preview`` (a dry run) writes nothing and says how many pending
-        records would now pass.
+        retries nothing; ``replay`` (``--replay``) too, and writes a dead-letter line for
+        every record that still fails, to the file it was given; ``preview`` (a dry run)
+        writes nothing and says how many pending records would now pass.
         """
         self._ledger = ledger
         self._logger = logger
@@ -58,20 +62,25 @@ class PendingRetries:
         self._streams: set[str] = set()
         self._dropped: collections.Counter[str] = collections.Counter()
 
-    def keep(self, rejection: Rejection) -> bool:
-        """Keep a rejected record pending; whether it deserves a dead-letter line."""
-        if self._mode == "preview":
+    def needs_line(self, rejection: Rejection) -> bool:
+        """Whether a rejection is news, worth a dead-letter line (always, for a replay)."""
+        if self._mode in {"preview", "replay"}:
             return True
+        return self._ledger.rejection_is_news(rejection)
+
+    def keep(self, rejection: Rejection) -> None:
+        """Keep a rejected record pending (after its dead-letter line, if it has one)."""
+        if self._mode == "preview":
+            return
         kept = self._ledger.keep_rejected(rejection, self._limit)
         if kept.dropped:
             with self._lock:
                 self._dropped[rejection.stream] += kept.dropped
-        return kept.new_reason
 
     def retry(self, events: StreamEvents) -> None:
         """The stream's SCHEMA arrived: send its pending records again (once per run)."""
         with self._lock:
-            if events.stream_name in self._streams or self._mode == "keep":
+            if events.stream_name in self._streams or self._mode in {"keep", "replay"}:
                 return
             self._streams.add(events.stream_name)
         if self._mode == "preview":
@@ -156,10 +165,10 @@ class RetriedRecord:
             tuple(errors),
             body_hash(body) if stage == API_STAGE and body is not None else None,
         )
-        self._ledger.rejected_again(self.pending, rejection)
-        self._events.counts.add("still_pending")
         if not self.pending.same_reason(stage, errors):
             self._events.dead_letter(record, stage, errors, None, **extra)
+        self._ledger.rejected_again(self.pending, rejection)
+        self._events.counts.add("still_pending")
 
     def throttled(self) -> None:
         """Count a 429 answered to the retried event, as the stream's own."""

@@ -241,8 +241,11 @@ class StreamEvents:
             tuple(errors),
             body_hash(body) if stage == API_STAGE and body is not None else None,
         )
-        if self._run.pending is None or self._run.pending.keep(rejection):
+        pending = self._run.pending
+        if pending is None or pending.needs_line(rejection):
             self.dead_letter(record, stage, errors, line, **extra)
+        if pending is not None:
+            pending.keep(rejection)
         self._run.checkpoints.settled(number)
         self.counts.add("dead_lettered")
 
