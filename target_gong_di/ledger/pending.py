@@ -47,9 +47,11 @@ INSERT_PENDING = (
     "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
 )
 COLUMNS = (
-    "stream, identity, record_key, record, record_hash, stream_schema, key_properties, "
-    "stage, errors, refused_hash, attempts, first_seen, last_seen"
+    "stream, identity, record_key, record, record_hash, key_properties, stage, errors, "
+    "refused_hash, attempts, first_seen, last_seen"
 )
+"""What a claim or a listing reads: not the stream's SCHEMA, the same for all and perhaps
+large (a retry checks against the SCHEMA the stream has now)."""
 
 
 def record_hash(record: Mapping[str, t.Any]) -> str:
@@ -98,7 +100,6 @@ class PendingRecord:
     key: dict[str, t.Any]
     record_text: bytes = field(repr=False)
     record_hash: str
-    schema: dict[str, t.Any] = field(repr=False)
     key_properties: tuple[str, ...]
     stage: str
     errors: tuple[str, ...]
@@ -319,15 +320,14 @@ class PendingRejections:
 
 
 def _pending(row: Sequence[t.Any]) -> PendingRecord:
-    (stream, identity, key, record, hashed, schema, key_properties, stage, errors) = row[:9]
-    refused, attempts, first_seen, last_seen = row[9:]
+    (stream, identity, key, record, hashed, key_properties, stage, errors) = row[:8]
+    refused, attempts, first_seen, last_seen = row[8:]
     return PendingRecord(
         stream=stream,
         identity=identity,
         key=_decode(key),
         record_text=record.encode(),
         record_hash=hashed,
-        schema=_decode(schema),
         key_properties=tuple(_decode(key_properties)),
         stage=stage,
         errors=tuple(_decode(errors)),
