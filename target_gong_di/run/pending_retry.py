@@ -155,16 +155,7 @@ class RetriedRecord:
         self, record: dict[str, t.Any], stage: str, errors: list[str], **extra: t.Any
     ) -> None:
         """Rejected again: one attempt more; a dead-letter line only for a new reason."""
-        body = extra.get("body")
-        rejection = Rejection(
-            self._events.stream_name,
-            record,
-            self._events.schema,
-            self._events.key_properties,
-            stage,
-            tuple(errors),
-            body_hash(body) if stage == API_STAGE and body is not None else None,
-        )
+        rejection = self._events.rejection(record, stage, errors, extra.get("body"))
         if not self.pending.same_reason(stage, errors):
             self._events.dead_letter(record, stage, errors, None, **extra)
         self._ledger.rejected_again(self.pending, rejection)

@@ -3,8 +3,10 @@
 ``StreamEvents.accept`` reads top to bottom as the life of a record: it is numbered, checked
 against its stream's SCHEMA (and key properties), its dates parsed, its body built and
 validated; a body that may be sent goes to the delivery pipeline at once (or to the dry-run
-file), anything else to the dead-letter file. ``settle`` hears how a sent event ended.
-What it needs from the run comes in one ``RunContext``, so it can be built on its own.
+file), anything else is kept pending in the ledger and, unless it was pending for the same
+reason already, written to the dead-letter file. ``settle`` hears how a sent event ended;
+``retry`` sends a pending record of an earlier run again, through the same steps. What it
+needs from the run comes in one ``RunContext``, so it can be built on its own.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class Refusal(t.NamedTuple):
     stage: str
     errors: list[str]
     body: dict[str, t.Any] | None = None
+
+    @property
+    def extra(self) -> dict[str, t.Any]:
+        """What the dead-letter line adds: the body, when one was built."""
+        return {} if self.body is None else {"body": self.body}
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,7 @@ class StreamEvents:
         """The record's valid body and its encoding; None once the record is dead-lettered."""
         built = self._build(record)
         if isinstance(built, Refusal):
-            extra = {} if built.body is None else {"body": built.body}
-            self._reject(number, line, record, built.stage, built.errors, **extra)
+            self._reject(number, line, record, built.stage, built.errors, **built.extra)
             return None
         return built
 
@@ -173,8 +179,7 @@ class StreamEvents:
         record = pending.record()
         built = self._build(record)
         if isinstance(built, Refusal):
-            extra = {} if built.body is None else {"body": built.body}
-            owner.failed(record, built.stage, built.errors, **extra)
+            owner.failed(record, built.stage, built.errors, **built.extra)
             return
         body, payload = built
         if refused_unchanged(pending, body):
@@ -231,16 +236,7 @@ class StreamEvents:
         self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:
         """Keep the record pending; a dead-letter line unless it is pending for this already."""
-        body = extra.get("body")
-        rejection = Rejection(
-            self.stream_name,
-            record,
-            self.schema,
-            self.key_properties,
-            stage,
-            tuple(errors),
-            body_hash(body) if stage == API_STAGE and body is not None else None,
-        )
+        rejection = self.rejection(record, stage, errors, extra.get("body"))
         pending = self._run.pending
         if pending is None or pending.needs_line(rejection):
             self.dead_letter(record, stage, errors, line, **extra)
@@ -248,6 +244,17 @@ class StreamEvents:
             pending.keep(rejection)
         self._run.checkpoints.settled(number)
         self.counts.add("dead_lettered")
+
+    def rejection(
+        self, record: dict, stage: str, errors: list[str], body: dict | None
+    ) -> Rejection:
+        """The record's rejection as the ledger keeps it pending.
+
+        For a 400, with the hash of the body Gong refused.
+        """
+        refused = body_hash(body) if stage == API_STAGE and body is not None else None
+        keys = self.key_properties
+        return Rejection(self.stream_name, record, self.schema, keys, stage, tuple(errors), refused)
 
     def dead_letter(
         self, record: dict, stage: str, errors: list[str], line: int | None, **extra: t.Any
