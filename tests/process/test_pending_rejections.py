@@ -136,3 +136,11 @@ def test_past_max_pending_per_stream_the_oldest_are_dropped_with_one_warning(
     fixed = run_target({**CONFIG, "ledger_url": ledger_url}, tap_output(range(0)), sandbox=sandbox)
     assert fixed.returncode == 0, fixed.stderr
     assert len(sandbox.store.events) == 2
+
+
+def test_pending_records_content_stays_out_of_the_log(run_target, sandbox, ledger_url):
+    broken = {**BROKEN, "ledger_url": ledger_url}
+    runs = [run_target(broken, tap_output(range(2)), sandbox=sandbox) for _ in range(2)]
+    runs.append(run_target({**broken, "dry_run": True}, tap_output(range(0)), sandbox=sandbox))
+    assert "user0@acme.com" in runs[0].dead_letter_path.read_text()  # the record has it
+    assert all("acme.com" not in run.stderr for run in runs)
