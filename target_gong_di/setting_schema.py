@@ -133,8 +133,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         default="gong-di-rejected.jsonl",
         title="Dead-letter file",
         description=(
-            "JSON Lines file that every record which cannot be delivered is appended to, "
-            "with its stage, errors and the API's requestId."
+            "JSON Lines file that a record which cannot be delivered is appended to, with "
+            "its stage, errors and the API's requestId: when first rejected, or rejected "
+            "again for another reason or with other content (it stays pending in the ledger "
+            "and every run retries it)."
         ),
     ),
     th.Property(
@@ -221,6 +223,17 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_pending_per_stream",
+        th.IntegerType(minimum=1, maximum=MAX_COUNT),
+        default=10_000,
+        title="Max pending rejections per stream",
+        description=(
+            "Most rejected records of one stream kept pending in the ledger, retried by "
+            "every run until delivered; past it the oldest are dropped, with a warning "
+            "(each is in dead_letter_path already)."
+        ),
+    ),
+    th.Property(
         "progress_interval_seconds",
         _number(minimum=0.1, maximum=86_400),
         default=5,
@@ -248,9 +261,10 @@ CONFIG_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         secret=True,
         title="Ledger URL",
         description=(
-            "Where events Gong has confirmed are remembered (keys and hashes, no record "
-            "content), so a re-sync spends no requests on them, and where the daily budget is "
-            "counted: sqlite:///path.db (relative to the working directory, the project root "
+            "Where events Gong has confirmed are remembered (keys and hashes), so a re-sync "
+            "spends no requests on them, where rejected records wait (with their content) "
+            "until a later run delivers them, and where the daily budget is counted: "
+            "sqlite:///path.db (relative to the working directory, the project root "
             "under Meltano) or postgresql://user:password@host/db to share one across "
             "machines. Secret because a PostgreSQL URL can hold a password."
         ),

@@ -75,6 +75,7 @@ class Settings:
     max_retry_after_seconds: float
     max_body_bytes: int
     max_rejected_records: int | None = field(metadata=AS_GIVEN)
+    max_pending_per_stream: int
     progress_interval_seconds: float
     queue_size: int = field(metadata={"setting": "batch_size_rows"})
     ledger_url: str = field(repr=False)  # it can hold a password

@@ -40,6 +40,8 @@ class GongDISink(RawRecordSink):
             self.logger,
             check_schema=self.validate_schema,
         )
+        # The stream's records that earlier runs could not deliver, sent again first.
+        self.events.retry_pending()
 
     @property
     def current_size(self) -> int:

@@ -230,12 +230,14 @@ class TargetGongDI(StateAndSignalTarget):
         *,
         warn_unknown_settings: bool = True,
         send_sample: int | None = None,
+        replaying: bool = False,
         **kwargs: t.Any,
     ) -> None:
         """Check the config; ``warn_unknown_settings`` False when a caller already warned.
 
         ``send_sample`` is ``--send-sample N``: a run that delivers at most N new events
-        and forwards no STATE (``RunLifecycle``).
+        and forwards no STATE; ``replaying`` is ``--replay``: a run that retries no pending
+        record, and dead-letters each record that still fails (``RunLifecycle``).
         """
         try:
             super().__init__(**kwargs)
@@ -271,6 +273,7 @@ class TargetGongDI(StateAndSignalTarget):
             input_position=lambda: t.cast("SingerReader", self.message_reader).position(),
             send_sample=send_sample,
             summary=summary,
+            replaying=replaying,
         )
         if summary is not None:
             summary.attach(self.report, self.settings.run_summary_path, self.lifecycle)

@@ -108,6 +108,7 @@ class SideTools:
         validate_config: bool = False,
         suggest_mappings: str | None = None,
         ledger_counts: bool = False,
+        ledger_pending: bool = False,
         ledger_forget: str | None = None,
         ledger_forget_all: bool = False,
         replay: str | None = None,
@@ -116,17 +117,18 @@ class SideTools:
         """Run the tool a flag asks for; False when none does (a run, or ``--about``)."""
         if suggest_mappings:
             print_suggestion(suggest_mappings)
-        elif ledger_counts or ledger_forget or ledger_forget_all:
+        elif ledger_counts or ledger_pending or ledger_forget or ledger_forget_all:
             # They send nothing, so like a dry run they need no credentials.
             settings = self._configured(config, dry_run=True).settings
-            click.echo(
-                ledger_flags.run(
-                    settings,
-                    counts=ledger_counts,
-                    forget=ledger_forget,
-                    forget_all=ledger_forget_all,
-                )
+            text = ledger_flags.run(
+                settings,
+                counts=ledger_counts,
+                pending=ledger_pending,
+                forget=ledger_forget,
+                forget_all=ledger_forget_all,
             )
+            if text:  # no pending record is no line at all, not an empty one
+                click.echo(text)
         elif validate_config:
             self._validate(config, file_input)
         elif replay:
@@ -147,17 +149,25 @@ class SideTools:
             parse_env_config=bool(config and config.parse_env),
         )
 
+    def _built(self, config: t.Any, **run_kind: t.Any) -> Runnable:
+        """The target with the command line's config, built for a kind of run.
+
+        ``run_kind`` is what the SDK's own ``invoke`` has no way to pass: ``send_sample``,
+        ``replaying``.
+        """
+        return self._make(
+            config=config.config if config else {},
+            parse_env_config=bool(config and config.parse_env),
+            **run_kind,
+        )
+
     def _send_sample(self, config: t.Any, file_input: t.IO[str] | None, count: int) -> None:
         """A run that sends at most ``count`` new events and forwards no STATE.
 
         The target itself counts and logs (``RunLifecycle``); here it is only built with
-        the limit, which the SDK's own ``invoke`` has no way to pass.
+        the limit.
         """
-        target = self._make(
-            config=config.config if config else {},
-            parse_env_config=bool(config and config.parse_env),
-            send_sample=count,
-        )
+        target = self._built(config, send_sample=count)
         if target.settings.dry_run:
             raise ConfigError(["--send-sample sends to Gong: it cannot run with dry_run on"])
         target.listen(file_input)
@@ -197,7 +207,7 @@ class SideTools:
         self._logger.info("Config is valid and every record in the input builds a valid body")
 
     def _replay(self, config: t.Any, path: str) -> None:
-        target = self._configured(config)
+        target = self._built(config, replaying=True)
         refuse_same_file(path, target.settings.dead_letter_path)
         replayed = replay_input(path)
         for unreadable in replayed.unreadable:

@@ -2,8 +2,9 @@
 
 Owns the ledger's tables and their schema steps (``schema``), the two databases behind one
 interface (``databases``), OAuth token storage (``tokens``), its clock (``clock``), the
-ledger itself (``store``) and one run's view of it: one ``api_url``, one daily budget
-(``run_view``). Imports only the base modules.
+ledger itself (``store``), the rejected records it keeps until a later run delivers them
+(``pending``) and one run's view of it: one ``api_url``, one daily budget (``run_view``).
+Imports only the base modules.
 """
 
 from target_gong_di.ledger.clock import TEST_CLOCK_SHIFT, utc_now
@@ -11,6 +12,13 @@ from target_gong_di.ledger.databases import (
     POSTGRES_STATEMENT_TIMEOUT_SECONDS,
     bounded,
     postgres_connect,
+)
+from target_gong_di.ledger.pending import (
+    API_STAGE,
+    Kept,
+    PendingRecord,
+    Rejection,
+    new_claimer,
 )
 from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger, Standing
 from target_gong_di.ledger.store import (
@@ -26,6 +34,7 @@ from target_gong_di.ledger.store import (
 from target_gong_di.ledger.tokens import StoredTokens, token_origin
 
 __all__ = [
+    "API_STAGE",
     "DELIVERED",
     "LOOKUP_CHUNK",
     "POSTGRES_SCHEMES",
@@ -34,12 +43,16 @@ __all__ = [
     "TEST_CLOCK_SHIFT",
     "Confirmation",
     "DeliveryLedger",
+    "Kept",
     "Ledger",
+    "PendingRecord",
+    "Rejection",
     "Standing",
     "StoredTokens",
     "body_hash",
     "bounded",
     "ledger_url_errors",
+    "new_claimer",
     "open_ledger",
     "postgres_connect",
     "token_origin",

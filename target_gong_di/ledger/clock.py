@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from target_gong_di.exceptions import LedgerError
 
@@ -30,3 +30,8 @@ def _test_clock_shift() -> timedelta:
 def utc_now() -> datetime:
     """The current time, aware, in UTC (shifted by ``TEST_CLOCK_SHIFT`` in a test)."""
     return datetime.now(timezone.utc) + _test_clock_shift()
+
+
+def next_midnight(day: date) -> datetime:
+    """When the UTC ``day`` ends: the daily budget's reset."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)

@@ -13,6 +13,7 @@ one connection keeps a PostgreSQL server's connection count at one per run.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import socket
 import sqlite3
@@ -146,6 +147,12 @@ class Database(t.Protocol):
     def lock(self, tx: Transaction, key: int) -> None:
         """Keep other processes from taking the lock ``key`` (a 64-bit int) until ``tx`` ends."""
 
+    def hold_claims(self, tx: Transaction, claimer: str) -> None:
+        """Say, for as long as this connection lives, that ``claimer`` is alive."""
+
+    def claimer_gone(self, tx: Transaction, claimer: str) -> bool:
+        """Whether ``claimer`` (another run's, see ``hold_claims``) has ended."""
+
     def close(self) -> None:
         """Close the connection."""
 
@@ -236,6 +243,28 @@ class SqliteDatabase:
     def lock(self, tx: Transaction, key: int) -> None:
         """Nothing more: a write transaction (``BEGIN IMMEDIATE``) already excludes others."""
 
+    def hold_claims(self, tx: Transaction, claimer: str) -> None:
+        """Nothing: the claimer's process is its proof of life (see ``claimer_gone``)."""
+
+    def claimer_gone(self, tx: Transaction, claimer: str) -> bool:
+        """Whether the claimer's process has ended.
+
+        A SQLite ledger is shared by the processes of one machine: a claimer named by
+        another host's name cannot be asked, and is taken as gone (the worst that can come
+        of it is a 409).
+        """
+        host, _, rest = claimer.partition("/")
+        pid = rest.partition("/")[0]
+        if host != socket.gethostname() or not pid.isdigit():
+            return True
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, under another user
+            return False
+        return False
+
     def close(self) -> None:
         """Close the connection (the last one to close folds the WAL into the file)."""
         self._connection.close()
@@ -319,11 +348,37 @@ class PostgresDatabase:
         """
         tx.rows("SELECT pg_advisory_xact_lock(?)", [key])
 
+    def hold_claims(self, tx: Transaction, claimer: str) -> None:
+        """Take ``claimer``'s advisory lock for the session: it ends with the connection.
+
+        A process killed outright drops its connection, so the server frees the lock at
+        once and another run may retry what it had claimed.
+        """
+        tx.rows("SELECT pg_advisory_lock(?)", [claim_lock_key(claimer)])
+
+    def claimer_gone(self, tx: Transaction, claimer: str) -> bool:
+        """Whether nobody holds ``claimer``'s lock (tried for this transaction only)."""
+        rows = tx.rows("SELECT pg_try_advisory_xact_lock(?)", [claim_lock_key(claimer)])
+        return bool(rows[0][0])
+
     def close(self) -> None:
         """Close the connection."""
         self._connection.close()
 
 
+def claim_lock_key(claimer: str) -> int:
+    """The signed 64-bit advisory lock key that says ``claimer`` is alive."""
+    digest = hashlib.sha256(f"gong_di_pending\x00{claimer}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def _pyformat(sql: str) -> str:
     """The ledger's ``?`` placeholders as psycopg's ``%s`` (its SQL has no other ? or %)."""
     return sql.replace("?", "%s")
+
+
+def postgres_errors() -> type[Exception]:
+    """Psycopg's base error, imported only when a ledger call has failed."""
+    import psycopg  # noqa: PLC0415 - loaded only when a ledger call has failed
+
+    return psycopg.Error

@@ -19,6 +19,7 @@ from target_gong_di.exceptions import QuotaExhausted
 from target_gong_di.ledger.store import Confirmation, body_hash
 
 if t.TYPE_CHECKING:
+    from target_gong_di.ledger.pending import Kept, PendingRecord, Rejection
     from target_gong_di.ledger.store import Ledger
 
 LOOKUP_CHUNK = 500
@@ -125,6 +126,43 @@ class DeliveryLedger:
             resets_at=self._ledger.day_ends(),
             quota_spent_until=self._ledger.quota_spent_until(self._api_url),
         )
+
+    # Rejected records, pending until a later run delivers them.
+
+    def rejection_is_news(self, rejection: Rejection) -> bool:
+        """Whether a rejection is not pending yet for this reason and content."""
+        return self._ledger.pending.is_news(self._api_url, rejection)
+
+    def keep_rejected(self, rejection: Rejection, limit: int) -> Kept:
+        """Keep a record this run could not deliver as pending (see ``PendingRejections``)."""
+        return self._ledger.pending.keep(self._api_url, rejection, limit=limit)
+
+    def claim_pending(self, stream: str, claimer: str) -> list[PendingRecord]:
+        """Claim ``stream``'s pending records for this run, to send them again."""
+        return self._ledger.pending.claim(self._api_url, stream, claimer)
+
+    def pending_of(self, stream: str) -> list[PendingRecord]:
+        """``stream``'s pending records, claiming none (a dry run looks only)."""
+        return self._ledger.pending.listed(self._api_url, stream)
+
+    def rejected_again(self, pending: PendingRecord, rejection: Rejection) -> None:
+        """A claimed record failed again: it stays pending, one attempt more."""
+        self._ledger.pending.rejected_again(self._api_url, pending, rejection)
+
+    def pending_settled(self, pending: PendingRecord) -> None:
+        """A claimed record is settled: it is pending no more."""
+        self._ledger.pending.settled(self._api_url, pending)
+
+    def release_pending(self, claimer: str) -> None:
+        """The run is over: what it claimed and did not settle is free for the next one."""
+        self._ledger.pending.release(claimer)
+
+    def pending_counts(self) -> dict[str, int]:
+        """Records pending per stream."""
+        counts: dict[str, int] = {}
+        for stream, _, count in self._ledger.pending.counts(self._api_url):
+            counts[stream] = counts.get(stream, 0) + count
+        return counts
 
     def flush(self) -> None:
         """Make every confirmation so far durable (before a STATE that covers it)."""

@@ -73,6 +73,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (oauth_client_id, api_url)
         )""",
     ),
+    # 5: rejected records, pending until a later run delivers them (``pending``). Unlike
+    # the rest, they hold record content: the record, its stream's SCHEMA and key
+    # properties, as the dead-letter file does. identity is the key values as JSON (or the
+    # record's hash when it has none); record_hash tells a newer version of it from the one
+    # a run claimed; refused_hash is the hash of the body Gong answered 400; claimed_by the
+    # run retrying it now.
+    (
+        """CREATE TABLE gong_di_pending (
+            api_url TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            record_key TEXT NOT NULL,
+            record TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            stream_schema TEXT NOT NULL,
+            key_properties TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            errors TEXT NOT NULL,
+            refused_hash TEXT,
+            attempts INTEGER NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            claimed_by TEXT,
+            PRIMARY KEY (api_url, stream, identity)
+        )""",
+        "CREATE INDEX gong_di_pending_age ON gong_di_pending (api_url, stream, first_seen)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "gong_di_schema"

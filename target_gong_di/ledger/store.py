@@ -6,8 +6,10 @@ every event Gong confirmed (200 delivered, 409 duplicate) so a re-sync sends onl
 counts every request against a daily budget shared by all runs and processes; and it
 remembers when Gong said the day's quota is spent, so later runs stop before asking again.
 
-It holds keys and hashes only, never record content: stream, eventId, a hash of the body
-sent, the outcome, Gong's requestId and the time. Confirmations are buffered and written
+Its confirmations hold keys and hashes only, never record content: stream, eventId, a
+hash of the body sent, the outcome, Gong's requestId and the time. Rejected records are
+the exception: they are kept, content and all, until a later run delivers them
+(``pending``). Confirmations are buffered and written
 by ``flush`` in one transaction, which the caller runs before it forwards a STATE; an event
 enters the buffer only after Gong answered, so a crash at any moment can lose confirmations
 (those events are sent again and answered 409) but never mark an unsent event as sent.
@@ -23,18 +25,20 @@ import sqlite3
 import threading
 import typing as t
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from target_gong_di.encoding import to_canonical_json
 from target_gong_di.exceptions import BudgetExhausted, LedgerError
-from target_gong_di.ledger.clock import utc_now
+from target_gong_di.ledger.clock import next_midnight, utc_now
 from target_gong_di.ledger.databases import (
     Database,
     PostgresDatabase,
     SqliteDatabase,
     Transaction,
+    postgres_errors,
 )
+from target_gong_di.ledger.pending import PendingRejections
 from target_gong_di.ledger.schema import has_schema, migrate
 from target_gong_di.ledger.tokens import TokenSlot
 from target_gong_di.redaction import redact, redact_url
@@ -113,7 +117,7 @@ def open_ledger(
         database = _open_database(url, read_only=read_only)
     except LedgerError as error:
         raise LedgerError(f"{SETTING} {redact_url(url)}: {redact(str(error), url)}") from None
-    except (sqlite3.Error, _postgres_errors()) as error:
+    except (sqlite3.Error, postgres_errors()) as error:
         raise LedgerError(
             f"{SETTING} {redact_url(url)}: cannot open the ledger: {redact(str(error), url)}"
         ) from None
@@ -154,12 +158,6 @@ def _empty_database() -> Database:
     return database
 
 
-def _postgres_errors() -> type[Exception]:
-    import psycopg  # noqa: PLC0415 - loaded only when a ledger call has failed
-
-    return psycopg.Error
-
-
 INSERT_CONFIRMATION = """
     INSERT INTO gong_di_confirmations
         (api_url, event_id, stream, body_hash, outcome, request_id, confirmed_at)
@@ -197,6 +195,8 @@ class Ledger:
         """The first database error, once there was one (see ``_transaction``)."""
         self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
+        self.pending = PendingRejections(database, self._transaction, clock)
+        """Rejected records, kept until a later run delivers them (``pending``)."""
 
     def __repr__(self) -> str:
         return f"Ledger({self._shown_url}{', read-only' if self._read_only else ''})"
@@ -347,7 +347,7 @@ class Ledger:
             if rows:
                 return int(rows[0][0])
             spent = self._spent_on(tx, api_url, day)
-        raise BudgetExhausted(api_url, spent, t.cast("int", budget), _next_midnight(day))
+        raise BudgetExhausted(api_url, spent, t.cast("int", budget), next_midnight(day))
 
     def spent_today(self, api_url: str) -> int:
         """Requests counted today (UTC) for ``api_url``, by every run and process."""
@@ -417,7 +417,7 @@ class Ledger:
         try:
             with self._database.transaction(write=write) as tx:
                 yield tx
-        except (sqlite3.Error, _postgres_errors()) as error:
+        except (sqlite3.Error, postgres_errors()) as error:
             self._failure = f"{SETTING} {self._shown_url}: {redact(str(error), self._url)}"
             raise LedgerError(self._failure) from None
 
@@ -427,7 +427,7 @@ class Ledger:
 
     def day_ends(self) -> datetime:
         """When today (UTC) ends by the ledger's clock, and the daily budget starts again."""
-        return _next_midnight(self.today())
+        return next_midnight(self.today())
 
     def today(self) -> date:
         """Today's date in UTC by the ledger's clock: the day requests are counted against."""
@@ -442,7 +442,3 @@ def _lock_key(*parts: str) -> int:
     """A signed 64-bit advisory lock key for ``parts``."""
     digest = hashlib.sha256("\x00".join(["gong_di_oauth_tokens", *parts]).encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _next_midnight(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=timezone.utc)

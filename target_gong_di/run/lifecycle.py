@@ -1,8 +1,8 @@
 """One run's life: open it, stop it at most once, finish it; the target's hooks call in here.
 
-Opening (``open_run``) takes the ledger, the credentials, delivery and the STATE writer,
-in that order, and stops before reading a record when the ledger remembers Gong's quota as
-spent. A run ends one of two ways, and each way runs once:
+Opening (``open_run``, carried out by ``opening``) takes the ledger, the credentials, delivery
+and the STATE writer, in that order, and stops before reading a record when the ledger
+remembers Gong's quota as spent. A run ends one of two ways, and each way runs once:
 
 - the end of input (``end_of_input``): every event settles, the last safe STATE goes out,
   the summary is logged;
@@ -32,24 +32,24 @@ import threading
 import time
 import typing as t
 
-from target_gong_di.delivery import open_credentials, open_delivery, retry_policy
+from target_gong_di.delivery import open_delivery
 from target_gong_di.exceptions import (
     DailyLimitReached,
     DeliveryStopped,
     Interrupted,
     LedgerError,
     OutputFileError,
-    QuotaExhausted,
 )
-from target_gong_di.ledger import DeliveryLedger, open_ledger
-from target_gong_di.run.checkpoints import Checkpoints
-from target_gong_di.run.dry_run import DryRunOutput
-from target_gong_di.run.files import JsonLinesFile
-from target_gong_di.run.planning import InputPosition, InputProgress, InputWatch, backlog_line
+from target_gong_di.run.opening import open_context
+from target_gong_di.run.planning import (
+    InputPosition,
+    InputProgress,
+    InputWatch,
+    backlog_line,
+)
 from target_gong_di.run.report import records
 from target_gong_di.run.state_writer import StateWriter
 from target_gong_di.run.stream_events import RunContext
-from target_gong_di.setting_checks import skip_horizon
 from target_gong_di.stop import Stop
 
 if t.TYPE_CHECKING:
@@ -80,6 +80,7 @@ class RunLifecycle:
         deliver: t.Callable[..., DeliveryPipeline] = open_delivery,
         send_sample: int | None = None,
         summary: RunSummary | None = None,
+        replaying: bool = False,
     ) -> None:
         """Hold what the run needs; nothing is opened before ``open_run``.
 
@@ -91,11 +92,14 @@ class RunLifecycle:
         STATE at all, so the tap's bookmark stays where it was and an ordinary run later
         reads the same input again and sends the rest (the ledger settles the sample).
         ``summary`` is written before a stop that must end the process at once.
+        ``replaying`` (``--replay``): retry no pending record, as the replayed file names
+        them, and dead-letter every record that still fails (``pending_retry``).
         """
         self._summary = summary
         self._send_sample = send_sample
         self._started_at = dt.datetime.now(dt.timezone.utc)
         """What a ``skip_events_before`` duration counts back from."""
+        self._replaying = replaying
         self._deliver = deliver
         self._settings = settings
         self._report = report
@@ -120,71 +124,21 @@ class RunLifecycle:
         return self._context
 
     def _open(self) -> RunContext:
-        settings = self._settings
-        credentials, api_url = (
-            (None, settings.api_url)
-            if settings.dry_run
-            else open_credentials(settings, retry_policy(settings), self._logger)
-        )
-        ledger = DeliveryLedger(
-            open_ledger(settings.ledger_url, read_only=settings.dry_run),
-            api_url,
-            settings.daily_request_budget,
-        )
-        spent: QuotaExhausted | None = None
-        if not settings.dry_run:
-            try:
-                ledger.check_quota()
-            except QuotaExhausted as error:
-                if settings.on_daily_limit != "finish":
-                    ledger.close()
-                    raise
-                spent = error  # read the input to the end, sending nothing (below)
-        checkpoints = Checkpoints()
-        dead_letters = JsonLinesFile.dead_letters(settings.dead_letter_path, self._logger)
-        pipeline = (
-            None
-            if credentials is None
-            else self._deliver(
-                settings,
-                ledger,
-                self._logger,
-                credentials=credentials,
-                api_url=api_url,
-                stop=self.stop,
-                on_stop=self._delivery_stopped,
-                send_limit=self._send_sample,
-            )
-        )
-        if pipeline is not None and spent is not None:
-            pipeline.stop(spent)
-        if pipeline is not None and self._send_sample is None:
-            self._writer = StateWriter(
-                checkpoints,
-                dead_letters=dead_letters,
-                ledger=ledger,
-                stop_run=pipeline.stop,
-                logger=self._logger,
-            )
-            self._writer.start()
-        return RunContext(
-            settings=settings,
-            checkpoints=checkpoints,
-            dead_letters=dead_letters,
-            dry_run=DryRunOutput(
-                JsonLinesFile.dry_run_output(settings.dry_run_path, self._logger),
-                ledger,
-                checkpoints,
-            ),
-            report=self._report,
-            ledger=ledger,
-            pipeline=pipeline,
+        context, self._writer = open_context(
+            self._settings,
+            self._report,
+            self._logger,
             expression_config=self._expression_config,
             run_id=self._run_id,
             input_line=self._input_line,
+            started_at=self._started_at,
+            deliver=self._deliver,
+            stop=self.stop,
+            on_stop=self._delivery_stopped,
             send_sample=self._send_sample,
-            skip_before=self._skip_before(),
+            replaying=self._replaying,
         )
+        return context
 
     @property
     def requests(self) -> int:
@@ -195,19 +149,6 @@ class RunLifecycle:
     def ended_well_at(self) -> DeliveryStopped | None:
         """The daily limit the run finished at (``on_daily_limit: finish``), if it did."""
         return self.stop.cause if self.stop.finishing else None
-
-    def _skip_before(self) -> dt.datetime | None:
-        """``skip_events_before`` as a moment (checked with the config), said once."""
-        given = self._settings.skip_events_before
-        if given is None:
-            return None
-        horizon = skip_horizon(given, self._started_at)
-        self._logger.info(
-            "Events before %s (skip_events_before=%s) are counted as too_old and not sent",
-            horizon.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-            given,
-        )
-        return horizon
 
     # While reading.
 
@@ -382,6 +323,32 @@ class RunLifecycle:
         sys.stdout.flush()
         os._exit(code)
 
+    def _close_ledger(self, context: RunContext, written: bool) -> dict[str, int] | None:
+        """Release the run's pending claims and close the ledger; what is still pending.
+
+        Only after the last STATE is ``written`` are confirmations flushed and pending
+        records counted: a stop that gave up on the STATE writer leaves both to a later run.
+        """
+        pending: dict[str, int] | None = None
+        try:
+            if context.pending is not None and written:
+                pending = context.pending.finish()
+        except LedgerError as error:
+            self._logger.warning("%s; the records pending are not counted", error)
+        try:
+            self._standing = context.ledger.standing()
+            if self._summary is not None:
+                self._summary.standing(self._standing)
+        except LedgerError as error:
+            self._logger.warning("%s; the run summary does not say what was spent", error)
+        try:
+            context.ledger.close(flush=written)
+        except LedgerError as error:
+            # The STATE already out is safe without these confirmations: Gong has the
+            # events, and a later run settles each with a 409. The stop's cause is the error.
+            self._logger.warning("%s; the last confirmations are not recorded", error)
+        return pending
+
     def _finish(self, cause: DeliveryStopped | None = None, deadline: float | None = None) -> None:
         """Forward the last safe STATE and close everything, the run's ``cause`` of a stop.
 
@@ -411,21 +378,11 @@ class RunLifecycle:
                 output.close()
             except OutputFileError as error:
                 failure = failure or error
-        try:
-            self._standing = context.ledger.standing()
-            if self._summary is not None:
-                self._summary.standing(self._standing)
-        except LedgerError as error:
-            self._logger.warning("%s; the run summary does not say what was spent", error)
-        try:
-            context.ledger.close(flush=written)
-        except LedgerError as error:
-            # The STATE already out is safe without these confirmations: Gong has the
-            # events, and a later run settles each with a 409. The stop's cause is the error.
-            self._logger.warning("%s; the last confirmations are not recorded", error)
+        pending = self._close_ledger(context, written)
         self._report.finish(
             self._settings.dead_letter_path,
             self._settings.dry_run_path if self._settings.dry_run else None,
+            pending,
         )
         if self._settings.dry_run and cause is None:  # what a whole input needs, for planning
             requests = self._report.total("dry_run_written")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import datetime as dt
 import math
 import os
 import threading
@@ -19,7 +20,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from target_gong_di.setting_checks import skip_horizon
+
 if t.TYPE_CHECKING:
+    import logging
+
     from target_gong_di.run.checkpoints import Checkpoints
 
 GONG_DAILY_QUOTA = 10_000
@@ -27,6 +32,21 @@ GONG_DAILY_QUOTA = 10_000
 RATE_WINDOW_SECONDS = 60.0
 """The current rate is measured over about this long, so a fast start (events the ledger
 settles without a request) does not promise an ETA the requests cannot keep."""
+
+
+def skip_before(
+    given: str | None, started_at: dt.datetime, logger: logging.Logger
+) -> dt.datetime | None:
+    """``skip_events_before`` as a moment (checked with the config), said once per run."""
+    if given is None:
+        return None
+    horizon = skip_horizon(given, started_at)
+    logger.info(
+        "Events before %s (skip_events_before=%s) are counted as too_old and not sent",
+        horizon.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        given,
+    )
+    return horizon
 
 
 def days_needed(requests: int, per_day: int) -> int:

@@ -36,6 +36,8 @@ OUTCOMES = (
     "retries",
     "throttled",
     "dry_run_written",
+    "retry_settled",
+    "still_pending",
 )
 
 
@@ -62,6 +64,10 @@ class StreamCounts:
     dry_run_written: int = 0
     received: int = 0
     """Records read, settled or not (the run summary's ``not_sent`` is what is left)."""
+    retry_settled: int = 0
+    """Records earlier runs could not deliver that a retry in this run settled."""
+    still_pending: int = 0
+    """Records earlier runs could not deliver that failed again when retried."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def count(self, outcome: Outcome) -> None:
@@ -276,8 +282,17 @@ class RunReport:
         self._thread = threading.Thread(target=report, name="gong-di-progress", daemon=True)
         self._thread.start()
 
-    def finish(self, dead_letter_path: str, dry_run_path: str | None) -> None:
-        """Stop the progress line; log the summary per stream and as SDK metrics."""
+    def finish(
+        self,
+        dead_letter_path: str,
+        dry_run_path: str | None,
+        pending: t.Mapping[str, int] | None = None,
+    ) -> None:
+        """Stop the progress line; log the summary per stream and as SDK metrics.
+
+        ``pending`` is the records of each stream still pending in the ledger (None when
+        the ledger could not say).
+        """
         self._finished.set()
         elapsed = time.monotonic() - self._started
         for stream_name, stream_counts in sorted(self._streams.items()):
@@ -286,7 +301,8 @@ class RunReport:
             self._logger.info(
                 "Run summary for stream '%s': %d delivered, %d duplicates, %d unchanged and "
                 "%d changed_after_delivery %s (already in the ledger), %d dead-lettered, "
-                "%d too_old %s (before skip_events_before), %d retries, %d HTTP 429s%s in %.1fs",
+                "%d too_old %s (before skip_events_before), %d retries, %d HTTP 429s%s%s in "
+                "%.1fs",
                 stream_name,
                 counts["delivered"],
                 counts["duplicates"],
@@ -301,6 +317,7 @@ class RunReport:
                 f", {counts['dry_run_written']} written to {dry_run_path} (dry run)"
                 if dry_run_path
                 else "",
+                _pending_part(counts, (pending or {}).get(stream_name, 0)),
                 elapsed,
             )
             # One line per stream: the records delivered, every outcome as a tag.
@@ -325,6 +342,15 @@ class RunReport:
         if rejected and dead_letter_path != os.devnull:  # --validate-config keeps none
             self._logger.warning(
                 "%s could not be delivered; see %s", records(rejected), dead_letter_path
+            )
+        waiting = sum((pending or {}).values())
+        if waiting and dead_letter_path != os.devnull:
+            self._logger.warning(
+                "%s pending in the ledger (rejected, by this run or earlier ones): every run "
+                "retries them, rebuilt with its config, until they are delivered. List them "
+                "with --ledger-pending, count them with --ledger-counts, drop a stream's with "
+                "--ledger-forget STREAM",
+                records(waiting),
             )
 
     def log_daily_limit(self, cause: Exception, unsettled: int, standing: Standing | None) -> None:
@@ -359,3 +385,13 @@ class RunReport:
             total("dead_lettered"),
             read - settled,
         )
+
+
+def _pending_part(counts: t.Mapping[str, int], pending: int) -> str:
+    """What the summary says of a stream's pending records, when it has any to say."""
+    if not (pending or counts["retry_settled"] or counts["still_pending"]):
+        return ""
+    return (
+        f", {counts['retry_settled']} pending from earlier runs settled by a retry "
+        f"({counts['still_pending']} rejected again), {pending} still pending"
+    )

@@ -3,8 +3,10 @@
 ``StreamEvents.accept`` reads top to bottom as the life of a record: it is numbered, checked
 against its stream's SCHEMA (and key properties), its dates parsed, its body built and
 validated; a body that may be sent goes to the delivery pipeline at once (or to the dry-run
-file), anything else to the dead-letter file. ``settle`` hears how a sent event ended.
-What it needs from the run comes in one ``RunContext``, so it can be built on its own.
+file), anything else is kept pending in the ledger and, unless it was pending for the same
+reason already, written to the dead-letter file. ``settle`` hears how a sent event ended;
+``retry`` sends a pending record of an earlier run again, through the same steps. What it
+needs from the run comes in one ``RunContext``, so it can be built on its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from target_gong_di.delivery import Event, Outcome
 from target_gong_di.encoding import to_json
 from target_gong_di.exceptions import TooManyRejected
+from target_gong_di.ledger import API_STAGE, Rejection, body_hash
 from target_gong_di.mapping import (
     RecordMappingError,
     StreamSchema,
@@ -23,6 +26,7 @@ from target_gong_di.mapping import (
     unmapped_stream_error,
 )
 from target_gong_di.run.dead_letters import dead_letter
+from target_gong_di.run.pending_retry import refused_unchanged
 from target_gong_di.run.report import records
 from target_gong_di.validation import (
     RecordCheck,
@@ -39,12 +43,26 @@ if t.TYPE_CHECKING:
     import logging
 
     from target_gong_di.delivery import DeliveryPipeline
-    from target_gong_di.ledger import DeliveryLedger
+    from target_gong_di.ledger import DeliveryLedger, PendingRecord
     from target_gong_di.run.checkpoints import Checkpoints
     from target_gong_di.run.dry_run import DryRunOutput
     from target_gong_di.run.files import JsonLinesFile
+    from target_gong_di.run.pending_retry import PendingRetries, RetriedRecord
     from target_gong_di.run.report import RunReport
     from target_gong_di.settings import Settings
+
+
+class Refusal(t.NamedTuple):
+    """Why a record builds no body that may be sent: the stage, the errors, the body if any."""
+
+    stage: str
+    errors: list[str]
+    body: dict[str, t.Any] | None = None
+
+    @property
+    def extra(self) -> dict[str, t.Any]:
+        """What the dead-letter line adds: the body, when one was built."""
+        return {} if self.body is None else {"body": self.body}
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,8 @@ class RunContext:
     the day's requests are spent with ``on_daily_limit: finish``."""
     skip_before: dt.datetime | None = None
     """``skip_events_before`` as a moment: a body whose timestamp is earlier is not sent."""
+    pending: PendingRetries | None = None
+    """Rejected records kept in the ledger and retried (``pending_retry``); None keeps none."""
 
 
 class StreamEvents:
@@ -107,12 +127,17 @@ class StreamEvents:
         self._check = RecordCheck(
             schema, key_properties, draft, checked=reads, check_schema=check_schema
         )
-        self._key_properties = tuple(key_properties)
-        self._schema = schema
+        self.key_properties = tuple(key_properties)
+        self.schema = schema
         self._date_parsers = date_parsers(properties, reads)
         self._run = run
         self._logger = logger
         self.counts = run.report.counts_for(stream_name)
+
+    def retry_pending(self) -> None:
+        """Send again the stream's records that earlier runs could not deliver."""
+        if self._run.pending is not None:
+            self._run.pending.retry(self)
 
     def accept(self, record: dict[str, t.Any]) -> None:
         """Take one record as the tap sent it: send its body, or dead-letter it."""
@@ -141,23 +166,31 @@ class StreamEvents:
         self, number: int, line: int, record: dict[str, t.Any]
     ) -> tuple[dict[str, t.Any], bytes] | None:
         """The record's valid body and its encoding; None once the record is dead-lettered."""
+        built = self._build(record)
+        if isinstance(built, Refusal):
+            self._reject(number, line, record, built.stage, built.errors, **built.extra)
+            return None
+        for field_name, problem, example in association_warnings(built[0]):
+            self._run.report.value_warning(self.stream_name, field_name, problem, example)
+        return built
+
+    def _build(self, record: dict[str, t.Any]) -> tuple[dict[str, t.Any], bytes] | Refusal:
+        """The record's valid body and its encoding, or why there is none.
+
+        Its dates are parsed in place.
+        """
         errors = self._check.errors(record)
         if errors:
-            self._reject(number, line, record, "schema", errors)
-            return None
+            return Refusal("schema", errors)
         parse_dates(record, self._date_parsers)
         try:
             body = self.mapping.build(record)
         except RecordMappingError as error:
-            self._reject(number, line, record, "mapping", [str(error)])
-            return None
+            return Refusal("mapping", [str(error)])
         payload = to_json(body)
         errors = body_errors(body) + body_size_errors(payload, self._run.settings.max_body_bytes)
         if errors:
-            self._reject(number, line, record, "validation", errors, body=body)
-            return None
-        for field_name, problem, example in association_warnings(body):
-            self._run.report.value_warning(self.stream_name, field_name, problem, example)
+            return Refusal("validation", errors, body)
         return body, payload
 
     def _too_old(self, body: dict[str, t.Any]) -> bool:
@@ -167,6 +200,30 @@ class StreamEvents:
             return False
         moment = iso_datetime(body["timestamp"])
         return moment is not None and moment < horizon  # a valid body always has one
+
+    def retry(self, pending: PendingRecord, owner: RetriedRecord) -> None:
+        """Send a pending record again, rebuilt with today's config; ``owner`` settles it.
+
+        Not numbered: no STATE waits for it. A body Gong refused (400) is not sent again
+        until it has changed.
+        """
+        record = pending.record()
+        built = self._build(record)
+        if isinstance(built, Refusal):
+            owner.failed(record, built.stage, built.errors, **built.extra)
+            return
+        body, payload = built
+        if refused_unchanged(pending, body):
+            owner.failed(record, pending.stage, list(pending.errors), body=body)
+            return
+        t.cast("DeliveryPipeline", self._run.pipeline).submit(
+            Event(0, record, body, payload, owner, 0)
+        )
+
+    def would_pass(self, pending: PendingRecord) -> bool:
+        """Whether a pending record would now be sent (a dry run's count)."""
+        built = self._build(pending.record())
+        return not isinstance(built, Refusal) and not refused_unchanged(pending, built[0])
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Count how a sent event ended; a 400 dead-letters its record.
@@ -209,6 +266,31 @@ class StreamEvents:
     def _reject(
         self, number: int, line: int, record: dict, stage: str, errors: list[str], **extra: t.Any
     ) -> None:
+        """Keep the record pending; a dead-letter line unless it is pending for this already."""
+        rejection = self.rejection(record, stage, errors, extra.get("body"))
+        pending = self._run.pending
+        if pending is None or pending.needs_line(rejection):
+            self.dead_letter(record, stage, errors, line, **extra)
+        if pending is not None:
+            pending.keep(rejection)
+        self._run.checkpoints.settled(number)
+        self.counts.add("dead_lettered")
+
+    def rejection(
+        self, record: dict, stage: str, errors: list[str], body: dict | None
+    ) -> Rejection:
+        """The record's rejection as the ledger keeps it pending.
+
+        For a 400, with the hash of the body Gong refused.
+        """
+        refused = body_hash(body) if stage == API_STAGE and body is not None else None
+        keys = self.key_properties
+        return Rejection(self.stream_name, record, self.schema, keys, stage, tuple(errors), refused)
+
+    def dead_letter(
+        self, record: dict, stage: str, errors: list[str], line: int | None, **extra: t.Any
+    ) -> None:
+        """Append the record's dead-letter line; its rejection is told in the summary."""
         key = self._key(record)
         self._run.dead_letters.append(
             dead_letter(
@@ -219,18 +301,16 @@ class StreamEvents:
                 run_id=self._run.run_id,
                 key=key,
                 line=line,
-                schema=self._schema,
-                key_properties=self._key_properties,
+                schema=self.schema,
+                key_properties=self.key_properties,
                 **extra,
             )
         )
-        self._run.checkpoints.settled(number)
-        self.counts.add("dead_lettered")
         self._run.report.rejected(self.stream_name, stage, errors, key, line)
 
     def _key(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The record's key_properties values: which record it is, in the tap's terms."""
-        return {name: record.get(name) for name in self._key_properties}
+        return {name: record.get(name) for name in self.key_properties}
 
     def _check_rejections(self) -> None:
         """Past ``max_rejected_records``: deliver what was read before, then stop the run.

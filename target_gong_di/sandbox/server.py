@@ -8,9 +8,10 @@ peer on 127.0.0.1 that behaves like Gong and misbehaves on demand:
 - answers 429 with ``Retry-After`` above ``rate_limit`` requests per second, and once
   ``daily_quota`` requests were made, with ``Retry-After`` until the next UTC midnight, as
   Gong does when a company's daily quota is spent;
-- injects 400s for valid bodies (rules Gong checks that no client can know), 5xx answers,
-  dropped connections (nothing stored), lost replies (stored, then
-  the connection closes, before or during the answer) and latency, each at a given rate;
+- injects 400s for valid bodies (rules Gong checks that no client can know: at a rate, or
+  for each body holding ``refuse_text``), 5xx answers, dropped connections (nothing
+  stored), lost replies (stored, then the connection closes, before or during the answer)
+  and latency, each at a given rate;
 - answers 500 the first ``failures_per_match`` times a body contains ``failing_text``, for
   a test that needs one event to be retried while others flow;
 - answers 413 with nginx's page to a body over ``max_body_bytes``, storing nothing, as
@@ -200,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.server.draw() < options.reject_rate:
             self._error(400, "Rejected by the sandbox's reject_rate (a server-side rule)")
+            return
+        if options.refuse_text and options.refuse_text.encode() in raw:
+            self._error(400, "Refused by the sandbox's refuse_text (a server-side rule)")
             return
         if not store.store(body):
             self._error(409, f"Event {body['eventId']} was already reported in the past")

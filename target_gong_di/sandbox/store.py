@@ -37,6 +37,8 @@ class SandboxOptions:
     rate_limit: float | None = _option(None, "requests/s before 429s")
     retry_after_seconds: int = _option(1, "Retry-After of those 429s", flag="--retry-after")
     reject_rate: float = _option(0.0, "valid bodies answered 400")
+    refuse_text: str | None = _option(None, "400 for valid bodies holding this text")
+    """A server-side rule no client can know, met by content: the same body is refused again."""
     fail_rate: float = _option(0.0, "share answered 500")
     drop_rate: float = _option(0.0, "share of dropped connections")
     lost_reply_rate: float = _option(0.0, "stored, then hung up")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from target_gong_di.ledger import Rejection
 from target_gong_di.ledger.store import DELIVERED, DUPLICATE, Confirmation, open_ledger
 
 GONG = "https://us-1.api.gong.io"
@@ -102,7 +103,10 @@ def test_forgetting_everything_clears_only_the_configs_api_url(filled):
 def test_only_one_ledger_flag_is_taken_at_a_time(tmp_path):
     result = command(tmp_path, "--ledger-counts", "--ledger-forget-all")
     assert result.returncode == 2
-    assert "use one of --ledger-counts, --ledger-forget, --ledger-forget-all" in result.stderr
+    assert (
+        "use one of --ledger-counts, --ledger-pending, --ledger-forget, --ledger-forget-all"
+        in result.stderr
+    )
 
 
 def test_a_ledger_that_cannot_be_opened_is_one_line_without_the_password(tmp_path):
@@ -129,3 +133,65 @@ def test_help_says_the_counts_go_to_stdout():
     assert "--ledger-counts" in result.stdout
     assert "Print to stdout" in result.stdout
     assert "--ledger-forget STREAM" in result.stdout
+
+
+@pytest.fixture
+def pending(tmp_path: Path) -> Path:
+    """A ledger with two web_visits records pending for GONG, one at mapping, one at api."""
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    with open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        for number, stage in ((1, "mapping"), (2, "api")):
+            rejection = Rejection(
+                "web_visits",
+                {"id": number, "email": "secret@acme.com"},
+                schema,
+                ("id",),
+                stage,
+                (f"reason {number}",),
+            )
+            ledger.pending.keep(GONG, rejection, limit=10)
+    return tmp_path
+
+
+def test_pending_records_are_listed_as_json_lines_without_their_content(pending):
+    result = command(pending, "--ledger-pending")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["stream"], row["key"], row["stage"], row["attempts"]) for row in rows] == [
+        ("web_visits", {"id": 1}, "mapping", 1),
+        ("web_visits", {"id": 2}, "api", 1),
+    ]
+    assert set(rows[0]) == {
+        "stream",
+        "key",
+        "stage",
+        "errors",
+        "attempts",
+        "first_seen",
+        "last_seen",
+    }
+    assert "secret@acme.com" not in result.stdout
+
+
+def test_no_pending_record_lists_no_line(tmp_path):
+    result = command(tmp_path, "--ledger-pending")
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_counts_list_pending_records_per_stream_and_stage(pending):
+    result = command(pending, "--ledger-counts")
+    lines = result.stdout.splitlines()
+    start = lines.index(
+        f"Pending rejected records for {GONG} (retried by every run until delivered):"
+    )
+    assert lines[start + 1 : start + 4] == [
+        "  stream      stage    records",
+        "  web_visits  api            1",
+        "  web_visits  mapping        1",
+    ]
+
+
+def test_forgetting_a_stream_forgets_its_pending_records(pending):
+    result = command(pending, "--ledger-forget", "web_visits")
+    assert "Forgot 2 pending rejected records too" in result.stdout
+    assert command(pending, "--ledger-pending").stdout == ""

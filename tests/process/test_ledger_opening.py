@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from ledger_examples import CONFIRMATION, GONG, PASSWORD
 
+from target_gong_di.ledger import Rejection
 from target_gong_di.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 from target_gong_di.ledger.store import (
     LedgerError,
@@ -48,6 +49,20 @@ def test_a_ledger_of_an_older_version_is_upgraded_keeping_its_confirmations(ledg
         assert ledger.confirmed(GONG, ["e1"]) == {"e1": "h"}
         assert ledger.spend(GONG, 10) == 1
     assert execute(ledger_url, "SELECT version FROM gong_di_schema") == [(SCHEMA_VERSION,)]
+
+
+def test_a_ledger_from_before_pending_rejections_is_upgraded_to_keep_them(ledger_url):
+    before = SCHEMA_VERSION - 1  # the step that added gong_di_pending is the last
+    execute(
+        ledger_url,
+        "CREATE TABLE gong_di_schema (version INTEGER NOT NULL)",
+        f"INSERT INTO gong_di_schema (version) VALUES ({before})",
+        *(statement for step in MIGRATIONS[:before] for statement in step),
+    )
+    rejected = Rejection("s", {"id": 1}, {"type": "object"}, ("id",), "mapping", ("x",))
+    with open_ledger(ledger_url) as ledger:
+        ledger.pending.keep(GONG, rejected, limit=10)
+        assert [row.key for row in ledger.pending.listed(GONG)] == [{"id": 1}]
 
 
 def test_a_ledger_of_a_newer_version_is_refused(ledger_url):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ledger_examples import tokens
 
+from target_gong_di.ledger import Rejection
 from target_gong_di.ledger.store import (
     body_hash,
 )
@@ -25,3 +26,21 @@ def test_body_hash_tells_values_apart():
 
 def test_stored_tokens_never_show_in_their_repr(clock):
     assert "rt-2" not in repr(tokens("rt-2", clock))
+
+
+def pending_identity(record: dict, keys: tuple[str, ...] = ("id",)) -> str:
+    return Rejection("s", record, {}, keys, "mapping", ("x",)).identity
+
+
+def test_a_rejected_record_is_known_by_its_key_values():
+    assert pending_identity({"id": 7, "page": "a"}) == pending_identity({"id": 7, "page": "b"})
+
+
+def test_a_rejected_record_without_keys_is_known_by_its_content():
+    assert pending_identity({"page": "a"}, keys=()) != pending_identity({"page": "b"}, keys=())
+    assert pending_identity({"page": "a"}, keys=()) == pending_identity({"page": "a"}, keys=())
+
+
+def test_a_rejected_record_with_a_null_key_value_is_known_by_its_content():
+    first, second = ({"id": None, "page": page} for page in "ab")
+    assert pending_identity(first) != pending_identity(second)
