@@ -6,19 +6,7 @@ against the sandbox, counting what it stored and answered.
 
 from __future__ import annotations
 
-from page_views import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
-from singer_messages import schema, state
-
-BROKEN = {"mappings": {VIEWS: {**VIEW_MAPPING, "content": {"contentTitle": "int(page)"}}}}
-"""A mapping whose expression raises for every record: each is rejected at 'mapping'."""
-
-
-def tap_output(ids: range) -> list[dict]:
-    """What an incremental tap sends: the SCHEMA, then each record and its bookmark."""
-    messages = [schema(VIEWS, VIEW_PROPERTIES, ["id"])]
-    for number in ids:
-        messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
-    return messages
+from page_views import BROKEN, CONFIG, VIEW_MAPPING, VIEWS, tap_output
 
 
 def test_records_a_mapping_rejected_are_delivered_once_by_a_later_run_of_new_records(

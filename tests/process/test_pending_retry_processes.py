@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 import psycopg
-from page_views import CONFIG, VIEW_MAPPING, VIEW_PROPERTIES, VIEWS, view
+from page_views import BROKEN, CONFIG, tap_output
 from processes import TargetProcess, wait_until
-from singer_messages import schema, state
-
-BROKEN = {"mappings": {VIEWS: {**VIEW_MAPPING, "content": {"contentTitle": "int(page)"}}}}
-"""A mapping whose expression raises for every record: each is rejected at 'mapping'."""
-
-
-def tap_output(ids: range) -> list[dict]:
-    """What an incremental tap sends: the SCHEMA, then each record and its bookmark."""
-    messages = [schema(VIEWS, VIEW_PROPERTIES, ["id"])]
-    for number in ids:
-        messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
-    return messages
 
 
 def claims_freed(ledger_url: str) -> bool:

@@ -18,6 +18,8 @@ VIEW_MAPPING = {
     "person": {"email": "email"},
 }
 CONFIG = {"mappings": {VIEWS: VIEW_MAPPING}}
+BROKEN = {"mappings": {VIEWS: {**VIEW_MAPPING, "content": {"contentTitle": "int(page)"}}}}
+"""A mapping whose expression raises for every record: each is rejected at 'mapping'."""
 
 
 def view(number: int, **changes) -> dict:
@@ -36,7 +38,12 @@ def views(count: int) -> list[dict]:
 
 def interleaved(count: int) -> list[dict]:
     """Each record followed by a STATE naming it, as an incremental tap writes them."""
+    return tap_output(range(count))
+
+
+def tap_output(ids: range) -> list[dict]:
+    """What an incremental tap sends: the SCHEMA, then each record and its bookmark."""
     messages = views(0)
-    for number in range(count):
+    for number in ids:
         messages += [view(number), state({"bookmarks": {VIEWS: {"id": number}}})]
     return messages
