@@ -28,12 +28,12 @@ from target_gong_di.mapping.expressions import (
     FUNCTIONS,
     SECRET_WORDS,
     Evaluated,
-    Evaluator,
     Expression,
     Literal,
     MappingConfigError,
     PropertyRead,
     RecordMappingError,
+    Scope,
     Value,
     field_label,
     looks_secret,
@@ -67,41 +67,47 @@ def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMapp
 
 
 class _Node(t.Protocol):
-    def build(self, evaluator: Evaluator) -> t.Any: ...
+    def build(self, record: dict[str, t.Any]) -> t.Any: ...
 
 
 @dataclass(frozen=True)
 class _Constant:
     value: t.Any
 
-    def build(self, evaluator: Evaluator) -> t.Any:
+    def build(self, record: dict[str, t.Any]) -> t.Any:
         return self.value
 
 
-@dataclass(frozen=True)
 class _Leaf:
-    value: Value
-    path: tuple[str, ...]
-    schema: dict[str, t.Any] | None
+    def __init__(self, value: Value, path: tuple[str, ...], schema: dict[str, t.Any] | None):
+        self.value = value
+        self.path = path
+        self.schema = schema
+        self._evaluate = value.evaluate
+        self._text_as_is = not (schema and "format" in schema)
+        """What ``conform`` does to text here, decided once: keep it."""
 
-    def build(self, evaluator: Evaluator) -> t.Any:
-        value = self.value.evaluate(evaluator, self.path)
+    def build(self, record: dict[str, t.Any]) -> t.Any:
+        value = self._evaluate(record, self.path)
+        if type(value) is str and self._text_as_is:
+            return value or None  # "" is what CSV and SaaS taps give for "no value"
         if value == "":
-            return None  # what CSV and SaaS taps give for "no value": left out, like None
+            return None  # left out, like None
         try:
             return conform(value, self.schema)
         except TimestampError as error:
             raise _unreadable_time(self.path, error) from None
 
 
-@dataclass(frozen=True)
 class _Object:
-    children: dict[str, _Node]
+    def __init__(self, children: dict[str, _Node]) -> None:
+        self.children = children
+        self._builds = tuple((key, node.build) for key, node in children.items())
 
-    def build(self, evaluator: Evaluator) -> dict[str, t.Any] | None:
+    def build(self, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
         built = {}
-        for key, node in self.children.items():
-            value = node.build(evaluator)
+        for key, build in self._builds:
+            value = build(record)
             if value is not None:
                 built[key] = value
         return built or None
@@ -111,8 +117,8 @@ class _Object:
 class _List:
     items: list[_Node]
 
-    def build(self, evaluator: Evaluator) -> list[t.Any] | None:
-        built = [node.build(evaluator) for node in self.items]
+    def build(self, record: dict[str, t.Any]) -> list[t.Any] | None:
+        built = [node.build(record) for node in self.items]
         return [value for value in built if value is not None] or None
 
 
@@ -123,11 +129,15 @@ class _CustomFields:
     fields: list[tuple[str, Value, str | None]]
     path: tuple[str, ...]
 
-    def build(self, evaluator: Evaluator) -> list[dict[str, str]] | None:
+    def __post_init__(self) -> None:
+        paths = [(*self.path, name) for name, _, _ in self.fields]
+        fields = [(name, source.evaluate, kind) for name, source, kind in self.fields]
+        object.__setattr__(self, "_fields", [(*f, p) for f, p in zip(fields, paths, strict=True)])
+
+    def build(self, record: dict[str, t.Any]) -> list[dict[str, str]] | None:
         built = []
-        for name, source, schema_type in self.fields:
-            path = (*self.path, name)
-            value = source.evaluate(evaluator, path)
+        for name, evaluate, schema_type, path in self._fields:  # type: ignore[attr-defined]
+            value = evaluate(record, path)
             if value is not None and value != "":
                 data_type = schema_type or data_type_of_value(value)
                 try:
@@ -138,17 +148,40 @@ class _CustomFields:
         return built or None
 
 
+def _constant_leaf(leaf: _Leaf) -> _Node:
+    """A literal leaf whose fitted value is a scalar is that constant, fitted once.
+
+    (Lists and objects are fitted per record: each body gets its own.)
+    """
+    if not isinstance(leaf.value, Literal):
+        return leaf
+    try:
+        value = leaf.build({})
+    except RecordMappingError:
+        return leaf  # a literal that is no point in time fails each record, as it did
+    if value is None or type(value) in {str, int, float, bool}:
+        return _Constant(value)
+    return leaf
+
+
 def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
     """A stable eventId from the stream and the record's key values.
 
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    canonical = _CANONICAL_JSON([stream_name, [text_of(value) for value in key_values]])
+    texts = [text_of(value) for value in key_values]
+    if type(stream_name) is str and all(type(text) is str for text in texts):
+        # The encoder's own output for a list of strings, without its per-call set-up.
+        canonical = f"[{_TEXT(stream_name)},[{','.join(map(_TEXT, texts))}]]"
+    else:
+        canonical = _CANONICAL_JSON([stream_name, texts])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 """Built once: ``json.dumps`` with options builds a new encoder on every call."""
+_TEXT = json.encoder.encode_basestring
+"""How ``_CANONICAL_JSON`` writes a string (``ensure_ascii=False``)."""
 
 
 # Compiling a stream's mapping.
@@ -165,9 +198,12 @@ class StreamSchema:
 class _Compiler:
     """Walks a mapping object beside the body schema, collecting nodes or errors."""
 
-    def __init__(self, stream_name: str, stream: StreamSchema | None) -> None:
+    def __init__(
+        self, stream_name: str, stream: StreamSchema | None, scope: Scope | None = None
+    ) -> None:
         self.stream_name = stream_name
         self.stream = stream
+        self.scope = scope
 
     def where(self, path: tuple[str, ...]) -> str:
         return f"stream {self.stream_name!r}, field {field_label(path)!r}"
@@ -189,7 +225,7 @@ class _Compiler:
 
     def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
         if isinstance(spec, str):
-            return _Leaf(self.value(spec, path, schema), path, schema)
+            return _constant_leaf(_Leaf(self.value(spec, path, schema), path, schema))
         if isinstance(spec, list):
             if schema.get("type") != "array":
                 raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
@@ -234,8 +270,8 @@ class _Compiler:
         except (ValueError, TypeError):
             pass
         if isinstance(node, ast.Name) and self.stream and node.id in self.stream.properties:
-            return PropertyRead(node.id)
-        return Evaluated(expression)
+            return PropertyRead(node.id, self.scope.base[node.id] if self.scope else None)
+        return Evaluated.compile(expression, self.scope)
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
@@ -271,18 +307,11 @@ class StreamMapping:
         template: _Node | None,
         stream: StreamSchema,
         source_system_name: str | None,
-        expression_config: dict[str, t.Any],
     ) -> None:
         self.stream_name = stream_name
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
-        self._evaluator = Evaluator(functions=FUNCTIONS)
-        self._base_names = {
-            **dict.fromkeys(stream.properties),
-            "config": expression_config,
-            "__stream_name__": stream_name,
-        }
 
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
@@ -293,8 +322,7 @@ class StreamMapping:
             except TimestampError as error:
                 raise _unreadable_time(("timestamp",), error) from None
         else:
-            self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
-            body = self._template.build(self._evaluator) or {}
+            body = self._template.build(record) or {}
         if "eventId" not in body and self._key_properties:
             key_values = [record.get(key) for key in self._key_properties]
             if all(value is None for value in key_values):
@@ -319,7 +347,9 @@ def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
     return _compile_template(stream_name, spec, None)
 
 
-def _compile_template(stream_name: str, spec: t.Any, stream: StreamSchema | None) -> _Node | None:
+def _compile_template(
+    stream_name: str, spec: t.Any, stream: StreamSchema | None, scope: Scope | None = None
+) -> _Node | None:
     if spec == PASSTHROUGH:
         return None
     if not isinstance(spec, dict):
@@ -327,7 +357,7 @@ def _compile_template(stream_name: str, spec: t.Any, stream: StreamSchema | None
             f'stream {stream_name!r}: mapping must be "{PASSTHROUGH}" or an object shaped '
             f"like the body, not {type(spec).__name__}"
         )
-    return _Compiler(stream_name, stream).object(spec, (), BODY_SCHEMA)
+    return _Compiler(stream_name, stream, scope).object(spec, (), BODY_SCHEMA)
 
 
 def compile_stream_mapping(
@@ -339,11 +369,13 @@ def compile_stream_mapping(
     expression_config: dict[str, t.Any] | None = None,
 ) -> StreamMapping:
     """Compile ``spec`` against the stream's SCHEMA; raises MappingConfigError."""
-    template = _compile_template(stream_name, spec, stream)
+    scope = Scope(stream_name, stream.properties, expression_config or {})
+    template = _compile_template(stream_name, spec, stream, scope)
     has_event_id = "eventId" in stream.properties if template is None else "eventId" in (spec or {})
     if not has_event_id and not stream.key_properties:
         raise MappingConfigError(
             f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
             "key_properties to derive one from; map eventId to a unique expression"
         )
-    return StreamMapping(stream_name, template, stream, source_system_name, expression_config or {})
+    scope.open()
+    return StreamMapping(stream_name, template, stream, source_system_name)
