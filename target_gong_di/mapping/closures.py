@@ -14,6 +14,7 @@ list) is left to simpleeval whole (``compile_reader`` returns None).
 from __future__ import annotations
 
 import ast
+import contextlib
 import types
 import typing as t
 
@@ -41,6 +42,11 @@ def resolve_name(name: str, record: dict[str, t.Any], base: dict[str, t.Any]) ->
     if name in record:
         return record[name]
     return base[name]
+
+
+def _too_long(value: t.Any) -> bool:
+    """True for a literal (or a receiver) longer than simpleeval evaluates."""
+    return hasattr(value, "__len__") and len(value) > simpleeval.MAX_STRING_LENGTH
 
 
 def _raising(error: Exception) -> Reader:
@@ -76,8 +82,8 @@ class _Compiler:
         return self.compile(node.value)
 
     def _constant(self, node: ast.Constant) -> Reader:
-        value = node.value
-        if hasattr(value, "__len__") and len(value) > simpleeval.MAX_STRING_LENGTH:
+        value: t.Any = node.value
+        if _too_long(value):
             return _raising(
                 simpleeval.IterableTooLong(
                     f"Literal in statement is too long! ({len(value)}, when "
@@ -106,9 +112,9 @@ class _Compiler:
         """Null-safe, as ``Evaluator._eval_subscript``: a null container reads as null."""
         container_of = self.compile(node.value)
         key_of = self.compile(node.slice)
-        if isinstance(node.slice, ast.Constant) and not isinstance(node.slice.value, list):
-            key = node.slice.value  # no per-record work to find it (and never too long)
-            if not (hasattr(key, "__len__") and len(key) > simpleeval.MAX_STRING_LENGTH):
+        if isinstance(node.slice, ast.Constant):
+            key = node.slice.value  # no per-record work to find it
+            if not _too_long(key):
 
                 def read_constant_key(record: dict[str, t.Any]) -> t.Any:
                     container = container_of(record)
@@ -145,9 +151,7 @@ class _Compiler:
         for prefix in simpleeval.DISALLOW_PREFIXES:
             if attr.startswith(prefix):
                 refusal = simpleeval.FeatureNotAvailable(
-                    "Sorry, access to __attributes "
-                    " or func_ attributes is not available. "
-                    f"({attr})"
+                    f"Sorry, access to __attributes  or func_ attributes is not available. ({attr})"
                 )
                 break
         if refusal is None and attr in simpleeval.DISALLOW_METHODS:
@@ -164,20 +168,17 @@ class _Compiler:
                 return None
             if refusal is not None:
                 raise refusal
-            if hasattr(receiver, "__len__") and len(receiver) > max_length:
+            if _too_long(receiver):
                 raise simpleeval.IterableTooLong(
-                    f"Literal in statement is too long! ({len(receiver)}, when "
-                    f"{max_length} is max)"
+                    f"Literal in statement is too long! ({len(receiver)}, when {max_length} is max)"
                 )
             item = _NOT_FOUND
             try:
                 item = getattr(receiver, attr)
             except (AttributeError, TypeError):
                 if index_fallback:
-                    try:
+                    with contextlib.suppress(KeyError, TypeError):
                         item = receiver[attr]
-                    except (KeyError, TypeError):
-                        pass
             if item is not _NOT_FOUND:
                 if isinstance(item, types.ModuleType):
                     raise simpleeval.FeatureNotAvailable(
@@ -317,7 +318,8 @@ class _Compiler:
         return chain
 
     def _ifexp(self, node: ast.IfExp) -> Reader:
-        test, body, orelse = self.compile(node.test), self.compile(node.body), self.compile(node.orelse)
+        test, body = self.compile(node.test), self.compile(node.body)
+        orelse = self.compile(node.orelse)
         return lambda record: body(record) if test(record) else orelse(record)
 
     def _dict(self, node: ast.Dict) -> Reader:

@@ -79,7 +79,9 @@ class _Constant:
 
 
 class _Leaf:
-    def __init__(self, value: Value, path: tuple[str, ...], schema: dict[str, t.Any] | None):
+    def __init__(
+        self, value: Value, path: tuple[str, ...], schema: dict[str, t.Any] | None
+    ) -> None:
         self.value = value
         self.path = path
         self.schema = schema
