@@ -102,7 +102,13 @@ def describe(error: jsonschema.ValidationError, root: str) -> str:
 
 
 def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
-    """Every JSON Schema violation in ``body``, each prefixed with its field path."""
+    """Every JSON Schema violation in ``body``, each prefixed with its field path.
+
+    The body's ``field_check`` first: it passes most bodies in half the compiled
+    validator's time, and leaves the rest to it.
+    """
+    if _BODY_CHECK(body):
+        return []
     try:
         _fast_check(body)
     except fastjsonschema.JsonSchemaValueException:
@@ -179,6 +185,80 @@ def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return schema_errors(body) or rule_errors(body)
 
 
+Check = t.Callable[[t.Any], bool]
+
+_SCALAR_KEYWORDS = {"type", "minLength", "format", "minimum", "maximum", "enum"}
+
+
+def field_check(schema: t.Mapping[str, t.Any] | None) -> Check | None:
+    """A quick check of a value against one field's schema, true only for values it accepts.
+
+    For the kinds of field the body has (text, a date-time, an enum, an int32, lists of
+    them, closed objects of them): exact types only (``str``, ``int``, ``list``, ``dict``),
+    so a value it passes passes the compiled validator too; any other value is for the
+    compiled validator to judge. None for a schema with other keywords.
+    """
+    if not schema:
+        return None
+    kind = schema.get("type")
+    if kind == "array" and schema.keys() == {"type", "items"}:
+        return _list_check(field_check(schema["items"]))
+    if kind == "object":
+        return _object_check(schema)
+    if not schema.keys() <= _SCALAR_KEYWORDS:
+        return None
+    if kind is None and schema.keys() == {"enum"}:
+        allowed = frozenset(value for value in schema["enum"] if type(value) is str)
+        return lambda value: type(value) is str and value in allowed
+    if kind == "string" and schema.get("format", "date-time") == "date-time":
+        shortest = schema.get("minLength", 0)
+        dated = "format" in schema
+        if schema.keys() - {"type", "minLength", "format"}:
+            return None
+        return lambda value: (
+            type(value) is str and len(value) >= shortest and (not dated or is_iso_datetime(value))
+        )
+    if kind == "integer" and schema.keys() <= {"type", "minimum", "maximum"}:
+        lowest = schema.get("minimum", -math.inf)
+        highest = schema.get("maximum", math.inf)
+        return lambda value: type(value) is int and lowest <= value <= highest
+    return None
+
+
+def _list_check(item_check: Check | None) -> Check | None:
+    if item_check is None:
+        return None
+    return lambda value: type(value) is list and all(map(item_check, value))
+
+
+def _object_check(schema: t.Mapping[str, t.Any]) -> Check | None:
+    """A closed object (``additionalProperties: false``) whose every field has a check."""
+    if schema.keys() - {"type", "properties", "required", "additionalProperties"} or (
+        schema.get("additionalProperties") is not False
+    ):
+        return None
+    checks = {key: field_check(prop) for key, prop in schema["properties"].items()}
+    if None in checks.values():
+        return None
+    return object_check(t.cast("dict[str, Check]", checks), schema.get("required", ()))
+
+
+def object_check(checks: dict[str, Check], required: t.Iterable[str]) -> Check:
+    """A closed object: only these keys, each value passing its check, the required present."""
+    needed = frozenset(required)
+
+    def check(value: t.Any) -> bool:
+        if type(value) is not dict:
+            return False
+        for key, item in value.items():
+            item_check = checks.get(key)
+            if item_check is None or not item_check(item):
+                return False
+        return needed.issubset(value)
+
+    return check
+
+
 def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
     """The body's size, when its encoding is over ``max_body_bytes``.
 
@@ -188,3 +268,13 @@ def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
     if len(payload) <= max_body_bytes:
         return []
     return [f"(body): is {len(payload):,} bytes encoded, over max_body_bytes={max_body_bytes}"]
+
+
+_BODY_CHECK = object_check(
+    t.cast(
+        "dict[str, Check]",
+        {key: field_check(prop) for key, prop in BODY_SCHEMA["properties"].items()},
+    ),
+    BODY_SCHEMA["required"],
+)
+"""``field_check`` of a whole body (its ``$schema`` and ``title`` aside)."""
