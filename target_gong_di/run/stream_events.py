@@ -112,7 +112,7 @@ class StreamEvents:
             return
         body, payload = built
         if self._run.pipeline is None:
-            self._run.dry_run.add(number, body, self.counts)
+            self._run.dry_run.add(number, body, self.counts, payload)
         else:
             self._run.pipeline.submit(Event(number, record, body, payload, self, line))
 
