@@ -132,8 +132,11 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
 
     if person is not None:
         company = person.get("company")
-        identified = any(
-            _has(person, key) for key in ("name", "email", "phoneNumber", "personBusinessContext")
+        identified = (
+            _has(person, "name")
+            or _has(person, "email")
+            or _has(person, "phoneNumber")
+            or _has(person, "personBusinessContext")
         )
         if not identified:
             if not _has(person, "personId"):
@@ -167,17 +170,19 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return errors
 
 
-def _custom_field_lists(
-    body: t.Mapping[str, t.Any],
-) -> t.Iterator[tuple[str, list[dict[str, t.Any]]]]:
-    owners = (
-        ("", body),
-        ("content.", body.get("content") or {}),
-        ("person.", body.get("person") or {}),
-    )
-    for (prefix, owner), key in zip(owners, CUSTOM_FIELD_LISTS, strict=True):
-        if owner.get(key):
-            yield prefix + key, owner[key]
+_BODY_FIELDS, _CONTENT_FIELDS, _PERSON_FIELDS = CUSTOM_FIELD_LISTS
+
+
+def _custom_field_lists(body: t.Mapping[str, t.Any]) -> list[tuple[str, list[dict[str, t.Any]]]]:
+    """Each non-empty custom-field list, with its path: the body's, content's, person's."""
+    found = []
+    if fields := body.get(_BODY_FIELDS):
+        found.append((_BODY_FIELDS, fields))
+    if fields := (body.get("content") or {}).get(_CONTENT_FIELDS):
+        found.append((f"content.{_CONTENT_FIELDS}", fields))
+    if fields := (body.get("person") or {}).get(_PERSON_FIELDS):
+        found.append((f"person.{_PERSON_FIELDS}", fields))
+    return found
 
 
 def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
