@@ -16,6 +16,7 @@ import json
 import typing as t
 from dataclasses import dataclass
 
+from target_gong_di.mapping.closures import RECORD_NAMES
 from target_gong_di.mapping.conversion import (
     conform,
     custom_field_text,
@@ -88,11 +89,24 @@ class _Leaf:
         self._evaluate = value.evaluate
         self._text_as_is = not (schema and "format" in schema)
         """What ``conform`` does to text here, decided once: keep it."""
+        if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
+            self._name, self._default = value.name, value.default
+            self.build = self._build_property  # type: ignore[method-assign]
 
     def build(self, record: dict[str, t.Any]) -> t.Any:
         value = self._evaluate(record, self.path)
         if type(value) is str and self._text_as_is:
             return value or None  # "" is what CSV and SaaS taps give for "no value"
+        return self._fit(value)
+
+    def _build_property(self, record: dict[str, t.Any]) -> t.Any:
+        """``build`` for a bare property: ``PropertyRead.evaluate`` without the call."""
+        value = record.get(self._name, self._default)
+        if type(value) is str and self._text_as_is:
+            return value or None
+        return self._fit(value)
+
+    def _fit(self, value: t.Any) -> t.Any:
         if value == "":
             return None  # left out, like None
         try:
