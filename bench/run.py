@@ -12,11 +12,13 @@
    20, sharing a PostgreSQL ledger against one sandbox limit of 20/s: combined events/s as a
    fraction of the limit, 429 share; and what a start slot costs through PostgreSQL against
    the in-process limiter a SQLite ledger gets.
-7. Per-record cost: dry-run time per record against a no-op target on the same SDK (the
-   SDK's own floor) over the same input; start-up is measured apart and subtracted.
-8. Re-sync: a run over records the ledger says Gong has, against a dry run of the input:
-   requests sent (target 0) and time.
-9. Memory: peak RSS of dry runs over 100k and 1M records.
+7. Per-record cost, same input for all: records/s of a dry run, of a full re-sync of
+   delivered records (a SQLite ledger that has every event; requests sent, target 0) and
+   of ``--validate-config --input``, each against a no-op target on the same SDK with its
+   stock reader (the SDK's own floor) and against the target at ``BASELINE_COMMIT`` (main
+   before the per-record work, from ``git archive``, run with ``PYTHONPATH``), whose dry-run
+   bodies must be the same bytes. Start-up is measured apart (empty input) and subtracted.
+8. Memory: peak RSS of dry runs over 100k and 1M records.
 
 Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller inputs.
 """
@@ -24,15 +26,20 @@ Only loopback is used. Prints figures; asserts nothing. `--quick` uses smaller i
 from __future__ import annotations
 
 import argparse
+import io
 import itertools
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
+import typing as t
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # The throwaway PostgreSQL server is the tests' fixture, not part of the package.
@@ -44,6 +51,9 @@ from target_gong_di.ledger import Confirmation, body_hash, open_ledger
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BASELINE_COMMIT = "4d4a0b8"
+"""main before the per-record work (issue 21): the 'today' the per-record figures compare to."""
 STREAMS = ("web_visits", "app_events", "doc_views")
 SCHEMA = {
     "type": "object",
@@ -93,8 +103,19 @@ def write_input(
     return path
 
 
-def run(command: list[str], stdin: Path, config: dict, work: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one process fed ``stdin``."""
+class Run(t.NamedTuple):
+    """How one process went."""
+
+    seconds: float
+    """Wall time."""
+    rss: int
+    """Peak resident set, KiB."""
+    cpu: float
+    """CPU seconds, user and system, all threads: what other load on the machine moves least."""
+
+
+def run(command: list[str], stdin: Path, config: dict, work: Path, env: dict | None = None) -> Run:
+    """Wall seconds, peak RSS (KiB) and CPU seconds of one process fed ``stdin``."""
     config_path = work / f"config-{time.monotonic_ns()}.json"
     # Each run its own ledger unless it asks for one: no run skips what another delivered.
     ledger_url = f"sqlite:///{work / f'ledger-{time.monotonic_ns()}.db'}"
@@ -106,12 +127,13 @@ def run(command: list[str], stdin: Path, config: dict, work: Path) -> tuple[floa
             stdin=feed,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=env,
         )
         _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command} failed; rerun it by hand with {config_path}")
-    return elapsed, usage.ru_maxrss
+    return Run(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 TARGET = [sys.executable, "-m", "target_gong_di"]
@@ -238,36 +260,6 @@ def bench_faults(work: Path, events: int, server_limit: int, rate: float) -> str
     )
 
 
-def bench_resync(work: Path, records: int) -> str:
-    """A full re-sync of delivered records against a dry run of the same input."""
-    stdin = write_input(work / "resync.singer", records)
-    bodies = work / "resync-bodies.jsonl"
-    dry_seconds = float("inf")
-    for _ in range(2):
-        bodies.unlink(missing_ok=True)
-        dry_seconds = min(dry_seconds, run(TARGET, stdin, dry_run_config(bodies), work)[0])
-    with Sandbox(SandboxOptions()) as sandbox:
-        ledger_url = f"sqlite:///{work / 'resync.db'}"
-        with open_ledger(ledger_url) as ledger:  # Gong has every one of these events
-            ledger.confirm(
-                sandbox.url,
-                (
-                    Confirmation(stream, body["eventId"], body_hash(body), "delivered", None)
-                    for stream, body in zip(
-                        itertools.cycle(STREAMS), map(json.loads, bodies.open()), strict=False
-                    )
-                ),
-            )
-        config = delivery_config(sandbox, ledger_url=ledger_url, max_requests_per_second=3)
-        resync_seconds = min(run(TARGET, stdin, config, work)[0] for _ in range(2))
-        requests = sum(sandbox.store.answers.values())
-    return (
-        f"full re-sync of {records} delivered records: {requests} requests, "
-        f"{resync_seconds:.1f}s against a dry run's {dry_seconds:.1f}s = "
-        f"{resync_seconds / dry_seconds:.2f}x (target 0 requests, <= 1.5x)"
-    )
-
-
 def bench_shared_rate(work: Path, limit: int, events: int, counts: tuple[int, ...]) -> str:
     """``events`` split over several processes on one PostgreSQL ledger, one sandbox limit."""
     figures = []
@@ -329,23 +321,116 @@ def slot_costs(url: str, calls: int = 2000) -> tuple[float, float]:
     return costs[0], costs[1]
 
 
-def bench_dry_run(work: Path, records: int) -> str:
-    stdin = write_input(work / "dry.singer", records)
+@dataclass
+class Contender:
+    """One build of the target: how to start it, and its best CPU times per mode."""
+
+    command: list[str]
+    env: dict | None = None
+    startup: dict[str, float] = field(default_factory=dict)
+    total: dict[str, float] = field(default_factory=dict)
+
+    def best(self, mode: str, kind: str, seconds: float) -> None:
+        """Keep ``seconds`` if it is the best run of ``mode`` on this ``kind`` of input."""
+        times = self.startup if kind == "startup" else self.total
+        times[mode] = min(times.get(mode, float("inf")), seconds)
+
+    def per_record(self, mode: str, records: int) -> float:
+        """CPU microseconds per record, start-up aside."""
+        return (self.total[mode] - self.startup[mode]) / records * 1e6
+
+
+def baseline_target(work: Path) -> Contender:
+    """The target at ``BASELINE_COMMIT``, unpacked by ``git archive``, on ``PYTHONPATH``.
+
+    ``-P``: the current directory (this checkout) does not come before it on ``sys.path``.
+    """
+    folder = work / "baseline"
+    archive = subprocess.run(
+        [shutil.which("git") or "git", "-C", str(ROOT), "archive", BASELINE_COMMIT],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    env = {**os.environ, "PYTHONPATH": str(folder)}
+    found = subprocess.run(
+        [sys.executable, "-P", "-c", "import target_gong_di; print(target_gong_di.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if not found.startswith(str(folder)):
+        raise SystemExit(f"the baseline imports {found.strip()}, not {folder}")
+    return Contender([sys.executable, "-P", "-m", "target_gong_di"], env)
+
+
+def confirm_all(ledger_url: str, api_url: str, bodies: Path) -> None:
+    """A ledger in which Gong has every body of the dry-run file ``bodies``."""
+    with open_ledger(ledger_url) as ledger:
+        ledger.confirm(
+            api_url,
+            (
+                Confirmation(stream, body["eventId"], body_hash(body), "delivered", None)
+                for stream, body in zip(
+                    itertools.cycle(STREAMS), map(json.loads, bodies.open()), strict=False
+                )
+            ),
+        )
+
+
+def bench_per_record(work: Path, records: int, rounds: int) -> str:
+    """Dry run, re-sync and validate-config per record: the floor, the baseline, the target."""
+    stdin = write_input(work / "per-record.singer", records)
     empty = write_input(work / "empty.singer", 0)
-    contenders = {"floor": (NOOP, {}), "target": (TARGET, dry_run_config(work / "bodies.jsonl"))}
-    startup = dict.fromkeys(contenders, float("inf"))
-    total = dict.fromkeys(contenders, float("inf"))
-    for _ in range(5):  # interleaved, best of five: both see the same machine noise
-        for name, (command, config) in contenders.items():
-            startup[name] = min(startup[name], run(command, empty, config, work)[0])
-            total[name] = min(total[name], run(command, stdin, config, work)[0])
-    per_record = {name: (total[name] - startup[name]) / records * 1e6 for name in contenders}
-    ratio = per_record["target"] / per_record["floor"]
-    return (
-        f"dry run, {records} records: {per_record['target']:.0f} us/record "
-        f"({1e6 / per_record['target']:.0f} records/s) against the SDK floor's "
-        f"{per_record['floor']:.0f} us/record = {ratio:.2f}x the floor (target <= 1.5x)"
-    )
+    floor = Contender(NOOP)
+    builds = {"target": Contender(TARGET), "baseline": baseline_target(work)}
+    for name, build in builds.items():  # what each dry run writes: the same bytes, or a bug
+        bodies = work / f"bodies-{name}.jsonl"
+        run(build.command, stdin, dry_run_config(bodies), work, build.env)
+    same = (work / "bodies-target.jsonl").read_bytes() == (
+        work / "bodies-baseline.jsonl"
+    ).read_bytes()
+    with Sandbox(SandboxOptions()) as sandbox:
+        ledger_url = f"sqlite:///{work / 'per-record-resync.db'}"
+        confirm_all(ledger_url, sandbox.url, work / "bodies-target.jsonl")
+        resync = delivery_config(sandbox, ledger_url=ledger_url, max_requests_per_second=3)
+        modes = {
+            "dry run": ([], dry_run_config(work / "bodies.jsonl")),
+            "re-sync": ([], resync),
+            "validate": (["--validate-config", "--input"], dry_run_config(work / "bodies.jsonl")),
+        }
+        for _ in range(rounds):  # interleaved, best of all: each sees the same machine noise
+            for kind, feed in (("startup", empty), ("total", stdin)):
+                floor.best("floor", kind, run(floor.command, feed, {}, work).cpu)
+                for build in builds.values():
+                    for mode, (flags, config) in modes.items():
+                        if flags:  # the file is --input's, stdin stays empty
+                            command, feed_in = [*build.command, *flags, str(feed)], empty
+                        else:
+                            command, feed_in = build.command, feed
+                        seconds = run(command, feed_in, config, work, build.env).cpu
+                        build.best(mode, kind, seconds)
+        requests = sum(sandbox.store.answers.values())
+    floor_us = floor.per_record("floor", records)
+    lines = [
+        f"per record (CPU time), {records} records, best of {rounds} interleaved; the SDK "
+        "no-op floor "
+        f"(stock reader) {floor_us:.1f} us/record ({1e6 / floor_us:,.0f} records/s); "
+        f"baseline {BASELINE_COMMIT}, whose dry-run bodies are "
+        f"{'the same bytes' if same else 'DIFFERENT'}; re-syncs sent {requests} requests "
+        "(target 0); goal <= 0.5x the floor for a dry run and a re-sync:"
+    ]
+    for mode in modes:
+        us = builds["target"].per_record(mode, records)
+        baseline_us = builds["baseline"].per_record(mode, records)
+        lines.append(
+            f"   {mode}: {us:.1f} us/record ({1e6 / us:,.0f} records/s) = "
+            f"{us / floor_us:.2f}x the floor, {us / baseline_us:.2f}x the baseline's "
+            f"{baseline_us:.1f} us ({baseline_us / floor_us:.2f}x the floor)"
+        )
+    return "\n".join(lines)
 
 
 def bench_memory(work: Path, sizes: tuple[int, int]) -> str:
@@ -367,6 +452,9 @@ def bench_memory(work: Path, sizes: tuple[int, int]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs, a rougher figure")
+    parser.add_argument(
+        "--only", type=lambda text: {int(n) for n in text.split(",")}, help="figures, e.g. 7,8"
+    )
     args = parser.parse_args()
     cpu = next(
         (
@@ -389,12 +477,12 @@ def main() -> None:
             lambda: bench_shared_rate(
                 work, limit=20, events=160 if quick else 400, counts=(1, 2, 4)
             ),
-            lambda: bench_dry_run(work, records=10_000 if quick else 50_000),
-            lambda: bench_resync(work, records=20_000 if quick else 100_000),
+            lambda: bench_per_record(work, records=10_000 if quick else 50_000, rounds=5),
             lambda: bench_memory(work, (10_000, 100_000) if quick else (100_000, 1_000_000)),
         ]
         for number, figure in enumerate(figures, 1):
-            print(f"{number}. {figure()}", flush=True)
+            if args.only is None or number in args.only:
+                print(f"{number}. {figure()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ if t.TYPE_CHECKING:
 class GongDISink(RawRecordSink):
     """Turns a stream's records into digital interactions, each as soon as it is read."""
 
+    holds_records = False
+
     def __init__(
         self,
         target: TargetGongDI,

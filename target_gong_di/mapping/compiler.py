@@ -17,6 +17,7 @@ import json
 import typing as t
 from dataclasses import dataclass
 
+from target_gong_di.mapping.closures import RECORD_NAMES
 from target_gong_di.mapping.conversion import (
     conform,
     custom_field_text,
@@ -24,18 +25,18 @@ from target_gong_di.mapping.conversion import (
     data_type_of_value,
     text_of,
 )
-from target_gong_di.mapping.entry_options import EVENT_ID_NAMESPACE, split_options
+from target_gong_di.mapping.entry_options import split_options
 from target_gong_di.mapping.expressions import (
     CONTEXT_NAMES,
     FUNCTIONS,
     SECRET_WORDS,
     Evaluated,
-    Evaluator,
     Expression,
     Literal,
     MappingConfigError,
     PropertyRead,
     RecordMappingError,
+    Scope,
     Value,
     field_label,
     looks_secret,
@@ -70,41 +71,62 @@ def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMapp
 
 
 class _Node(t.Protocol):
-    def build(self, evaluator: Evaluator) -> t.Any: ...
+    def build(self, record: dict[str, t.Any]) -> t.Any: ...
 
 
 @dataclass(frozen=True)
 class _Constant:
     value: t.Any
 
-    def build(self, evaluator: Evaluator) -> t.Any:
+    def build(self, record: dict[str, t.Any]) -> t.Any:
         return self.value
 
 
-@dataclass(frozen=True)
 class _Leaf:
-    value: Value
-    path: tuple[str, ...]
-    schema: dict[str, t.Any] | None
+    def __init__(
+        self, value: Value, path: tuple[str, ...], schema: dict[str, t.Any] | None
+    ) -> None:
+        self.value = value
+        self.path = path
+        self.schema = schema
+        self._evaluate = value.evaluate
+        self._text_as_is = not (schema and "format" in schema)
+        """What ``conform`` does to text here, decided once: keep it."""
+        if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
+            self._name, self._default = value.name, value.default
+            self.build = self._build_property  # type: ignore[method-assign]
 
-    def build(self, evaluator: Evaluator) -> t.Any:
-        value = self.value.evaluate(evaluator, self.path)
+    def build(self, record: dict[str, t.Any]) -> t.Any:
+        value = self._evaluate(record, self.path)
+        if type(value) is str and self._text_as_is:
+            return value or None  # "" is what CSV and SaaS taps give for "no value"
+        return self._fit(value)
+
+    def _build_property(self, record: dict[str, t.Any]) -> t.Any:
+        """``build`` for a bare property: ``PropertyRead.evaluate`` without the call."""
+        value = record.get(self._name, self._default)
+        if type(value) is str and self._text_as_is:
+            return value or None
+        return self._fit(value)
+
+    def _fit(self, value: t.Any) -> t.Any:
         if value == "":
-            return None  # what CSV and SaaS taps give for "no value": left out, like None
+            return None  # left out, like None
         try:
             return conform(value, self.schema)
         except TimestampError as error:
             raise _unreadable_time(self.path, error) from None
 
 
-@dataclass(frozen=True)
 class _Object:
-    children: dict[str, _Node]
+    def __init__(self, children: dict[str, _Node]) -> None:
+        self.children = children
+        self._builds = tuple((key, node.build) for key, node in children.items())
 
-    def build(self, evaluator: Evaluator) -> dict[str, t.Any] | None:
+    def build(self, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
         built = {}
-        for key, node in self.children.items():
-            value = node.build(evaluator)
+        for key, build in self._builds:
+            value = build(record)
             if value is not None:
                 built[key] = value
         return built or None
@@ -114,8 +136,8 @@ class _Object:
 class _List:
     items: list[_Node]
 
-    def build(self, evaluator: Evaluator) -> list[t.Any] | None:
-        built = [node.build(evaluator) for node in self.items]
+    def build(self, record: dict[str, t.Any]) -> list[t.Any] | None:
+        built = [node.build(record) for node in self.items]
         return [value for value in built if value is not None] or None
 
 
@@ -126,11 +148,15 @@ class _CustomFields:
     fields: list[tuple[str, Value, str | None]]
     path: tuple[str, ...]
 
-    def build(self, evaluator: Evaluator) -> list[dict[str, str]] | None:
+    def __post_init__(self) -> None:
+        paths = [(*self.path, name) for name, _, _ in self.fields]
+        fields = [(name, source.evaluate, kind) for name, source, kind in self.fields]
+        object.__setattr__(self, "_fields", [(*f, p) for f, p in zip(fields, paths, strict=True)])
+
+    def build(self, record: dict[str, t.Any]) -> list[dict[str, str]] | None:
         built = []
-        for name, source, schema_type in self.fields:
-            path = (*self.path, name)
-            value = source.evaluate(evaluator, path)
+        for name, evaluate, schema_type, path in self._fields:  # type: ignore[attr-defined]
+            value = evaluate(record, path)
             if value is not None and value != "":
                 data_type = schema_type or data_type_of_value(value)
                 try:
@@ -141,18 +167,41 @@ class _CustomFields:
         return built or None
 
 
+def _constant_leaf(leaf: _Leaf) -> _Node:
+    """A literal leaf whose fitted value is a scalar is that constant, fitted once.
+
+    (Lists and objects are fitted per record: each body gets its own.)
+    """
+    if not isinstance(leaf.value, Literal):
+        return leaf
+    try:
+        value = leaf.build({})
+    except RecordMappingError:
+        return leaf  # a literal that is no point in time fails each record, as it did
+    if value is None or type(value) in {str, int, float, bool}:
+        return _Constant(value)
+    return leaf
+
+
 def derive_event_id(namespace: str, key_values: list[t.Any]) -> str:
     """A stable eventId from the namespace and the record's key values.
 
     The namespace is the stream name unless the entry's ``__event_id_namespace__`` sets it.
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    canonical = _CANONICAL_JSON([namespace, [text_of(value) for value in key_values]])
+    texts = [text_of(value) for value in key_values]
+    if type(namespace) is str and all(type(text) is str for text in texts):
+        # The encoder's own output for a list of strings, without its per-call set-up.
+        canonical = f"[{_TEXT(namespace)},[{','.join(map(_TEXT, texts))}]]"
+    else:
+        canonical = _CANONICAL_JSON([namespace, texts])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 """Built once: ``json.dumps`` with options builds a new encoder on every call."""
+_TEXT = json.encoder.encode_basestring
+"""How ``_CANONICAL_JSON`` writes a string (``ensure_ascii=False``)."""
 
 
 # Compiling a stream's mapping.
@@ -169,9 +218,12 @@ class StreamSchema:
 class _Compiler:
     """Walks a mapping object beside the body schema, collecting nodes or errors."""
 
-    def __init__(self, stream_name: str, stream: StreamSchema | None) -> None:
+    def __init__(
+        self, stream_name: str, stream: StreamSchema | None, scope: Scope | None = None
+    ) -> None:
         self.stream_name = stream_name
         self.stream = stream
+        self.scope = scope
 
     def where(self, path: tuple[str, ...]) -> str:
         return f"stream {self.stream_name!r}, field {field_label(path)!r}"
@@ -193,7 +245,7 @@ class _Compiler:
 
     def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
         if isinstance(spec, str):
-            return _Leaf(self.value(spec, path, schema), path, schema)
+            return _constant_leaf(_Leaf(self.value(spec, path, schema), path, schema))
         if isinstance(spec, list):
             if schema.get("type") != "array":
                 raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
@@ -238,8 +290,8 @@ class _Compiler:
         except (ValueError, TypeError):
             pass
         if isinstance(node, ast.Name) and self.stream and node.id in self.stream.properties:
-            return PropertyRead(node.id)
-        return Evaluated(expression)
+            return PropertyRead(node.id, self.scope.base[node.id] if self.scope else None)
+        return Evaluated.compile(expression, self.scope)
 
     def expression(self, source: str, path: tuple[str, ...]) -> Expression:
         expression = Expression.compile(source, self.where(path))
@@ -286,7 +338,6 @@ class StreamMapping:
         template: _Node | None,
         stream: StreamSchema,
         source_system_name: str | None,
-        expression_config: dict[str, t.Any],
         *,
         event_id_namespace: str,
         reads: frozenset[str] | None,
@@ -298,13 +349,6 @@ class StreamMapping:
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
-        self._evaluator = Evaluator(functions=FUNCTIONS)
-        self._base_names = {
-            **dict.fromkeys(stream.properties),
-            "config": expression_config,
-            "__stream_name__": stream_name,
-            EVENT_ID_NAMESPACE: event_id_namespace,
-        }
 
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
@@ -315,8 +359,7 @@ class StreamMapping:
             except TimestampError as error:
                 raise _unreadable_time(("timestamp",), error) from None
         else:
-            self._evaluator.names = {**self._base_names, **record, "record": record, "_": record}
-            body = self._template.build(self._evaluator) or {}
+            body = self._template.build(record) or {}
         if "eventId" not in body and self._key_properties:
             key_values = [record.get(key) for key in self._key_properties]
             if all(value is None for value in key_values):
@@ -342,7 +385,7 @@ def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
 
 
 def _compile_template(
-    stream_name: str, spec: t.Any, stream: StreamSchema | None
+    stream_name: str, spec: t.Any, stream: StreamSchema | None, scope: Scope | None = None
 ) -> tuple[_Node | None, str]:
     """The template (None for passthrough) and the namespace of its derived eventIds."""
     if spec == PASSTHROUGH:
@@ -353,7 +396,7 @@ def _compile_template(
             f"like the body, not {type(spec).__name__}"
         )
     body, namespace = split_options(stream_name, spec)
-    return _Compiler(stream_name, stream).object(body, (), BODY_SCHEMA), namespace
+    return _Compiler(stream_name, stream, scope).object(body, (), BODY_SCHEMA), namespace
 
 
 def compile_stream_mapping(
@@ -365,7 +408,10 @@ def compile_stream_mapping(
     expression_config: dict[str, t.Any] | None = None,
 ) -> StreamMapping:
     """Compile ``spec`` against the stream's SCHEMA; raises MappingConfigError."""
-    template, namespace = _compile_template(stream_name, spec, stream)
+    # The namespace first: expressions may read it (``__event_id_namespace__``).
+    namespace = split_options(stream_name, spec)[1] if isinstance(spec, dict) else stream_name
+    scope = Scope(stream_name, stream.properties, expression_config or {}, namespace)
+    template, _ = _compile_template(stream_name, spec, stream, scope)
     has_event_id = "eventId" in stream.properties if template is None else "eventId" in (spec or {})
     if not has_event_id and not stream.key_properties:
         raise MappingConfigError(
@@ -379,12 +425,12 @@ def compile_stream_mapping(
             split_options(stream_name, spec)[0], stream.properties, stream.key_properties
         )
     )
+    scope.open()
     return StreamMapping(
         stream_name,
         template,
         stream,
         source_system_name,
-        expression_config or {},
         event_id_namespace=namespace,
         reads=reads,
     )

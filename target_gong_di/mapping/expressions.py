@@ -17,6 +17,7 @@ from singer_sdk.mapper import md5, sha256
 
 from target_gong_di.encoding import JsonFunctions
 from target_gong_di.exceptions import MappingConfigError, RecordMappingError
+from target_gong_di.mapping.closures import RECORD_NAMES, Reader, compile_reader, resolve_name
 
 FUNCTIONS: dict[str, t.Any] = {
     **simpleeval.DEFAULT_FUNCTIONS,
@@ -196,14 +197,15 @@ class Evaluator(simpleeval.EvalWithCompoundTypes):
 
 
 # Values: how a leaf expression is computed, from cheapest to most general. Most leaves in
-# real mappings are quoted constants or bare property names; they skip simpleeval.
+# real mappings are quoted constants or bare property names; the rest are closures
+# (``closures``) where they can be, simpleeval on the pre-parsed tree where not.
 
 
 class Value(t.Protocol):
     """How one leaf is computed for a record; ``path`` names the field in errors."""
 
-    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
-        """The leaf's value for the record whose names ``evaluator`` holds."""
+    def evaluate(self, record: dict[str, t.Any], path: tuple[str, ...]) -> t.Any:
+        """The leaf's value for ``record`` (its dates parsed)."""
         ...
 
 
@@ -213,40 +215,102 @@ class Literal:
 
     value: t.Any
 
-    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+    def evaluate(self, record: dict[str, t.Any], path: tuple[str, ...]) -> t.Any:
         """See ``Value.evaluate``."""
         return self.value
 
 
 @dataclass(frozen=True)
 class PropertyRead:
-    """An expression that is one property's name: read it, None when the record lacks it."""
+    """An expression that is one property's name: read it, ``default`` when the record lacks it.
+
+    ``default`` is what the name means without the record: null for a property, the
+    ``config`` of expressions for a property named ``config``.
+    """
 
     name: str
+    default: t.Any = None
 
-    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+    def evaluate(self, record: dict[str, t.Any], path: tuple[str, ...]) -> t.Any:
         """See ``Value.evaluate``."""
-        return evaluator.names[self.name]
+        if self.name in RECORD_NAMES:
+            return record
+        return record.get(self.name, self.default)
+
+
+class Scope:
+    """What names mean in one stream's expressions, besides the record's own properties."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        properties: t.Iterable[str],
+        expression_config: dict[str, t.Any],
+        event_id_namespace: str | None = None,
+    ) -> None:
+        self.base: dict[str, t.Any] = {
+            **dict.fromkeys(properties),
+            "config": expression_config,
+            "__stream_name__": stream_name,
+            "__event_id_namespace__": event_id_namespace or stream_name,
+        }
+        """Each property null, ``config``, ``__stream_name__`` and ``__event_id_namespace__``:
+        the names a record may lack."""
+        self._evaluator: Evaluator | None = None
+
+    def open(self) -> None:
+        """Make the simpleeval evaluator, once the stream's mapping is compiled.
+
+        Not before: simpleeval adds ``list``, ``tuple``, ``dict`` and ``set`` to the
+        ``FUNCTIONS`` it is given, which the names check of later mappings sees.
+        """
+        self._evaluator = Evaluator(functions=FUNCTIONS)
+
+    def evaluate(self, expression: Expression, record: dict[str, t.Any]) -> t.Any:
+        """``expression`` for ``record``, by simpleeval."""
+        evaluator = t.cast("Evaluator", self._evaluator)
+        evaluator.names = {**self.base, **record, "record": record, "_": record}
+        return evaluator.eval(expression.source, previously_parsed=expression.tree)
 
 
 @dataclass(frozen=True)
 class Evaluated:
-    """Any other expression, evaluated by simpleeval from its pre-parsed tree."""
+    """Any other expression: its closure (``closures``), else simpleeval on the parsed tree."""
 
     expression: Expression
+    scope: Scope | None = None
+    """None when the mapping is only checked, never built (no stream SCHEMA yet)."""
+    reader: Reader | None = None
 
-    def evaluate(self, evaluator: Evaluator, path: tuple[str, ...]) -> t.Any:
+    @classmethod
+    def compile(cls, expression: Expression, scope: Scope | None) -> Evaluated:
+        """The closure of ``expression`` where it has one."""
+        if scope is None:
+            return cls(expression)
+        reader = compile_reader(expression.source, expression.tree, scope.base, FUNCTIONS)
+        return cls(expression, scope, reader)
+
+    def evaluate(self, record: dict[str, t.Any], path: tuple[str, ...]) -> t.Any:
         """See ``Value.evaluate``; an exception fails the record, naming the field."""
+        scope = t.cast("Scope", self.scope)
         try:
-            return evaluator.eval(self.expression.source, previously_parsed=self.expression.tree)
+            if self.reader is not None:
+                return self.reader(record)
+            return scope.evaluate(self.expression, record)
         except Exception as error:
             raise RecordMappingError(
                 f"{field_label(path)}: {self.expression.source!r} failed: "
-                f"{type(error).__name__}: {error}{self._null_names(evaluator)}"
+                f"{type(error).__name__}: {error}{self._null_names(record, scope)}"
             ) from None
 
-    def _null_names(self, evaluator: Evaluator) -> str:
+    def _null_names(self, record: dict[str, t.Any], scope: Scope) -> str:
         """Which names the expression read were null: the usual cause of a failure."""
-        names = evaluator.names
-        null = sorted(n for n in self.expression.free_names() if n in names and names[n] is None)
+        null = []
+        for name in sorted(self.expression.free_names()):
+            try:
+                value = resolve_name(name, record, scope.base)
+            except KeyError:
+                continue
+            if value is None:
+                null.append(name)
         return f" ({', '.join(null)} {'was' if len(null) == 1 else 'were'} null)" if null else ""

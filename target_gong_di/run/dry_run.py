@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
+from target_gong_di.encoding import to_json
 from target_gong_di.ledger import LOOKUP_CHUNK
 
 if t.TYPE_CHECKING:
@@ -28,23 +29,35 @@ class DryRunOutput:
         self._ledger = ledger
         self._checkpoints = checkpoints
         self._pending: list[tuple[int, dict[str, t.Any], StreamCounts]] = []
+        self._payloads: list[bytes | None] = []
 
-    def add(self, number: int, body: dict[str, t.Any], counts: StreamCounts) -> None:
-        """Record ``body`` (of record ``number``) as one a real run would consider sending."""
+    def add(
+        self,
+        number: int,
+        body: dict[str, t.Any],
+        counts: StreamCounts,
+        payload: bytes | None = None,
+    ) -> None:
+        """Record ``body`` (of record ``number``) as one a real run would consider sending.
+
+        ``payload`` is its ``to_json``, when the caller has it already: written as it is.
+        """
         self._pending.append((number, body, counts))
+        self._payloads.append(payload)
         if len(self._pending) >= LOOKUP_CHUNK:
             self.flush()
 
     def flush(self) -> None:
         """Look the waiting bodies up in the ledger; write those a real run would send."""
         pending, self._pending = self._pending, []
+        payloads, self._payloads = self._payloads, []
         if not pending:
             return
         statuses = self._ledger.known([body for _, body, _ in pending])
-        self._file.append(
+        self._file.append_encoded(
             *(
-                body
-                for (_, body, _), status in zip(pending, statuses, strict=True)
+                to_json(body) if payload is None else payload
+                for (_, body, _), payload, status in zip(pending, payloads, statuses, strict=True)
                 if status is None
             )
         )  # one write for the chunk: each append is a system call

@@ -67,7 +67,11 @@ class JsonLinesFile:
         Raises ``OutputFileError`` when the lines cannot be written whole; after that the
         file takes no more lines (they would continue a torn one).
         """
-        lines = b"".join(to_json(document) + b"\n" for document in documents)
+        self.append_encoded(*(to_json(document) for document in documents))
+
+    def append_encoded(self, *encoded: bytes) -> None:
+        """``append`` for documents already encoded by ``to_json``."""
+        lines = b"".join(document + b"\n" for document in encoded)
         if not lines:
             return
         with self._lock:

@@ -182,9 +182,25 @@ class SingerReader(MsgSpecReader):
             return None
 
     def deserialize_json(self, line: str) -> dict:
-        """One message; a line that is none raises ``InputError``."""
+        """One message; a line that is none raises ``InputError``.
+
+        A well-formed RECORD, most lines, is told apart in a few type checks; anything else
+        is read again by ``read_message``, which says what is wrong with it.
+        """
         self.line_number += 1
         self._characters_read += len(line)
+        try:
+            message = decoder.decode(line)
+        except Exception:  # read again below, to say why
+            message = None
+        if (
+            type(message) is dict
+            and message.get("type") == "RECORD"
+            and type(stream := message.get("stream")) is str
+            and type(message.get("record")) is dict
+        ):
+            self.stream = stream
+            return message
         self.stream = None  # until this line names one
         message = read_message(self.line_number, line)
         self.stream = stream_of(message)

@@ -158,7 +158,7 @@ class StreamEvents:
             self._run.checkpoints.settled(number)
             return
         if self._run.pipeline is None:
-            self._run.dry_run.add(number, body, self.counts)
+            self._run.dry_run.add(number, body, self.counts, payload)
         else:
             self._run.pipeline.submit(Event(number, record, body, payload, self, line))
 

@@ -110,7 +110,13 @@ def describe(error: jsonschema.ValidationError, root: str) -> str:
 
 
 def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
-    """Every JSON Schema violation in ``body``, each prefixed with its field path."""
+    """Every JSON Schema violation in ``body``, each prefixed with its field path.
+
+    The body's ``field_check`` first: it passes most bodies in half the compiled
+    validator's time, and leaves the rest to it.
+    """
+    if _BODY_CHECK(body):
+        return []
     try:
         _fast_check(body)
     except fastjsonschema.JsonSchemaValueException:
@@ -134,8 +140,11 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
 
     if person is not None:
         company = person.get("company")
-        identified = any(
-            _has(person, key) for key in ("name", "email", "phoneNumber", "personBusinessContext")
+        identified = (
+            _has(person, "name")
+            or _has(person, "email")
+            or _has(person, "phoneNumber")
+            or _has(person, "personBusinessContext")
         )
         if not identified:
             if not _has(person, "personId"):
@@ -169,22 +178,98 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return errors
 
 
-def _custom_field_lists(
-    body: t.Mapping[str, t.Any],
-) -> t.Iterator[tuple[str, list[dict[str, t.Any]]]]:
-    owners = (
-        ("", body),
-        ("content.", body.get("content") or {}),
-        ("person.", body.get("person") or {}),
-    )
-    for (prefix, owner), key in zip(owners, CUSTOM_FIELD_LISTS, strict=True):
-        if owner.get(key):
-            yield prefix + key, owner[key]
+_BODY_FIELDS, _CONTENT_FIELDS, _PERSON_FIELDS = CUSTOM_FIELD_LISTS
+
+
+def _custom_field_lists(body: t.Mapping[str, t.Any]) -> list[tuple[str, list[dict[str, t.Any]]]]:
+    """Each non-empty custom-field list, with its path: the body's, content's, person's."""
+    found = []
+    if fields := body.get(_BODY_FIELDS):
+        found.append((_BODY_FIELDS, fields))
+    if fields := (body.get("content") or {}).get(_CONTENT_FIELDS):
+        found.append((f"content.{_CONTENT_FIELDS}", fields))
+    if fields := (body.get("person") or {}).get(_PERSON_FIELDS):
+        found.append((f"person.{_PERSON_FIELDS}", fields))
+    return found
 
 
 def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     """All reasons Gong would refuse ``body``; empty when it may be sent."""
     return schema_errors(body) or rule_errors(body)
+
+
+Check = t.Callable[[t.Any], bool]
+
+_SCALAR_KEYWORDS = {"type", "minLength", "format", "minimum", "maximum", "enum"}
+
+
+def field_check(schema: t.Mapping[str, t.Any] | None) -> Check | None:
+    """A quick check of a value against one field's schema, true only for values it accepts.
+
+    For the kinds of field the body has (text, a date-time, an enum, an int32, lists of
+    them, closed objects of them): exact types only (``str``, ``int``, ``list``, ``dict``),
+    so a value it passes passes the compiled validator too; any other value is for the
+    compiled validator to judge. None for a schema with other keywords.
+    """
+    if not schema:
+        return None
+    kind = schema.get("type")
+    if kind == "array" and schema.keys() == {"type", "items"}:
+        return _list_check(field_check(schema["items"]))
+    if kind == "object":
+        return _object_check(schema)
+    if not schema.keys() <= _SCALAR_KEYWORDS:
+        return None
+    if kind is None and schema.keys() == {"enum"}:
+        allowed = frozenset(value for value in schema["enum"] if type(value) is str)
+        return lambda value: type(value) is str and value in allowed
+    if kind == "string" and schema.get("format", "date-time") == "date-time":
+        shortest = schema.get("minLength", 0)
+        dated = "format" in schema
+        if schema.keys() - {"type", "minLength", "format"}:
+            return None
+        return lambda value: (
+            type(value) is str and len(value) >= shortest and (not dated or is_iso_datetime(value))
+        )
+    if kind == "integer" and schema.keys() <= {"type", "minimum", "maximum"}:
+        lowest = schema.get("minimum", -math.inf)
+        highest = schema.get("maximum", math.inf)
+        return lambda value: type(value) is int and lowest <= value <= highest
+    return None
+
+
+def _list_check(item_check: Check | None) -> Check | None:
+    if item_check is None:
+        return None
+    return lambda value: type(value) is list and all(map(item_check, value))
+
+
+def _object_check(schema: t.Mapping[str, t.Any]) -> Check | None:
+    """A closed object (``additionalProperties: false``) whose every field has a check."""
+    if schema.keys() - {"type", "properties", "required", "additionalProperties"} or (
+        schema.get("additionalProperties") is not False
+    ):
+        return None
+    checks = {key: field_check(prop) for key, prop in schema["properties"].items()}
+    if None in checks.values():
+        return None
+    return object_check(t.cast("dict[str, Check]", checks), schema.get("required", ()))
+
+
+def object_check(checks: dict[str, Check], required: t.Iterable[str]) -> Check:
+    """A closed object: only these keys, each value passing its check, the required present."""
+    needed = frozenset(required)
+
+    def check(value: t.Any) -> bool:
+        if type(value) is not dict:
+            return False
+        for key, item in value.items():
+            item_check = checks.get(key)
+            if item_check is None or not item_check(item):
+                return False
+        return needed.issubset(value)
+
+    return check
 
 
 def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
@@ -196,3 +281,13 @@ def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
     if len(payload) <= max_body_bytes:
         return []
     return [f"(body): is {len(payload):,} bytes encoded, over max_body_bytes={max_body_bytes}"]
+
+
+_BODY_CHECK = object_check(
+    t.cast(
+        "dict[str, Check]",
+        {key: field_check(prop) for key, prop in BODY_SCHEMA["properties"].items()},
+    ),
+    BODY_SCHEMA["required"],
+)
+"""``field_check`` of a whole body (its ``$schema`` and ``title`` aside)."""

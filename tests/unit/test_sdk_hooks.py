@@ -6,19 +6,23 @@ singer-sdk version, if an upgrade stops calling an override the way the target r
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 import json
 import logging
 import signal
+import textwrap
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view
 from singer_messages import record, schema, state
+from singer_sdk import Target
 
 from target_gong_di.exceptions import Interrupted
-from target_gong_di.sdk_hooks import QUIET_SDK_MESSAGES, QuietSdkLines, datelike_type
+from target_gong_di.sdk_hooks import QUIET_SDK_MESSAGES, RECORD_STEPS, QuietSdkLines, datelike_type
 from target_gong_di.target import TargetGongDI
 
 SDK = f"singer-sdk {version('singer-sdk')} changed a private hook target_gong_di/sdk_hooks.py uses"
@@ -144,3 +148,46 @@ def test_the_target_logger_drops_those_lines_and_keeps_the_others(tmp_path):
     assert not {record for record in messages if "ACTIVATE_VERSION" in record}
     assert "Skipping parse of env var settings..." not in messages
     assert any(message.startswith("Run summary for stream") for message in messages)
+
+
+def _calls(function: object) -> list[str]:
+    """The names of the methods and functions ``function`` calls, in the order written."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))  # type: ignore[arg-type]
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls.sort(key=lambda node: (node.lineno, node.col_offset))
+    return [
+        node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        for node in calls
+    ]
+
+
+def test_the_sdks_steps_for_a_record_are_the_ones_the_raw_path_accounts_for():
+    assert _calls(Target._process_record_message) == [step for step, _ in RECORD_STEPS], SDK
+
+
+def test_a_record_of_a_stream_without_stream_maps_takes_the_raw_path(tmp_path):
+    target = dry_run_target(tmp_path)
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), view(1))
+    assert target._raw_routes[VIEWS].raw, SDK
+
+
+def test_the_raw_path_leaves_singer_metadata_out_of_the_record_as_the_sdk_does(tmp_path):
+    target = dry_run_target(tmp_path)
+    keyless = record(VIEWS, {"page": "P", "_sdc_sequence": 1, "_sdc_extracted_at": "x"})
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), keyless)
+    assert dead_letters(tmp_path)[0]["record"] == {"page": "P"}, SDK
+
+
+def test_a_stream_with_a_stream_map_takes_the_sdks_path(tmp_path):
+    target = TargetGongDI(
+        config={
+            **CONFIG,
+            "stream_maps": {VIEWS: {"page": "page.upper()"}},
+            "dry_run": True,
+            "dry_run_path": str(tmp_path / "dry.jsonl"),
+        }
+    )
+    listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), view(1))
+    assert not target._raw_routes[VIEWS].raw, SDK
+    body = json.loads((tmp_path / "dry.jsonl").read_text())
+    assert body["content"]["contentTitle"] == "PAGE 1", SDK
