@@ -25,3 +25,15 @@ def shell_commands(kind: str) -> list[str]:
     backslash continues on the next."""
     text = "".join(block for tag, block in SHELL_BLOCKS if tag == kind)
     return [command for command in text.replace("\\\n", "").splitlines() if command.strip()]
+
+
+def typed_commands(kind: str, substitutions: dict[str, str]) -> list[str]:
+    """The commands of ``kind`` as a test types them: each README placeholder replaced.
+
+    Every substitution must match the block, so the README cannot drift from the test."""
+    commands = shell_commands(kind)
+    missing = [old for old in substitutions if not any(old in line for line in commands)]
+    assert missing == [], f"README block {kind!r} no longer says {missing}"
+    for old, new in substitutions.items():
+        commands = [command.replace(old, new) for command in commands]
+    return commands
