@@ -9,7 +9,7 @@ import pytest
 import yaml
 from page_views import CONFIG
 from readme_blocks import BLOCKS, CREDENTIALS, README, SHELL_BLOCKS, blocks, shell_commands
-from repo_paths import ROOT
+from repo_paths import DATA, ROOT
 
 from target_gong_di.settings import NUMBER_BOUNDS, config_errors
 from target_gong_di.validation.body_check import body_errors
@@ -98,3 +98,21 @@ def test_every_mysql_stream_gets_replication_metadata_before_the_sample():
 def test_the_bounds_table_gives_each_numeric_setting_its_bounds_from_the_schema():
     rows = re.findall(r"^\| (\w+) \| ([\d.]+) \| ([\d.]+) \|$", README, re.M)
     assert {name: (float(low), float(high)) for name, low, high in rows} == NUMBER_BOUNDS
+
+
+@pytest.mark.parametrize(
+    ("plugin", "definition"),
+    [
+        ("tap-mysql", DATA / "tap-mysql.meltano.yml"),
+        ("tap-postgres", DATA / "tap-postgres.meltano.yml"),
+        ("target-gong-di", ROOT / "target-gong-di.meltano.yml"),
+    ],
+)
+def test_every_setting_the_readme_sets_is_declared_by_the_plugin_definition(plugin, definition):
+    # Meltano keeps an undeclared setting as text: session_sqls would reach the tap as a string.
+    declared = {setting["name"] for setting in yaml.safe_load(definition.read_text())["settings"]}
+    commands = [c for kind, _ in SHELL_BLOCKS for c in shell_commands(kind) if kind]
+    prefix = f"meltano config set {plugin} "
+    named = {c.removeprefix(prefix).split()[0] for c in commands if c.startswith(prefix)}
+    assert named, plugin
+    assert named - {"_metadata"} <= declared
