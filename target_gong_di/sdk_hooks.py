@@ -17,12 +17,17 @@ only hands over to a public method of the target or sink, where the behaviour li
 - ``listen`` (final in the SDK) runs inside ``delivering``: delivery and STATE forwarding
   are open for exactly as long as the target reads, and a stop is checkpointed however
   the run is started (``invoke`` or a test calling ``listen``).
+- Two SDK log lines say nothing a user can act on (``QuietSdkLines``): the target ignores
+  every ACTIVATE_VERSION by design, and "Skipping parse of env var settings" is logged
+  once per target built, twice by ``--validate-config --input``. They are matched by the
+  SDK's exact format strings.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
+import logging
 import typing as t
 
 from singer_sdk import Target
@@ -40,6 +45,29 @@ VERIFIED_SDK = "0.54"
 def datelike_type(property_schema: dict[str, t.Any]) -> str | None:
     """``date-time``, ``date`` or ``time`` when the SDK parses this property as such."""
     return get_datelike_property_type(property_schema)
+
+
+QUIET_SDK_MESSAGES = frozenset(
+    {
+        "`ACTIVATE_VERSION` messages are not enabled for '%s'. Ignoring.",
+        "Skipping parse of env var settings...",
+    }
+)
+"""The SDK's format strings (``target_base``, ``plugin_base``) of the lines not shown."""
+
+
+class QuietSdkLines(logging.Filter):
+    """Drops exactly the SDK's log lines in ``QUIET_SDK_MESSAGES``; every other line passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a record logged with one of those format strings."""
+        return record.msg not in QUIET_SDK_MESSAGES
+
+
+def quiet_sdk_lines(logger: logging.Logger) -> None:
+    """Keep the SDK's lines in ``QUIET_SDK_MESSAGES`` out of ``logger`` (the plugin's own)."""
+    if not any(isinstance(existing, QuietSdkLines) for existing in logger.filters):
+        logger.addFilter(QuietSdkLines())
 
 
 class RawRecordSink(BatchSink):

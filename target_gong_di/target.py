@@ -11,6 +11,7 @@ finishing a run belong to ``run.lifecycle``; the side tools (``--validate-config
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sys
 import typing as t
@@ -27,7 +28,7 @@ from target_gong_di.exceptions import (
 from target_gong_di.mapping import without_secrets
 from target_gong_di.redaction import without_secret_values
 from target_gong_di.run import RunLifecycle, RunReport, SingerReader, new_run_id
-from target_gong_di.sdk_hooks import StateAndSignalTarget
+from target_gong_di.sdk_hooks import StateAndSignalTarget, quiet_sdk_lines
 from target_gong_di.setting_checks import unknown_setting_warnings
 from target_gong_di.settings import CONFIG_SCHEMA, SECRET_SETTINGS, Settings, expression_config
 from target_gong_di.sinks import DroppedStreamSink, GongDISink
@@ -240,3 +241,7 @@ class TargetGongDI(StateAndSignalTarget):
     def stop_requested(self, signum: int) -> None:
         """SIGTERM/SIGINT: unwind the main thread into the stop path."""
         self.lifecycle.signal_received(signum)
+
+
+# At import, before any target is built: the SDK logs one of them in PluginBase.__init__.
+quiet_sdk_lines(logging.getLogger(TargetGongDI.name))

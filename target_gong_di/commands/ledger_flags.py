@@ -61,6 +61,12 @@ def run(settings: Settings, *, counts: bool, forget: str | None, forget_all: boo
     return f"Forgot {events} {which} for {api_url}; they are sent again when a tap sends them."
 
 
+def events_per_stream(settings: Settings) -> dict[str, int]:
+    """The ledger's confirmed events per stream name for ``api_url``, read-only."""
+    with open_ledger(settings.ledger_url, read_only=True) as ledger:
+        return ledger.events_per_stream(settings.api_url)
+
+
 def counts_table(ledger: Ledger, api_url: str, budget: int | None) -> str:
     """The counts, today's requests and the quota, as a plain-text table."""
     rows = [("stream", "day (UTC)", "outcome", "events")] + [

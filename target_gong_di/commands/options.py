@@ -10,6 +10,7 @@ know it only as something that can be configured and can ``listen``.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import typing as t
@@ -18,7 +19,7 @@ import click
 
 from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
-from target_gong_di.commands.stream_check import stream_errors
+from target_gong_di.commands.stream_check import stream_errors, unused_entries
 from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
 from target_gong_di.exceptions import ConfigError
 from target_gong_di.mapping import MappingConfigError
@@ -169,8 +170,16 @@ class SideTools:
             )
             return
         text = tolerant(file_input).read()
+        settings = configured.settings
+        streams = read_streams(text)
+        stream_maps = configured.config.get("stream_maps") or {}
+        for unused in unused_entries(streams, settings, stream_maps):
+            self._logger.warning("%s", unused)
         errors = stream_errors(
-            read_streams(text), configured.settings, configured.config.get("stream_maps") or {}
+            streams,
+            settings,
+            stream_maps,
+            functools.cache(lambda: ledger_flags.events_per_stream(settings)),
         )
         if errors:
             raise MappingConfigError("\n".join(errors))

@@ -3,52 +3,51 @@
 A new user's first hour goes into writing one mapping per stream. The tap already tells
 most of it: its catalog (``meltano invoke tap-x --discover``) names the streams, their key
 properties and typed properties, and a sample of its output (``meltano invoke tap-x | head``)
-adds values, which tell an email from a name and epoch milliseconds from a count. Each
-stream gets the fields this module can decide from names, types and values; what it cannot
-decide is left out and returned as a note saying what a person must fill in, so a
-suggestion used unedited still passes ``--validate-config``.
+adds values, which tell an email from a name and epoch milliseconds from a count
+(``sampled_values``: by a large majority, so one dirty value does not change the answer).
+Each stream gets the fields this module can decide from names, types and values; what it
+cannot decide is left out or given a stand-in, and returned as a note saying what a person
+should fill in, so a suggestion used unedited passes ``--validate-config`` and builds valid
+bodies for most records.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import typing as t
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from target_gong_di.mapping import PASSTHROUGH, TimestampError, bare_name, to_utc_iso
+from target_gong_di.commands.sampled_values import (
+    DOMAIN,
+    EMAIL,
+    TIME_KIND_SCORES,
+    URL,
+    StreamSample,
+    looks_like,
+    nullable,
+    time_coverage,
+    time_kind,
+    types,
+)
+from target_gong_di.mapping import EVENT_ID_NAMESPACE, PASSTHROUGH
 from target_gong_di.run import read_message
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL = re.compile(r"^https?://\S+$")
-DOMAIN = re.compile(r"^(?!https?://)[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
-EPOCH_SECONDS = (10**9, 10**10)  # 2001-09-09 to 2286-11-20
-EPOCH_MILLISECONDS = (10**12, 10**13)
+__all__ = ["StreamSample", "catalog_of", "print_suggestion", "read_streams", "suggest"]
+
 SAMPLE_SIZE = 200
 """Records looked at per stream: enough to see what the values look like."""
 
 TIME_HINTS = ("occurred", "event", "visited", "viewed", "answered", "clicked", "created", "used")
+ROW_TIME_HINTS = ("created", "updated", "modified", "inserted")
+"""Names of the times a row always has, unlike ``completed_at`` or ``cancelled_on``."""
 TITLE_HINTS = ("title", "subject", "page", "feature", "survey", "course", "topic", "campaign")
+TITLE_ENDINGS = ("title", "name", "subject")
 PERSON_ID_HINTS = ("anonymous", "visitor", "user", "person", "contact", "lead", "customer")
+NOT_TITLES = (*PERSON_ID_HINTS, "company", "attendee", "respondent", "email", "url")
 CRM_HINTS = ("salesforce", "sfdc", "crm", "hubspot")
 
 Notes = list[str]
-
-
-@dataclass
-class StreamSample:
-    """One stream as the file describes it: properties, key properties, sample records."""
-
-    name: str
-    properties: dict[str, t.Any]
-    key_properties: tuple[str, ...]
-    records: list[dict[str, t.Any]] = field(default_factory=list)
-
-    def values(self, name: str) -> list[t.Any]:
-        """The non-null sample values of a top-level property."""
-        return [record[name] for record in self.records if record.get(name) is not None]
 
 
 def read_streams(text: str) -> list[StreamSample]:
@@ -60,16 +59,30 @@ def read_streams(text: str) -> list[StreamSample]:
 
 
 def _catalog_stream(entry: dict[str, t.Any]) -> StreamSample:
-    keys = entry.get("key_properties") or next(
-        (
-            item["metadata"].get("table-key-properties")
-            for item in entry.get("metadata", [])
-            if not item.get("breadcrumb")
-        ),
-        None,
+    """A catalog entry under its ``stream``: the name taps write in their messages.
+
+    ``tap_stream_id`` is the catalog's own key; singer-io's tap-mysql, for one, makes it
+    ``<database>-<table>`` while its SCHEMA and RECORD messages use ``stream``.
+    """
+    metadata: dict[str, t.Any] = next(
+        (item["metadata"] for item in entry.get("metadata", []) if not item.get("breadcrumb")),
+        {},
     )
-    name = entry.get("tap_stream_id") or entry["stream"]
-    return StreamSample(name, entry["schema"].get("properties", {}), tuple(keys or ()))
+    keys = entry.get("key_properties") or metadata.get("table-key-properties")
+    name = entry.get("stream") or entry["tap_stream_id"]
+    sql_types = {
+        item["breadcrumb"][-1]: item["metadata"]["sql-datatype"]
+        for item in entry.get("metadata", [])
+        if len(item.get("breadcrumb", ())) == 2 and "sql-datatype" in item.get("metadata", {})
+    }
+    return StreamSample(
+        name,
+        entry["schema"].get("properties", {}),
+        tuple(keys or ()),
+        table=entry.get("table_name") or "",
+        tap_stream_id=entry.get("tap_stream_id") or "",
+        sql_types=sql_types,
+    )
 
 
 def catalog_of(text: str) -> dict[str, t.Any] | None:
@@ -100,84 +113,13 @@ def _sampled_streams(text: str) -> list[StreamSample]:
     return list(streams.values())
 
 
-# What a property looks like, from its SCHEMA and, where there are records, its values.
-
-
-def _types(prop: dict[str, t.Any]) -> set[str]:
-    kinds = prop.get("type", [])
-    found = {kinds} if isinstance(kinds, str) else set(kinds)
-    for option in prop.get("anyOf", []):
-        found |= _types(option)
-    return found - {"null"}
-
-
-def _is_time_text(value: t.Any) -> bool:
-    """ISO dates and date-times, naive ones too (the target reads them as UTC)."""
-    if not isinstance(value, str) or value.strip().isdigit():
-        return False
-    try:
-        to_utc_iso(value)
-    except TimestampError:
-        return False
-    return True
-
-
-def _all_match(values: list[t.Any], test: t.Callable[[t.Any], bool]) -> bool:
-    return bool(values) and all(test(value) for value in values)
-
-
-def _looks_like(sample: StreamSample, name: str, pattern: re.Pattern[str], hint: str) -> bool:
-    """A string property named like ``hint`` or whose sampled values all match ``pattern``."""
-    if "string" not in _types(sample.properties[name]):
-        return False
-    values = sample.values(name)
-    if values:
-        return _all_match(values, lambda v: isinstance(v, str) and bool(pattern.match(v)))
-    return hint in name.lower()
-
-
-def _epoch_unit(sample: StreamSample, name: str) -> bool:
-    """An integer property holding epoch seconds or milliseconds (by values, else by name)."""
-    kinds = _types(sample.properties[name])
-    if not kinds or not kinds <= {"integer", "number"}:
-        return False
-    values = sample.values(name)
-    if values:
-        return _all_match(
-            values,
-            lambda v: (
-                isinstance(v, int | float)
-                and any(low <= v < high for low, high in (EPOCH_SECONDS, EPOCH_MILLISECONDS))
-            ),
-        )
-    lowered = name.lower()
-    return lowered.endswith(("_ms", "_epoch", "_at")) or "timestamp" in lowered
-
-
-def _time_score(sample: StreamSample, name: str) -> int:
-    """How good a timestamp ``name`` is: 0 for none, more for date-times named for the event."""
-    prop = sample.properties[name]
-    if "string" in _types(prop) and prop.get("format") in {"date-time", "date"}:
-        score = 3 if prop["format"] == "date-time" else 2
-    elif "string" in _types(prop) and _all_match(sample.values(name), _is_time_text):
-        score = 3
-    elif _epoch_unit(sample, name):
-        score = 2
-    else:
-        return 0
-    lowered = name.lower()
-    if any(hint in lowered for hint in TIME_HINTS):
-        score += 2
-    if "updated" in lowered or "modified" in lowered:
-        score -= 1
-    return score
-
-
 def _scalar(prop: dict[str, t.Any]) -> bool:
-    return bool(_types(prop)) and not _types(prop) & {"object", "array"}
+    return bool(types(prop)) and not types(prop) & {"object", "array"}
 
 
-# The suggestion for one stream.
+def _domain_of(email: str) -> str:
+    """The company domain of an email expression; no domain for a value with no ``@``."""
+    return f"{email}.split('@')[-1] if {email} and '@' in {email} else None"
 
 
 class _Suggestion:
@@ -188,20 +130,33 @@ class _Suggestion:
         self.names = [name for name in sample.properties if not name.startswith("_sdc_")]
         self.used: set[str] = set(sample.key_properties)
         self.notes: Notes = []
+        self.event_type = repr(sample.table.replace("_", " "))
 
-    def first(self, test: t.Callable[[str], bool]) -> str | None:
-        found = next((name for name in self.names if name not in self.used and test(name)), None)
+    def first(self, test: t.Callable[[str], bool], *, keys: bool = False) -> str | None:
+        """The first property passing ``test`` not used yet (key properties too, if ``keys``)."""
+        found = next(
+            (
+                name
+                for name in self.names
+                if (name not in self.used or (keys and name in self.sample.key_properties))
+                and test(name)
+            ),
+            None,
+        )
         if found is not None:
             self.used.add(found)
         return found
 
     def mapping(self) -> dict[str, t.Any]:
-        spec: dict[str, t.Any] = {"eventType": repr(bare_name(self.sample.name).replace("_", " "))}
+        # eventIds built from the table, not the stream name: the same row keeps its
+        # eventId under another tap variant, schema or alias.
+        spec: dict[str, t.Any] = {
+            EVENT_ID_NAMESPACE: self.sample.table,
+            "eventType": self.event_type,
+        }
         self.event_id(spec)
         self.timestamp(spec)
-        content = self.content()
-        if content:
-            spec["content"] = content
+        spec["content"] = self.content()
         person = self.person()
         if person:
             spec["person"] = person
@@ -222,50 +177,81 @@ class _Suggestion:
         name = self.first(lambda n: n.lower() == "id" or n.lower().endswith("_id"))
         if name is None:
             self.notes.append(
-                "eventId: the stream has no key properties and no id-like property; "
-                "map eventId to an expression unique per event"
+                "eventId: left out, the stream has no key properties and no id-like "
+                "property; map eventId to an expression unique per event"
             )
         else:
-            spec["eventId"] = f"__stream_name__ + '-' + str({name})"
+            spec["eventId"] = f"{EVENT_ID_NAMESPACE} + '-' + str({name})"
 
     def timestamp(self, spec: dict[str, t.Any]) -> None:
-        scores = {name: _time_score(self.sample, name) for name in self.names}
-        best = max(scores, key=lambda name: scores[name], default=None)
-        if best is None or scores[best] == 0:
+        """The best point in time: set in every record, a date-time, named for the event.
+
+        ``updated_at`` set on every row beats a DATE column with nulls and zero dates. A
+        catalog has no values: there a NOT NULL column, or one named for the event or for
+        the row's life (``created_at``, ``updated_at``), counts as set in every record.
+        """
+        ranked = []
+        for position, name in enumerate(self.names):
+            kind = time_kind(self.sample, name)
+            if kind is None:
+                continue
+            coverage = time_coverage(self.sample, name, kind)
+            lowered = name.lower()
+            if coverage is None:  # a catalog: set if NOT NULL or named for the event or row
+                named = any(hint in lowered for hint in (*TIME_HINTS, *ROW_TIME_HINTS))
+                coverage = 1.0 if named or not nullable(self.sample.properties[name]) else 0.0
+            score = TIME_KIND_SCORES[kind]
+            score += 2 if any(hint in lowered for hint in TIME_HINTS) else 0
+            score -= 1 if "updated" in lowered or "modified" in lowered else 0
+            ranked.append((coverage == 1.0, score, coverage, -position, name))
+        if not ranked:
             self.notes.append(
-                "timestamp: no date-time or epoch property; map it to when the event happened"
+                "timestamp: left out, no date-time or epoch property; map it to when the "
+                "event happened"
             )
             return
+        best = max(ranked)[-1]
         self.used.add(best)
         spec["timestamp"] = best
 
     def is_text(self, name: str) -> bool:
         """A text property that is not a URL or an email: a candidate title."""
         return (
-            "string" in _types(self.sample.properties[name])
-            and not _looks_like(self.sample, name, URL, "url")
-            and not _looks_like(self.sample, name, EMAIL, "email")
+            "string" in types(self.sample.properties[name])
+            and "url" not in name.lower()
+            and not looks_like(self.sample, name, URL, "url")
+            and not looks_like(self.sample, name, EMAIL, "email")
         )
 
     def content(self) -> dict[str, str]:
-        content = {}
+        """A title (``*name``/``*title`` first, URL-like text never) and a URL.
+
+        Gong requires a title: a stream with none gets its event type, and a title property
+        with gaps in the sample (or nullable, in a catalog) falls back to it, so the body
+        stays valid either way.
+        """
         title = self.first(
-            lambda n: self.is_text(n) and any(hint in n.lower() for hint in TITLE_HINTS)
-        ) or self.first(
             lambda n: (
                 self.is_text(n)
-                and n.lower().endswith("name")
-                and not any(hint in n.lower() for hint in (*PERSON_ID_HINTS, "company"))
+                and n.lower().endswith(TITLE_ENDINGS)
+                and not any(hint in n.lower() for hint in NOT_TITLES)
             )
+        ) or self.first(
+            lambda n: self.is_text(n) and any(hint in n.lower() for hint in TITLE_HINTS)
         )
         if title is None:
             self.notes.append(
-                "content.contentTitle: no title- or name-like property; map it to what the "
-                "event is about (a quoted constant will do)"
+                f"content.contentTitle: the event type {self.event_type} stands in, no "
+                "title- or name-like property; map it to what the event is about"
             )
+            content = {"contentTitle": self.event_type}
+        elif self.sample.has_gaps(title) or (
+            not self.sample.records and nullable(self.sample.properties[title])
+        ):
+            content = {"contentTitle": f"{title} or {self.event_type}"}
         else:
-            content["contentTitle"] = title
-        url = self.first(lambda n: _looks_like(self.sample, n, URL, "url"))
+            content = {"contentTitle": title}
+        url = self.first(lambda n: looks_like(self.sample, n, URL, "url"))
         if url is not None:
             content["contentUrl"] = url
         return content
@@ -278,7 +264,7 @@ class _Suggestion:
             name = self.first(lambda n: n == f"{prefix}_name") if prefix else None
             if name is not None:
                 person["name"] = name
-            person["company"] = {"domain": f"{email}.split('@')[-1]"}
+            person["company"] = {"domain": _domain_of(email)}
             return person
         crm = self.first(lambda n: any(hint in n.lower() for hint in CRM_HINTS))
         if crm is not None:
@@ -291,15 +277,15 @@ class _Suggestion:
         name = self.first(lambda n: "tracking" in n.lower())
         if name is None:
             self.notes.append(
-                "person: no email, CRM id, or visitor id with a company domain; map person "
-                "(email, or personId with company.domain) or trackingId"
+                "person: left out, no email, CRM id, or visitor id with a company domain; "
+                "map person (email, or personId with company.domain) or trackingId"
             )
         else:
             spec["trackingId"] = name
 
     def email(self) -> str | None:
-        """A top-level email property, else ``parent['email']`` of an object property."""
-        top = self.first(lambda n: _looks_like(self.sample, n, EMAIL, "email"))
+        """A top-level email property (a key property too), else ``parent['email']``."""
+        top = self.first(lambda n: looks_like(self.sample, n, EMAIL, "email"), keys=True)
         if top is not None:
             return top
         for name in self.names:
@@ -316,7 +302,7 @@ class _Suggestion:
                 n.lower().endswith("id") and any(hint in n.lower() for hint in PERSON_ID_HINTS)
             )
         )
-        domain = self.first(lambda n: _looks_like(self.sample, n, DOMAIN, "domain"))
+        domain = self.first(lambda n: looks_like(self.sample, n, DOMAIN, "domain"))
         if person_id is not None and domain is not None:
             return {"personId": person_id, "company": {"domain": domain}}
         for name in (person_id, domain):
@@ -330,6 +316,16 @@ def _is_body(sample: StreamSample) -> bool:
     return {"eventType", "timestamp", "content"} <= sample.properties.keys()
 
 
+def _catalog_name_note(sample: StreamSample) -> str:
+    """Which of a catalog entry's two names the tap's messages use depends on the tap."""
+    return (
+        f"stream name: keyed by the catalog's stream {sample.name!r}, which singer-io taps "
+        f"write in their messages; pipelinewise taps write the tap_stream_id "
+        f"{sample.tap_stream_id!r} instead: rename the entry to that if the tap's SCHEMA "
+        "lines name it so"
+    )
+
+
 def suggest(streams: list[StreamSample]) -> tuple[dict[str, t.Any], dict[str, Notes]]:
     """The suggested ``mappings`` and, per stream, what a person must still fill in."""
     mappings: dict[str, t.Any] = {}
@@ -340,6 +336,8 @@ def suggest(streams: list[StreamSample]) -> tuple[dict[str, t.Any], dict[str, No
             continue
         suggestion = _Suggestion(sample)
         mappings[sample.name] = suggestion.mapping()
+        if sample.tap_stream_id not in ("", sample.name):
+            suggestion.notes.append(_catalog_name_note(sample))
         if suggestion.notes:
             notes[sample.name] = suggestion.notes
     return mappings, notes
@@ -351,4 +349,4 @@ def print_suggestion(path: str) -> None:
     sys.stdout.write(json.dumps({"mappings": mappings}, indent=2) + "\n")
     for stream_name, stream_notes in notes.items():
         for note in stream_notes:
-            sys.stderr.write(f"stream {stream_name!r}: left out {note}\n")
+            sys.stderr.write(f"stream {stream_name!r}: {note}\n")

@@ -64,6 +64,10 @@ class DeliveryLedger:
         entry = Confirmation(stream, str(event_id), body_hash(body), outcome, request_id)
         self._ledger.confirm(self._api_url, [entry])
 
+    def events_per_stream(self) -> dict[str, int]:
+        """How many events are confirmed under each stream name (``Ledger.events_per_stream``)."""
+        return self._ledger.events_per_stream(self._api_url)
+
     def spend(self) -> None:
         """Count one request against today's budget; raises ``BudgetExhausted`` instead."""
         self._ledger.spend(self._api_url, self._budget)

@@ -302,6 +302,20 @@ class Ledger:
             for stream, day, outcome, count in rows
         ]
 
+    def events_per_stream(self, api_url: str) -> dict[str, int]:
+        """How many events are confirmed under each stream name, for ``api_url``.
+
+        The stream is the one that first sent each event; an unmapped stream's error names
+        a similar one from here, whose eventIds a namespace can keep.
+        """
+        with self._transaction(write=False) as tx:
+            rows = tx.rows(
+                "SELECT stream, count(*) FROM gong_di_confirmations WHERE api_url = ? "
+                "GROUP BY stream",
+                [api_url],
+            )
+        return {stream: int(count) for stream, count in rows}
+
     def forget(self, api_url: str, stream: str | None = None) -> int:
         """Forget the confirmations of one stream (or all, when None) for ``api_url``.
 

@@ -14,11 +14,13 @@ from target_gong_di.mapping.compiler import (
     check_mapping,
     compile_stream_mapping,
 )
+from target_gong_di.mapping.entry_options import EVENT_ID_NAMESPACE
 from target_gong_di.mapping.expressions import without_secrets
 from target_gong_di.mapping.stream_names import bare_name, unmapped_stream_error
 from target_gong_di.mapping.timestamps import TimestampError, to_utc_iso
 
 __all__ = [
+    "EVENT_ID_NAMESPACE",
     "PASSTHROUGH",
     "MappingConfigError",
     "RecordMappingError",

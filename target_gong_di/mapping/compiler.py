@@ -11,6 +11,7 @@ pre-parsed expressions and fits the values to the body (``conversion``).
 from __future__ import annotations
 
 import ast
+import difflib
 import hashlib
 import json
 import typing as t
@@ -23,6 +24,7 @@ from target_gong_di.mapping.conversion import (
     data_type_of_value,
     text_of,
 )
+from target_gong_di.mapping.entry_options import EVENT_ID_NAMESPACE, split_options
 from target_gong_di.mapping.expressions import (
     CONTEXT_NAMES,
     FUNCTIONS,
@@ -138,12 +140,13 @@ class _CustomFields:
         return built or None
 
 
-def derive_event_id(stream_name: str, key_values: list[t.Any]) -> str:
-    """A stable eventId from the stream and the record's key values.
+def derive_event_id(namespace: str, key_values: list[t.Any]) -> str:
+    """A stable eventId from the namespace and the record's key values.
 
+    The namespace is the stream name unless the entry's ``__event_id_namespace__`` sets it.
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    canonical = _CANONICAL_JSON([stream_name, [text_of(value) for value in key_values]])
+    canonical = _CANONICAL_JSON([namespace, [text_of(value) for value in key_values]])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -248,18 +251,29 @@ class _Compiler:
             )
         if self.stream is None:
             return expression
-        known = self.stream.properties.keys() | FUNCTIONS.keys() | CONTEXT_NAMES
+        properties = self.stream.properties.keys()
+        known = properties | FUNCTIONS.keys() | CONTEXT_NAMES
         unknown = sorted(expression.free_names() - known) + sorted(
-            expression.record_keys() - self.stream.properties.keys()
+            expression.record_keys() - properties
         )
         if unknown:
+            candidates = known if unknown[0] in expression.free_names() else properties
             raise MappingConfigError(
-                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}, which is "
+                f"{self.where(path)}: expression {source!r} names {unknown[0]!r}"
+                f"{_did_you_mean(unknown[0], candidates)}, which is "
                 f"neither a property in the stream's SCHEMA (properties: "
                 f"{', '.join(sorted(self.stream.properties)) or 'none'}) nor a function "
                 f"({', '.join(sorted(FUNCTIONS))})"
             )
         return expression
+
+
+def _did_you_mean(name: str, candidates: t.Iterable[str]) -> str:
+    """`` (did you mean 'user_email'?)`` for the closest known name, as for stream names."""
+    names = sorted(candidates)
+    same_but_case = [known for known in names if known.lower() == name.lower()]
+    found = same_but_case or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" (did you mean {found[0]!r}?)" if found else ""
 
 
 class StreamMapping:
@@ -272,8 +286,11 @@ class StreamMapping:
         stream: StreamSchema,
         source_system_name: str | None,
         expression_config: dict[str, t.Any],
+        *,
+        event_id_namespace: str,
     ) -> None:
         self.stream_name = stream_name
+        self.event_id_namespace = event_id_namespace
         self._template = template
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
@@ -282,6 +299,7 @@ class StreamMapping:
             **dict.fromkeys(stream.properties),
             "config": expression_config,
             "__stream_name__": stream_name,
+            EVENT_ID_NAMESPACE: event_id_namespace,
         }
 
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -303,7 +321,7 @@ class StreamMapping:
                     f"{', '.join(self._key_properties)} are all null"
                 )
             try:
-                body["eventId"] = derive_event_id(self.stream_name, key_values)
+                body["eventId"] = derive_event_id(self.event_id_namespace, key_values)
             except TimestampError as error:
                 raise _unreadable_time(("eventId",), error) from None
         if self._source_system_name and "sourceSystemName" not in body:
@@ -316,18 +334,22 @@ def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
 
     Returns the template (None for passthrough); raises MappingConfigError.
     """
-    return _compile_template(stream_name, spec, None)
+    return _compile_template(stream_name, spec, None)[0]
 
 
-def _compile_template(stream_name: str, spec: t.Any, stream: StreamSchema | None) -> _Node | None:
+def _compile_template(
+    stream_name: str, spec: t.Any, stream: StreamSchema | None
+) -> tuple[_Node | None, str]:
+    """The template (None for passthrough) and the namespace of its derived eventIds."""
     if spec == PASSTHROUGH:
-        return None
+        return None, stream_name
     if not isinstance(spec, dict):
         raise MappingConfigError(
             f'stream {stream_name!r}: mapping must be "{PASSTHROUGH}" or an object shaped '
             f"like the body, not {type(spec).__name__}"
         )
-    return _Compiler(stream_name, stream).object(spec, (), BODY_SCHEMA)
+    body, namespace = split_options(stream_name, spec)
+    return _Compiler(stream_name, stream).object(body, (), BODY_SCHEMA), namespace
 
 
 def compile_stream_mapping(
@@ -339,11 +361,18 @@ def compile_stream_mapping(
     expression_config: dict[str, t.Any] | None = None,
 ) -> StreamMapping:
     """Compile ``spec`` against the stream's SCHEMA; raises MappingConfigError."""
-    template = _compile_template(stream_name, spec, stream)
+    template, namespace = _compile_template(stream_name, spec, stream)
     has_event_id = "eventId" in stream.properties if template is None else "eventId" in (spec or {})
     if not has_event_id and not stream.key_properties:
         raise MappingConfigError(
             f"stream {stream_name!r}: its mapping gives no eventId and its SCHEMA has no "
             "key_properties to derive one from; map eventId to a unique expression"
         )
-    return StreamMapping(stream_name, template, stream, source_system_name, expression_config or {})
+    return StreamMapping(
+        stream_name,
+        template,
+        stream,
+        source_system_name,
+        expression_config or {},
+        event_id_namespace=namespace,
+    )

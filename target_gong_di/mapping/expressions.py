@@ -28,7 +28,9 @@ FUNCTIONS: dict[str, t.Any] = {
 }
 """The functions the SDK's stream maps offer, so expressions mean the same in both."""
 
-CONTEXT_NAMES = frozenset({"record", "_", "config", "__stream_name__", "self"})
+CONTEXT_NAMES = frozenset(
+    {"record", "_", "config", "__stream_name__", "__event_id_namespace__", "self"}
+)
 """Names every expression may use besides the stream's properties and ``FUNCTIONS``."""
 
 

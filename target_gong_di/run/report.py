@@ -114,6 +114,7 @@ class RunReport:
         self._started = time.monotonic()
         self._rejections: dict[tuple[str, str, str], RejectionGroup] = {}
         self._rejections_lock = threading.Lock()
+        self._value_warnings: dict[tuple[str, str, str], RejectionGroup] = {}
         self._finished = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -147,6 +148,28 @@ class RunReport:
             group.count += 1
             if line and len(group.lines) < SHOWN_LINES:
                 group.lines.append(line)
+
+    def value_warning(self, stream: str, field_name: str, problem: str, example: str) -> None:
+        """Count a sent body's value that Gong will not associate; the summary tells it once.
+
+        Per stream, field and problem: how many events, and the first value as an example.
+        """
+        with self._rejections_lock:
+            group = self._value_warnings.setdefault(
+                (stream, field_name, problem), RejectionGroup(example)
+            )
+            group.count += 1
+
+    def _log_value_warnings(self) -> None:
+        for (stream, field_name, problem), group in sorted(self._value_warnings.items()):
+            self._logger.warning(
+                "Stream '%s', %s: %s %s (e.g. %s); a warning only, the events are not rejected",
+                stream,
+                f"{group.count:,} event" if group.count == 1 else f"{group.count:,} events",
+                field_name,
+                problem,
+                group.example,
+            )
 
     def _log_rejections(self) -> None:
         for (stage, field_name, reason), group in sorted(
@@ -220,6 +243,7 @@ class RunReport:
                 {"stream": stream_name, **counts},
             )
             metrics.log(self._metrics_logger, point)
+        self._log_value_warnings()
         self._log_rejections()
         changed = self.total("changed_after_delivery")
         if changed:

@@ -25,6 +25,7 @@ from target_gong_di.run.dead_letters import dead_letter
 from target_gong_di.run.report import records
 from target_gong_di.validation import (
     RecordCheck,
+    association_warnings,
     body_errors,
     body_size_errors,
     date_parsers,
@@ -81,7 +82,9 @@ class StreamEvents:
     ) -> None:
         settings = run.settings
         if stream_name not in settings.mappings:
-            raise unmapped_stream_error(stream_name, settings.mappings)
+            raise unmapped_stream_error(
+                stream_name, settings.mappings, run.ledger.events_per_stream()
+            )
         # The SCHEMA itself first: a mapping cannot be judged against an unusable one.
         self._check = RecordCheck(stream_name, schema, key_properties, check_schema=check_schema)
         properties = schema.get("properties", {})
@@ -135,6 +138,8 @@ class StreamEvents:
         if errors:
             self._reject(number, line, record, "validation", errors, body=body)
             return None
+        for field_name, problem, example in association_warnings(body):
+            self._run.report.value_warning(self.stream_name, field_name, problem, example)
         return body, payload
 
     def settle(self, event: Event, outcome: Outcome) -> None:

@@ -1,11 +1,13 @@
 """The API's contract and the checks against it: nothing is sent that Gong would refuse.
 
 Owns the digital-interaction body's JSON Schema and the rules it cannot express
-(``contract``), the check of a built body (``body_check``) and of a tap's record against
+(``contract``), the check of a built body (``body_check``), the values Gong stores but will
+not associate (``association``, warnings only) and of a tap's record against
 its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 (``exceptions``, ``encoding``, ``sdk_hooks``); the sandbox checks bodies with it too.
 """
 
+from target_gong_di.validation.association import association_warnings
 from target_gong_di.validation.body_check import body_errors, body_size_errors
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
 from target_gong_di.validation.record_check import RecordCheck, date_parsers, parse_dates
@@ -15,6 +17,7 @@ __all__ = [
     "CUSTOM_FIELD_LISTS",
     "ENDPOINT",
     "RecordCheck",
+    "association_warnings",
     "body_errors",
     "body_size_errors",
     "date_parsers",

@@ -152,7 +152,7 @@ def test_unmapped_sql_stream_error_names_the_table_mapping_it_meant(run_target):
     )
     assert run.returncode == 1
     assert f"did you mean '{VIEWS}'?" in run.stderr
-    assert "SQL taps prefix the schema" in run.stderr
+    assert f"table '{VIEWS}' is stream 'public-{VIEWS}'" in run.stderr
 
 
 def test_dead_letter_file_is_appended_across_runs(run_target, sandbox):

@@ -131,6 +131,14 @@ def test_counts_are_per_api_url(ledger):
     assert ledger.counts(GONG) == []
 
 
+def test_events_per_stream_counts_every_outcome_and_day_of_one_api_url(ledger, clock):
+    confirm_and_flush(ledger, GONG, confirmation("e1"), confirmation("e2", outcome=DUPLICATE))
+    clock.now += timedelta(days=1)
+    confirm_and_flush(ledger, GONG, confirmation("e3"), confirmation("n1", stream="nps"))
+    confirm_and_flush(ledger, SANDBOX, confirmation("s1"))
+    assert ledger.events_per_stream(GONG) == {"web_visits": 3, "nps": 1}
+
+
 def test_forgetting_a_stream_sends_its_events_again_and_keeps_the_others(ledger):
     confirm_and_flush(ledger, GONG, confirmation("e1"), confirmation("n1", stream="nps"))
     assert ledger.forget(GONG, "web_visits") == 1

@@ -105,3 +105,12 @@ def test_a_stream_without_a_mapping_is_refused_naming_the_mapped_ones(tmp_path):
     run = run_context(tmp_path, {"dry_run": True}, deliver=False)
     with pytest.raises(ValueError, match="stream 'orders' has no entry in mappings"):
         StreamEvents(run, "orders", SCHEMA, ["id"], LOGGER)
+
+
+def test_a_stream_without_a_mapping_names_a_similar_stream_the_ledger_holds(tmp_path):
+    run = run_context(tmp_path, {"access_token": "t"}, deliver=False)
+    body = {"eventId": "e1", "eventType": "page viewed"}
+    run.ledger.confirm(f"db-{VIEWS}", body, "delivered", "r1")
+    run.ledger.flush()
+    with pytest.raises(ValueError, match=f"1 event confirmed under stream 'db-{VIEWS}'"):
+        StreamEvents(run, f"prod-{VIEWS}", SCHEMA, ["id"], LOGGER)

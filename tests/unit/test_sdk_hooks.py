@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import signal
 from importlib.metadata import version
 from pathlib import Path
@@ -17,7 +18,7 @@ from page_views import CONFIG, VIEW_PROPERTIES, VIEWS, view
 from singer_messages import record, schema, state
 
 from target_gong_di.exceptions import Interrupted
-from target_gong_di.sdk_hooks import datelike_type
+from target_gong_di.sdk_hooks import QUIET_SDK_MESSAGES, QuietSdkLines, datelike_type
 from target_gong_di.target import TargetGongDI
 
 SDK = f"singer-sdk {version('singer-sdk')} changed a private hook target_gong_di/sdk_hooks.py uses"
@@ -97,3 +98,49 @@ def test_date_properties_are_recognised_as_the_sdk_recognises_them():
         datelike_type({"type": "string"}),
     ]
     assert kinds == ["date-time", "date", "time", None], SDK
+
+
+class Recorded(logging.Handler):
+    """Every record that reaches the target's logger's handlers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def logged_by_a_run(tmp_path: Path, *, filtered: bool) -> list[logging.LogRecord]:
+    """What a target logs while built and fed an ACTIVATE_VERSION, with or without the filter."""
+    logger = logging.getLogger(TargetGongDI.name)
+    quiet = [existing for existing in logger.filters if isinstance(existing, QuietSdkLines)]
+    recorded = Recorded()
+    logger.addHandler(recorded)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    if not filtered:
+        for existing in quiet:
+            logger.removeFilter(existing)
+    try:
+        target = dry_run_target(tmp_path)
+        activate = {"type": "ACTIVATE_VERSION", "stream": VIEWS, "version": 1}
+        listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), activate, view(1))
+    finally:
+        logger.removeHandler(recorded)
+        logger.setLevel(level)
+        for existing in quiet:
+            logger.addFilter(existing)
+    return recorded.records
+
+
+def test_the_sdk_logs_the_lines_the_target_hides_with_the_format_strings_it_matches(tmp_path):
+    messages = {record.msg for record in logged_by_a_run(tmp_path, filtered=False)}
+    assert messages >= QUIET_SDK_MESSAGES, SDK
+
+
+def test_the_target_logger_drops_those_lines_and_keeps_the_others(tmp_path):
+    messages = [record.getMessage() for record in logged_by_a_run(tmp_path, filtered=True)]
+    assert not {record for record in messages if "ACTIVATE_VERSION" in record}
+    assert "Skipping parse of env var settings..." not in messages
+    assert any(message.startswith("Run summary for stream") for message in messages)
