@@ -8,6 +8,7 @@ real tables from the session's PostgreSQL server into the sandbox.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import typing as t
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from meltano_project import ROOT, MeltanoProject
+from readme_blocks import typed_commands
 from repo_paths import DATA
 from singer_messages import SECRET
 
@@ -47,14 +49,19 @@ def tap_env(database: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
+def project(tmp_path_factory: pytest.TempPathFactory, tap_env: dict[str, str]) -> MeltanoProject:
     project = MeltanoProject(tmp_path_factory.mktemp("meltano"))
     project.add_target_from_ref()
-    project.meltano(
-        "add", "--plugin-type", "extractor", "tap-postgres",
-        "--from-ref", str(DATA / "tap-postgres.meltano.yml"), "--no-install",
-    )  # fmt: skip
-    project.meltano("config", "set", "tap-postgres", "filter_schemas", '["public"]')
+    # The README's PostgreSQL block: the pinned definition instead of the Hub's, this
+    # session's server instead of db.example.com.
+    readme = {
+        "--variant meltanolabs": f"--from-ref {DATA / 'tap-postgres.meltano.yml'} --no-install",
+        "postgresql://gong_reader:<password>@db.example.com/app": tap_env[
+            "TAP_POSTGRES_SQLALCHEMY_URL"
+        ],
+    }
+    for command in typed_commands("postgres", readme):
+        project.meltano(*shlex.split(command)[1:])
     project.meltano(
         "add", "--plugin-type", "extractor", "tap-jsonl",
         "--from-ref", str(DATA / "tap-jsonl.meltano.yml"), "--no-install",

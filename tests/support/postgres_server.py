@@ -19,7 +19,7 @@ PG_BIN = Path(os.environ.get("GONG_DI_PG_BIN", "/usr/lib/postgresql/15/bin"))
 USER = "gongdi"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -31,7 +31,7 @@ class PostgresServer:
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="gong-di-pg-"))
         self.data = self.directory / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/{USER}"
 
     def _run(self, *command: str) -> None:
