@@ -247,7 +247,7 @@ def bench_faults(work: Path, events: int, server_limit: int, rate: float) -> str
     )
     with Sandbox(options) as sandbox:
         config = delivery_config(sandbox, max_requests_per_second=rate, max_retries=20)
-        elapsed, _ = run(TARGET, stdin, config, work)
+        elapsed = run(TARGET, stdin, config, work).seconds
         answers = sandbox.store.answers
         stored = len(sandbox.store.events)
     admitted = sum(answers.values()) - answers["429"]
@@ -438,7 +438,7 @@ def bench_memory(work: Path, sizes: tuple[int, int]) -> str:
     for size in sizes:
         stdin = write_input(work / f"memory-{size}.singer", size)
         dry = dry_run_config(work / f"bodies-{size}.jsonl")
-        peaks[size] = run(TARGET, stdin, dry, work)[1] / 1024
+        peaks[size] = run(TARGET, stdin, dry, work).rss / 1024
         stdin.unlink()
         (work / f"bodies-{size}.jsonl").unlink()
     small, large = sizes
