@@ -366,6 +366,7 @@ def baseline_target(work: Path) -> Contender:
 
 CONFIRM_ALL = """
 import itertools, json, sys
+from target_gong_di.ledger import Confirmation, body_hash, open_ledger
 ledger_url, api_url, bodies, *streams = sys.argv[1:]
 with open_ledger(ledger_url) as ledger:
     ledger.confirm(api_url, (
