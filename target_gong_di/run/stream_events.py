@@ -31,10 +31,10 @@ from target_gong_di.run.report import records
 from target_gong_di.validation import (
     RecordCheck,
     association_warnings,
-    body_errors,
     body_size_errors,
     date_parsers,
     iso_datetime,
+    mapped_body_errors,
     parse_dates,
     usable_draft,
 )
@@ -188,7 +188,9 @@ class StreamEvents:
         except RecordMappingError as error:
             return Refusal("mapping", [str(error)])
         payload = to_json(body)
-        errors = body_errors(body) + body_size_errors(payload, self._run.settings.max_body_bytes)
+        errors = mapped_body_errors(body) + body_size_errors(
+            payload, self._run.settings.max_body_bytes
+        )
         if errors:
             return Refusal("validation", errors, body)
         return body, payload
