@@ -31,6 +31,12 @@ class EventOwner(t.Protocol):
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Record the event's final outcome; may raise ``DeliveryStopped`` to stop the run."""
 
+    def settle_known(self, events: list[Event], outcome: Outcome) -> None:
+        """``settle`` of each of ``events``, which the ledger has (``outcome`` says how).
+
+        A re-sync settles every event this way, a chunk of them at once.
+        """
+
     def throttled(self) -> None:
         """Count one 429 answered to one of its events, as it arrives.
 

@@ -253,16 +253,16 @@ class DeliveryPipeline:
             raise
 
     def _settle_known(self, chunk: list[Event], statuses: t.Sequence[SkipStatus | None]) -> None:
-        """Settle the chunk's events the ledger has, under one lock and one wake-up.
-
-        As ``_settle`` does one by one: an owner that raises stops the rest of the chunk.
-        """
+        """Settle the chunk's events the ledger has: a call per owner, one lock, one wake-up."""
         settled = 0
+        known = [(event, status) for event, status in zip(chunk, statuses, strict=True) if status]
         try:
-            for event, status in zip(chunk, statuses, strict=True):
-                if status is not None:
-                    settled += 1
-                    event.owner.settle(event, Outcome(status))
+            for (owner, status), group in itertools.groupby(
+                known, key=lambda pair: (pair[0].owner, pair[1])
+            ):
+                events = [event for event, _ in group]
+                settled += len(events)
+                owner.settle_known(events, Outcome(status))
         finally:
             if settled:
                 with self._changed:

@@ -261,6 +261,14 @@ class StreamEvents:
         else:
             self._run.checkpoints.settled(event.number)
 
+    def settle_known(self, events: list[Event], outcome: Outcome) -> None:
+        """``settle`` of events the ledger has, counted and checkpointed all at once.
+
+        Unchanged or changed after delivery: nothing to confirm, log or dead-letter.
+        """
+        self.counts.add(outcome.status, len(events))
+        self._run.checkpoints.settled(*(event.number for event in events))
+
     def throttled(self) -> None:
         """Count a 429 answered to one of this stream's events, as it arrives."""
         self.counts.add("throttled")
