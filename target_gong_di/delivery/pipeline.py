@@ -2,8 +2,9 @@
 
 Gong takes one event per request, so nothing is gained by holding events back: each one
 handed to ``submit`` is sent as soon as the rate allows. First a checker thread settles,
-from the ledger, the events Gong already has (in chunks of whatever is waiting, never
-waiting for more), so they cost no request and no rate slot. The dispatcher thread picks the
+from the ledger, the events Gong already has (in chunks of up to ``LOOKUP_CHUNK``, waiting
+at most ``LINGER_SECONDS`` for one to fill, not at all after a STATE or at the end of
+input), so they cost no request and no rate slot. The dispatcher thread picks the
 next event (a retry whose wait is over first, else the oldest fresh one), takes a slot from
 the ``RateLimiter`` and, while the ``ConcurrencySizer`` allows another request in flight,
 hands it to a worker thread. A worker makes one attempt; an event that must wait (backoff
@@ -109,19 +110,15 @@ class DeliveryPipeline:
         sent, not settled.
         """
         with self._changed:
-            while (
-                self._waiting_count() >= self._queue_size
-                and self._stop.cause is None
-                and not self._limit.reached
-            ):
+            while self._full() and self._stop.cause is None and not self._limit.reached:
                 self._changed.wait()
             self._raise_if_stopped()
             if self._limit.reached or self._stop.finishing:
                 return
             self._unchecked.append(event)
             self._unsettled += 1
-            waiting = len(self._unchecked)
-            if waiting in (1, LOOKUP_CHUNK):  # the checker waits for one or a chunk
+            unchecked = len(self._unchecked)
+            if unchecked in (1, LOOKUP_CHUNK) or self._full():  # what the checker waits for
                 self._changed.notify_all()
 
     def hurry(self) -> None:
@@ -152,6 +149,10 @@ class DeliveryPipeline:
 
     def _waiting_count(self) -> int:
         return len(self._unchecked) + len(self._fresh)
+
+    def _full(self) -> bool:
+        """Whether ``submit`` blocks: no chunk fills further until the checker takes some."""
+        return self._waiting_count() >= self._queue_size
 
     def _raise_if_stopped(self) -> None:
         if self._stop.cause is not None and not self._stop.finishing:
@@ -272,7 +273,8 @@ class DeliveryPipeline:
     def _next_unchecked(self) -> list[Event]:
         """What waits to be checked, at most a chunk; [] to stop.
 
-        Once an event waits, a chunk has ``LINGER_SECONDS`` to fill, unless hurried.
+        Once an event waits, a chunk has ``LINGER_SECONDS`` to fill, unless hurried or
+        the queue is full (``batch_size_rows`` below a chunk).
         """
         with self._changed:
             self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
@@ -280,6 +282,7 @@ class DeliveryPipeline:
                 self._changed.wait_for(
                     lambda: (
                         len(self._unchecked) >= LOOKUP_CHUNK
+                        or self._full()
                         or self._hurried
                         or self._stopped.is_set()
                     ),
