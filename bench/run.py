@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import itertools
 import json
 import os
 import platform
@@ -47,7 +46,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "suppo
 from postgres_server import PostgresServer
 
 from target_gong_di.delivery import RateLimiter, SharedRateLimiter
-from target_gong_di.ledger import Confirmation, body_hash, open_ledger
 from target_gong_di.sandbox import Sandbox, SandboxOptions
 
 HERE = Path(__file__).resolve().parent
@@ -366,18 +364,30 @@ def baseline_target(work: Path) -> Contender:
     return Contender([sys.executable, "-P", "-m", "target_gong_di"], env)
 
 
-def confirm_all(ledger_url: str, api_url: str, bodies: Path) -> None:
-    """A ledger in which Gong has every body of the dry-run file ``bodies``."""
-    with open_ledger(ledger_url) as ledger:
-        ledger.confirm(
-            api_url,
-            (
-                Confirmation(stream, body["eventId"], body_hash(body), "delivered", None)
-                for stream, body in zip(
-                    itertools.cycle(STREAMS), map(json.loads, bodies.open()), strict=False
-                )
-            ),
-        )
+CONFIRM_ALL = """
+import itertools, json, sys
+from target_gong_di.ledger import Confirmation, body_hash, open_ledger
+ledger_url, api_url, bodies, *streams = sys.argv[1:]
+with open_ledger(ledger_url) as ledger:
+    ledger.confirm(api_url, (
+        Confirmation(stream, body["eventId"], body_hash(body), "delivered", None)
+        for stream, body in zip(itertools.cycle(streams), map(json.loads, open(bodies)))
+    ))
+"""
+"""Fills a ledger with every body of a dry-run file, run by the build that re-syncs from it."""
+
+
+def confirm_all(build: Contender, ledger_url: str, api_url: str, bodies: Path) -> None:
+    """A ledger in which Gong has every body of the dry-run file ``bodies``.
+
+    Written by ``build``'s own code: each build reads only the ledger schema it knows.
+    """
+    python = build.command[: build.command.index("-m")]
+    subprocess.run(
+        [*python, "-c", CONFIRM_ALL, ledger_url, api_url, str(bodies), *STREAMS],
+        env=build.env,
+        check=True,
+    )
 
 
 def bench_per_record(work: Path, records: int, rounds: int) -> str:
@@ -393,19 +403,24 @@ def bench_per_record(work: Path, records: int, rounds: int) -> str:
         work / "bodies-baseline.jsonl"
     ).read_bytes()
     with Sandbox(SandboxOptions()) as sandbox:
-        ledger_url = f"sqlite:///{work / 'per-record-resync.db'}"
-        confirm_all(ledger_url, sandbox.url, work / "bodies-target.jsonl")
-        resync = delivery_config(sandbox, ledger_url=ledger_url, max_requests_per_second=3)
+        resyncs = {}
+        for name, build in builds.items():
+            ledger_url = f"sqlite:///{work / f'per-record-resync-{name}.db'}"
+            confirm_all(build, ledger_url, sandbox.url, work / "bodies-target.jsonl")
+            resyncs[name] = delivery_config(
+                sandbox, ledger_url=ledger_url, max_requests_per_second=3
+            )
         modes = {
             "dry run": ([], dry_run_config(work / "bodies.jsonl")),
-            "re-sync": ([], resync),
+            "re-sync": ([], resyncs),
             "validate": (["--validate-config", "--input"], dry_run_config(work / "bodies.jsonl")),
         }
         for _ in range(rounds):  # interleaved, best of all: each sees the same machine noise
             for kind, feed in (("startup", empty), ("total", stdin)):
                 floor.best("floor", kind, run(floor.command, feed, {}, work).cpu)
-                for build in builds.values():
-                    for mode, (flags, config) in modes.items():
+                for name, build in builds.items():
+                    for mode, (flags, settings) in modes.items():
+                        config = settings[name] if mode == "re-sync" else settings
                         if flags:  # the file is --input's, stdin stays empty
                             command, feed_in = [*build.command, *flags, str(feed)], empty
                         else:

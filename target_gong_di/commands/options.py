@@ -10,6 +10,7 @@ know it only as something that can be configured and can ``listen``.
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import os
@@ -20,7 +21,12 @@ import click
 from target_gong_di.commands import ledger_flags
 from target_gong_di.commands.replay import refuse_same_file, replay_input
 from target_gong_di.commands.stream_check import stream_errors, unused_entries
-from target_gong_di.commands.suggest import catalog_of, print_suggestion, read_streams
+from target_gong_di.commands.suggest import (
+    ReadLines,
+    catalog_of,
+    print_suggestion,
+    read_streams,
+)
 from target_gong_di.exceptions import ConfigError
 from target_gong_di.mapping import MappingConfigError
 from target_gong_di.run import records, tolerant
@@ -28,7 +34,7 @@ from target_gong_di.run import records, tolerant
 if t.TYPE_CHECKING:
     import logging
 
-    from target_gong_di.run import RunReport
+    from target_gong_di.run import RunReport, SingerReader
     from target_gong_di.settings import Settings
 
 OPTIONS = (
@@ -84,6 +90,10 @@ class Runnable(t.Protocol):
 
     settings: Settings
     report: RunReport
+
+    @property
+    def message_reader(self) -> object:
+        """What reads its input: a ``SingerReader``."""
 
     @property
     def config(self) -> t.Mapping[str, t.Any]:
@@ -181,7 +191,8 @@ class SideTools:
             return
         text = tolerant(file_input).read()
         settings = configured.settings
-        streams = read_streams(text)
+        lines: ReadLines = collections.deque()
+        streams = read_streams(text, lines)
         stream_maps = configured.config.get("stream_maps") or {}
         for unused in unused_entries(streams, settings, stream_maps):
             self._logger.warning("%s", unused)
@@ -200,6 +211,7 @@ class SideTools:
         checked = {**configured.config, "dry_run": True}
         checked.update(dry_run_path=os.devnull, dead_letter_path=os.devnull)
         target = self._make(config=checked, warn_unknown_settings=False)  # warned above
+        t.cast("SingerReader", target.message_reader).read_already = lines  # parsed once
         target.listen(io.StringIO(text))
         rejected = target.report.total("dead_lettered")
         if rejected:

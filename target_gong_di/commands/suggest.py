@@ -13,6 +13,7 @@ bodies for most records.
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 import typing as t
@@ -48,14 +49,20 @@ NOT_TITLES = (*PERSON_ID_HINTS, "company", "attendee", "respondent", "email", "u
 CRM_HINTS = ("salesforce", "sfdc", "crm", "hubspot")
 
 Notes = list[str]
+ReadLines = collections.deque[tuple[str, dict[str, t.Any] | None]]
+"""Lines of a sample, each with its message as ``read_message`` read it (None: blank)."""
 
 
-def read_streams(text: str) -> list[StreamSample]:
-    """The streams in a Singer catalog or in a sample of a tap's SCHEMA and RECORD lines."""
+def read_streams(text: str, lines: ReadLines | None = None) -> list[StreamSample]:
+    """The streams in a Singer catalog or in a sample of a tap's SCHEMA and RECORD lines.
+
+    ``lines`` gets each line of a sample with its message (None for a blank line), so that
+    what reads the sample next need not parse it again.
+    """
     catalog = catalog_of(text)
     if catalog is not None:
         return [_catalog_stream(entry) for entry in catalog["streams"]]
-    return _sampled_streams(text)
+    return _sampled_streams(text, lines)
 
 
 def _catalog_stream(entry: dict[str, t.Any]) -> StreamSample:
@@ -94,12 +101,16 @@ def catalog_of(text: str) -> dict[str, t.Any] | None:
     return document if isinstance(document, dict) and "streams" in document else None
 
 
-def _sampled_streams(text: str) -> list[StreamSample]:
+def _sampled_streams(text: str, lines: ReadLines | None) -> list[StreamSample]:
     streams: dict[str, StreamSample] = {}
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
+            if lines is not None:
+                lines.append((line, None))
             continue
         message = read_message(number, line)
+        if lines is not None:
+            lines.append((line, message))
         if message.get("type") == "SCHEMA":
             streams[message["stream"]] = StreamSample(
                 message["stream"],

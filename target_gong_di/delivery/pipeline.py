@@ -2,8 +2,9 @@
 
 Gong takes one event per request, so nothing is gained by holding events back: each one
 handed to ``submit`` is sent as soon as the rate allows. First a checker thread settles,
-from the ledger, the events Gong already has (in chunks of whatever is waiting, never
-waiting for more), so they cost no request and no rate slot. The dispatcher thread picks the
+from the ledger, the events Gong already has (in chunks of up to ``LOOKUP_CHUNK``, waiting
+at most ``LINGER_SECONDS`` for one to fill, not at all after a STATE or at the end of
+input), so they cost no request and no rate slot. The dispatcher thread picks the
 next event (a retry whose wait is over first, else the oldest fresh one), takes a slot from
 the ``RateLimiter`` and, while the ``ConcurrencySizer`` allows another request in flight,
 hands it to a worker thread. A worker makes one attempt; an event that must wait (backoff
@@ -21,14 +22,23 @@ import threading
 import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from http import HTTPStatus
 
 from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop, TryAgain
+from target_gong_di.delivery.events import Event, Outcome
 from target_gong_di.delivery.pacing import ThrottleStreak
 from target_gong_di.delivery.send_limit import SendLimit
 from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted, ThrottledTooLong
-from target_gong_di.ledger import LOOKUP_CHUNK
+from target_gong_di.ledger import LOOKUP_CHUNK, SkipStatus
+
+LINGER_SECONDS = 0.02
+"""How long the ledger check waits for a chunk to fill once an event is waiting.
+
+A re-sync reads a chunk of ``LOOKUP_CHUNK`` records in about 15 ms; checking whatever
+had arrived at each wake-up took ~60 records per lookup and a thread switch per record.
+A quiet tap's lone record waits this long at most, and a STATE or the end of input
+(``hurry``) does not wait at all.
+"""
 
 if t.TYPE_CHECKING:
     import logging
@@ -37,58 +47,6 @@ if t.TYPE_CHECKING:
     from target_gong_di.delivery.pacing import ConcurrencySizer, Pacer
     from target_gong_di.ledger import DeliveryLedger
     from target_gong_di.stop import Stop as RunStop  # not the answer ``Stop``
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one event ended, with what it cost on the way."""
-
-    status: t.Literal["delivered", "duplicate", "rejected", "unchanged", "changed_after_delivery"]
-    request_id: str | None = None
-    errors: tuple[str, ...] = ()
-    retries: int = 0
-
-    @property
-    def stored_by_this_run(self) -> bool:
-        """Gong keeps the event because of this run: delivered, or answered 409 to a retry.
-
-        A 409 to a retry most likely answers this run's own earlier attempt, stored by Gong
-        while its answer was lost (the connection dropped); ``--send-sample`` counts it.
-        """
-        return self.status == "delivered" or (self.status == "duplicate" and self.retries > 0)
-
-
-class EventOwner(t.Protocol):
-    """Whoever submitted an event hears how it ended (counts, checkpoints, dead letters)."""
-
-    def settle(self, event: Event, outcome: Outcome) -> None:
-        """Record the event's final outcome; may raise ``DeliveryStopped`` to stop the run."""
-
-    def throttled(self) -> None:
-        """Count one 429 answered to one of its events, as it arrives.
-
-        Counted at settle, the 429s of a run stopped before its events settled went
-        unreported: a run answered only 429 said "0 HTTP 429s".
-        """
-
-
-@dataclass(eq=False)
-class Event:
-    """One body on its way: its record's number in the run, and what it costs so far."""
-
-    number: int
-    record: dict
-    body: dict
-    payload: bytes
-    owner: EventOwner
-    line: int
-    """Its input line, to point at the record if Gong refuses it."""
-    retries: int = 0
-
-    @property
-    def event_id(self) -> object:
-        """The body's eventId, for messages."""
-        return self.body.get("eventId")
 
 
 class DeliveryPipeline:
@@ -126,6 +84,7 @@ class DeliveryPipeline:
         self._on_stop = on_stop
         self._changed = threading.Condition()
         self._unchecked: collections.deque[Event] = collections.deque()  # not yet in ledger
+        self._hurried = False  # check what waits now, until nothing does (``hurry``)
         self._fresh: collections.deque[Event] = collections.deque()  # news for Gong
         self._waiting: list[tuple[float, int, Event]] = []  # (due, tie-break, event) heap
         self._tie = itertools.count()
@@ -151,18 +110,26 @@ class DeliveryPipeline:
         sent, not settled.
         """
         with self._changed:
-            while (
-                self._waiting_count() >= self._queue_size
-                and self._stop.cause is None
-                and not self._limit.reached
-            ):
+            while self._full() and self._stop.cause is None and not self._limit.reached:
                 self._changed.wait()
             self._raise_if_stopped()
             if self._limit.reached or self._stop.finishing:
                 return
             self._unchecked.append(event)
             self._unsettled += 1
-            self._changed.notify_all()
+            unchecked = len(self._unchecked)
+            if unchecked in (1, LOOKUP_CHUNK) or self._full():  # what the checker waits for
+                self._changed.notify_all()
+
+    def hurry(self) -> None:
+        """Check what waits without waiting for a full chunk: a STATE or the input's end.
+
+        Until nothing waits to be checked; then chunks fill again (``LINGER_SECONDS``).
+        """
+        with self._changed:
+            if self._unchecked:
+                self._hurried = True
+                self._changed.notify_all()
 
     def wait_until_settled(self, timeout: float | None = None) -> None:
         """Return once every submitted event has its outcome (or after ``timeout``).
@@ -172,6 +139,9 @@ class DeliveryPipeline:
         then is simply not covered by the STATE it forwards.
         """
         with self._changed:
+            if self._unchecked:
+                self._hurried = True
+                self._changed.notify_all()
             self._changed.wait_for(
                 lambda: self._unsettled == 0 or self._stop.cause is not None, timeout
             )
@@ -179,6 +149,10 @@ class DeliveryPipeline:
 
     def _waiting_count(self) -> int:
         return len(self._unchecked) + len(self._fresh)
+
+    def _full(self) -> bool:
+        """Whether ``submit`` blocks: no chunk fills further until the checker takes some."""
+        return self._waiting_count() >= self._queue_size
 
     def _raise_if_stopped(self) -> None:
         if self._stop.cause is not None and not self._stop.finishing:
@@ -263,12 +237,10 @@ class DeliveryPipeline:
         try:
             while chunk := self._next_unchecked():
                 statuses = self._ledger.known([event.body for event in chunk])
-                news = []
-                for event, status in zip(chunk, statuses, strict=True):
-                    if status is None:
-                        news.append(event)
-                    else:
-                        self._settle(event, Outcome(status))
+                news = [
+                    event for event, status in zip(chunk, statuses, strict=True) if status is None
+                ]
+                self._settle_known(chunk, statuses)
                 with self._changed:
                     if self._limit.reached:  # checked while the last place was delivered
                         self._unsettled -= len(news)
@@ -281,14 +253,48 @@ class DeliveryPipeline:
             self.stop(self._failure(error))
             raise
 
+    def _settle_known(self, chunk: list[Event], statuses: t.Sequence[SkipStatus | None]) -> None:
+        """Settle the chunk's events the ledger has: a call per owner, one lock, one wake-up."""
+        settled = 0
+        known = [(event, status) for event, status in zip(chunk, statuses, strict=True) if status]
+        try:
+            for (owner, status), group in itertools.groupby(
+                known, key=lambda pair: (pair[0].owner, pair[1])
+            ):
+                events = [event for event, _ in group]
+                settled += len(events)
+                owner.settle_known(events, Outcome(status))
+        finally:
+            if settled:
+                with self._changed:
+                    self._unsettled -= settled
+                    self._changed.notify_all()
+
     def _next_unchecked(self) -> list[Event]:
-        """What waits to be checked (at most a chunk, never waiting for more); [] to stop."""
+        """What waits to be checked, at most a chunk; [] to stop.
+
+        Once an event waits, a chunk has ``LINGER_SECONDS`` to fill, unless hurried or
+        the queue is full (``batch_size_rows`` below a chunk).
+        """
         with self._changed:
             self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
+            if not self._hurried:
+                self._changed.wait_for(
+                    lambda: (
+                        len(self._unchecked) >= LOOKUP_CHUNK
+                        or self._full()
+                        or self._hurried
+                        or self._stopped.is_set()
+                    ),
+                    LINGER_SECONDS,
+                )
             if self._stopped.is_set():
                 return []
             count = min(len(self._unchecked), LOOKUP_CHUNK)
-            return [self._unchecked.popleft() for _ in range(count)]
+            chunk = [self._unchecked.popleft() for _ in range(count)]
+            if not self._unchecked:
+                self._hurried = False
+            return chunk
 
     # The dispatcher.
 

@@ -20,7 +20,7 @@ from target_gong_di.ledger.pending import (
     Rejection,
     new_claimer,
 )
-from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger, Standing
+from target_gong_di.ledger.run_view import LOOKUP_CHUNK, DeliveryLedger, SkipStatus, Standing
 from target_gong_di.ledger.store import (
     DELIVERED,
     POSTGRES_SCHEMES,
@@ -47,6 +47,7 @@ __all__ = [
     "Ledger",
     "PendingRecord",
     "Rejection",
+    "SkipStatus",
     "Standing",
     "StoredTokens",
     "body_hash",

@@ -11,6 +11,7 @@ pre-parsed expressions and fits the values to the body (``conversion``).
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -42,7 +43,7 @@ from target_gong_di.mapping.expressions import (
     looks_secret,
 )
 from target_gong_di.mapping.reads import properties_read
-from target_gong_di.mapping.timestamps import TimestampError
+from target_gong_di.mapping.timestamps import TimestampError, to_utc_iso
 from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS
 
 __all__ = [
@@ -92,6 +93,8 @@ class _Leaf:
         self._evaluate = value.evaluate
         self._text_as_is = not (schema and "format" in schema)
         """What ``conform`` does to text here, decided once: keep it."""
+        self._dated = bool(schema) and schema == {"type": "string", "format": "date-time"}
+        """What ``conform`` does to a ``datetime`` here, decided once: ``to_utc_iso``."""
         if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
             self._name, self._default = value.name, value.default
             self.build = self._build_property  # type: ignore[method-assign]
@@ -110,9 +113,11 @@ class _Leaf:
         return self._fit(value)
 
     def _fit(self, value: t.Any) -> t.Any:
-        if value == "":
-            return None  # left out, like None
         try:
+            if type(value) is dt.datetime and self._dated:
+                return to_utc_iso(value)
+            if value == "":
+                return None  # left out, like None
             return conform(value, self.schema)
         except TimestampError as error:
             raise _unreadable_time(self.path, error) from None
@@ -189,7 +194,10 @@ def derive_event_id(namespace: str, key_values: list[t.Any]) -> str:
     The namespace is the stream name unless the entry's ``__event_id_namespace__`` sets it.
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    texts = [text_of(value) for value in key_values]
+    texts = [
+        value if type(value) is str else str(value) if type(value) is int else text_of(value)
+        for value in key_values
+    ]  # text_of, with its two commonest cases first
     if type(namespace) is str and all(type(text) is str for text in texts):
         # The encoder's own output for a list of strings, without its per-call set-up.
         canonical = f"[{_TEXT(namespace)},[{','.join(map(_TEXT, texts))}]]"

@@ -15,15 +15,21 @@ from target_gong_di.exceptions import TimestampError
 
 _EPOCH_MILLIS_ABOVE = 100_000_000_000
 """Epoch numbers above this are milliseconds: as seconds it would be the year 5138."""
+_UTC = dt.timezone.utc
 
 
 def to_utc_iso(value: object) -> str:
     """Normalise ``value`` to ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``; naive values are UTC."""
+    if type(value) is dt.datetime and value.tzinfo is not None:  # the SDK's parsed date-time
+        try:
+            return value.astimezone(_UTC).isoformat().replace("+00:00", "Z")
+        except OverflowError:
+            pass  # said below, as for any other value
     moment = _to_datetime(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=_UTC)
     try:
-        moment = moment.astimezone(dt.timezone.utc)
+        moment = moment.astimezone(_UTC)
     except OverflowError as error:
         shown = moment.isoformat()
         raise TimestampError(f"{shown!r} falls outside the years 1-9999 in UTC") from error

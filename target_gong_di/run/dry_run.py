@@ -61,8 +61,12 @@ class DryRunOutput:
                 if status is None
             )
         )  # one write for the chunk: each append is a system call
+        tallies: dict[tuple[int, str], tuple[StreamCounts, int]] = {}
         for (_, _, counts), status in zip(pending, statuses, strict=True):
-            counts.add(status or "dry_run_written")
+            key = (id(counts), status or "dry_run_written")  # (a StreamCounts is unhashable)
+            tallies[key] = (counts, tallies[key][1] + 1 if key in tallies else 1)
+        for (_, name), (counts, number) in tallies.items():  # one count per stream and outcome
+            counts.add(name, number)
         self._checkpoints.settled(*(number for number, _, _ in pending))
 
     def close(self) -> None:

@@ -188,8 +188,14 @@ class RunLifecycle:
         return self.input.progress()
 
     def state_received(self, state: dict[str, t.Any]) -> None:
-        """Place the STATE after the records read so far; it goes out once they settle."""
-        self.open_run().checkpoints.state_received(state)
+        """Place the STATE after the records read so far; it goes out once they settle.
+
+        What waits for the ledger check is checked now, not when its chunk fills.
+        """
+        context = self.open_run()
+        context.checkpoints.state_received(state)
+        if context.pipeline is not None:
+            context.pipeline.hurry()
 
     def signal_received(self, signum: int) -> None:
         """SIGTERM/SIGINT: unwind the main thread into the stop path (see ``delivering``)."""

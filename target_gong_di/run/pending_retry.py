@@ -161,6 +161,11 @@ class RetriedRecord:
             request_id=outcome.request_id,
         )
 
+    def settle_known(self, events: list[Event], outcome: Outcome) -> None:
+        """The ledger has the event: ``settle`` it."""
+        for event in events:
+            self.settle(event, outcome)
+
     def failed(
         self, record: dict[str, t.Any], stage: str, errors: list[str], **extra: t.Any
     ) -> None:

@@ -12,6 +12,7 @@ the input line, the stream where known, and what is wrong, never a parser's trac
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import os
@@ -158,6 +159,10 @@ class SingerReader(MsgSpecReader):
 
     line_number = 0
     stream: str | None = None
+    read_already: collections.deque[tuple[str, dict | None]] | None = None
+    """The input's lines with their messages, read already (``--validate-config --input``
+    reads its sample once, to find its streams first): not parsed again. None for a blank
+    line, which is read as any other; a line out of step ends it."""
     _regular_file: int | None = None
     _characters_read = 0
 
@@ -189,6 +194,13 @@ class SingerReader(MsgSpecReader):
         """
         self.line_number += 1
         self._characters_read += len(line)
+        if self.read_already:
+            text, known = self.read_already.popleft()
+            if known is not None and text == line.removesuffix("\n"):
+                self.stream = stream_of(known)
+                return known
+            if text != line.removesuffix("\n"):
+                self.read_already = None
         try:
             message = decoder.decode(line)
         except Exception:  # read again below, to say why

@@ -31,10 +31,10 @@ from target_gong_di.run.report import records
 from target_gong_di.validation import (
     RecordCheck,
     association_warnings,
-    body_errors,
     body_size_errors,
     date_parsers,
     iso_datetime,
+    mapped_body_errors,
     parse_dates,
     usable_draft,
 )
@@ -188,7 +188,9 @@ class StreamEvents:
         except RecordMappingError as error:
             return Refusal("mapping", [str(error)])
         payload = to_json(body)
-        errors = body_errors(body) + body_size_errors(payload, self._run.settings.max_body_bytes)
+        errors = mapped_body_errors(body) + body_size_errors(
+            payload, self._run.settings.max_body_bytes
+        )
         if errors:
             return Refusal("validation", errors, body)
         return body, payload
@@ -258,6 +260,14 @@ class StreamEvents:
             self._raise_past_rejection_limit()
         else:
             self._run.checkpoints.settled(event.number)
+
+    def settle_known(self, events: list[Event], outcome: Outcome) -> None:
+        """``settle`` of events the ledger has, counted and checkpointed all at once.
+
+        Unchanged or changed after delivery: nothing to confirm, log or dead-letter.
+        """
+        self.counts.add(outcome.status, len(events))
+        self._run.checkpoints.settled(*(event.number for event in events))
 
     def throttled(self) -> None:
         """Count a 429 answered to one of this stream's events, as it arrives."""

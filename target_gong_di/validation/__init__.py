@@ -8,7 +8,12 @@ its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 """
 
 from target_gong_di.validation.association import association_warnings
-from target_gong_di.validation.body_check import body_errors, body_size_errors, iso_datetime
+from target_gong_di.validation.body_check import (
+    body_errors,
+    body_size_errors,
+    iso_datetime,
+    mapped_body_errors,
+)
 from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
 from target_gong_di.validation.record_check import (
     RecordCheck,
@@ -27,6 +32,7 @@ __all__ = [
     "body_size_errors",
     "date_parsers",
     "iso_datetime",
+    "mapped_body_errors",
     "parse_dates",
     "usable_draft",
 ]

@@ -125,26 +125,35 @@ def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return []
 
 
+_NOTHING: tuple[object, ...] = (None, "", [], {})
+"""What `_has` counts as no value."""
+
+
 def _has(mapping: t.Mapping[str, t.Any] | None, key: str) -> bool:
-    return bool(mapping) and mapping.get(key) not in (None, "", [], {})  # type: ignore[union-attr]
+    return bool(mapping) and mapping.get(key) not in _NOTHING  # type: ignore[union-attr]
 
 
 def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
-    """Violations of the reference's prose rules; assumes the schema check passed."""
+    """Violations of the reference's prose rules; assumes the schema check passed.
+
+    (The schema check passed: ``body`` and its ``person`` are objects, so ``get`` is
+    ``_has`` without the call.)
+    """
     errors: list[str] = []
     person = body.get("person")
-    if person is not None and _has(body, "trackingId"):
+    tracked = body.get("trackingId") not in _NOTHING
+    if person is not None and tracked:
         errors.append("person, trackingId: send either a person or a trackingId, not both")
-    elif person is None and not _has(body, "trackingId"):
+    elif person is None and not tracked:
         errors.append("person, trackingId: one of them is required")
 
     if person is not None:
         company = person.get("company")
         identified = (
-            _has(person, "name")
-            or _has(person, "email")
-            or _has(person, "phoneNumber")
-            or _has(person, "personBusinessContext")
+            person.get("email") not in _NOTHING
+            or person.get("name") not in _NOTHING
+            or person.get("phoneNumber") not in _NOTHING
+            or person.get("personBusinessContext") not in _NOTHING
         )
         if not identified:
             if not _has(person, "personId"):
@@ -196,6 +205,18 @@ def _custom_field_lists(body: t.Mapping[str, t.Any]) -> list[tuple[str, list[dic
 def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     """All reasons Gong would refuse ``body``; empty when it may be sent."""
     return schema_errors(body) or rule_errors(body)
+
+
+def mapped_body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
+    """``body_errors`` of a body a stream's mapping built, with its timestamp not parsed again.
+
+    A mapping fits every text ``timestamp`` with ``to_utc_iso``, whose output always is an
+    ISO 8601 date-time in UTC: the field check need only see that it is text. A body this
+    check does not pass is judged by ``body_errors``.
+    """
+    if _MAPPED_BODY_CHECK(body):
+        return rule_errors(body)
+    return body_errors(body)
 
 
 Check = t.Callable[[t.Any], bool]
@@ -283,11 +304,14 @@ def body_size_errors(payload: bytes, max_body_bytes: int) -> list[str]:
     return [f"(body): is {len(payload):,} bytes encoded, over max_body_bytes={max_body_bytes}"]
 
 
-_BODY_CHECK = object_check(
-    t.cast(
-        "dict[str, Check]",
-        {key: field_check(prop) for key, prop in BODY_SCHEMA["properties"].items()},
-    ),
+_BODY_FIELD_CHECKS = t.cast(
+    "dict[str, Check]",
+    {key: field_check(prop) for key, prop in BODY_SCHEMA["properties"].items()},
+)
+_BODY_CHECK = object_check(_BODY_FIELD_CHECKS, BODY_SCHEMA["required"])
+"""``field_check`` of a whole body (its ``$schema`` and ``title`` aside)."""
+_MAPPED_BODY_CHECK = object_check(
+    {**_BODY_FIELD_CHECKS, "timestamp": lambda value: type(value) is str},
     BODY_SCHEMA["required"],
 )
-"""``field_check`` of a whole body (its ``$schema`` and ``title`` aside)."""
+"""``_BODY_CHECK`` for a body whose text timestamp is ``to_utc_iso``'s (``mapped_body_errors``)."""

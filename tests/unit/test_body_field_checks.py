@@ -4,7 +4,8 @@
 not pass a body, so a body they pass must be one the compiled validator passes too: here
 over the README's body and every one-field change of it (each field set to null, empty
 text, numbers, booleans, lists, objects, bad dates, out-of-range integers, left out) and an
-unknown key at every level.
+unknown key at every level. ``mapped_body_errors``, which takes a text timestamp for
+``to_utc_iso``'s, says what ``body_errors`` says of every such body.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import fastjsonschema
 import pytest
 from readme_blocks import blocks
 
-from target_gong_di.validation.body_check import _BODY_CHECK, _fast_check, schema_errors
+from target_gong_di.mapping.timestamps import to_utc_iso
+from target_gong_di.validation.body_check import (
+    _BODY_CHECK,
+    _fast_check,
+    body_errors,
+    is_iso_datetime,
+    mapped_body_errors,
+    schema_errors,
+)
 
 REPLACEMENTS: list[t.Any] = [
     None,
@@ -111,3 +120,26 @@ def test_a_body_the_field_checks_pass_passes_the_compiled_validator(number: int)
     if _BODY_CHECK(body):
         assert _compiled_passes(body)
     assert (schema_errors(body) == []) == _compiled_passes(body)
+
+
+def _fitted_timestamp(body: t.Any) -> bool:
+    """Whether the body's timestamp is what a mapping can build: not text, or ``to_utc_iso``'s."""
+    stamp = body.get("timestamp") if isinstance(body, dict) else None
+    return type(stamp) is not str or (is_iso_datetime(stamp) and to_utc_iso(stamp) == stamp)
+
+
+MAPPED = [body for body in BODIES if _fitted_timestamp(body)]
+
+
+@pytest.mark.parametrize("number", range(len(MAPPED)))
+def test_a_mapped_body_has_the_errors_body_errors_finds(number: int) -> None:
+    body = MAPPED[number]
+    assert mapped_body_errors(body) == body_errors(body)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2026-11-20T09:15:02+01:00", "2026-11-20", "0001-01-01T00:30:00+00:00", 1763630102, 1.5e12],
+)
+def test_every_timestamp_a_mapping_fits_is_an_iso_date_time(moment: t.Any) -> None:
+    assert is_iso_datetime(to_utc_iso(moment))
