@@ -39,6 +39,16 @@ OUTCOMES = (
     "retry_settled",
     "still_pending",
 )
+SETTLED_COUNTS = (
+    "delivered",
+    "duplicates",
+    "unchanged",
+    "changed_after_delivery",
+    "dead_lettered",
+    "too_old",
+    "dry_run_written",
+)
+"""The outcomes that settle a record read; what is left of the records read was not sent."""
 
 
 def records(count: int) -> str:
@@ -87,6 +97,11 @@ class StreamCounts:
         """Add ``number`` to the count called ``name`` (one of ``OUTCOMES``, or ``received``)."""
         with self._lock:
             setattr(self, name, getattr(self, name) + number)
+
+    def not_sent(self) -> int:
+        """Records read that no outcome settled: the run summary's ``not_sent``."""
+        counts = self.as_dict()
+        return max(0, self.received - sum(counts[name] for name in SETTLED_COUNTS))
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name."""
@@ -372,7 +387,6 @@ class RunReport:
         """The sample run's last line: what was sent of what was read, and what to do next."""
         total = self.total
         known = total("unchanged") + total("changed_after_delivery")
-        settled = sum(map(total, ("delivered", "duplicates", "dead_lettered", "too_old"))) + known
         self._logger.info(
             "Sample: sent %d of %s read (limit %d; %d already in the ledger, %d answered 409, "
             "%d dead-lettered, %d not sent); no STATE forwarded, rerun normally to send "
@@ -383,7 +397,7 @@ class RunReport:
             known,
             total("duplicates"),
             total("dead_lettered"),
-            read - settled,
+            read - sum(map(total, SETTLED_COUNTS)),
         )
 
 

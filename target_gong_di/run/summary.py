@@ -40,8 +40,6 @@ STREAM_FIELDS = (
     "throttled",
 )
 """Each stream's figures in the summary, in this order."""
-SETTLED = ("delivered", "duplicates", "unchanged", "changed_after_delivery", "dead_lettered")
-"""What settles a record read; with ``too_old`` and ``dry_run_written``, the rest is not sent."""
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -139,10 +137,7 @@ class RunSummary:
             return {}
         streams = {}
         for name, stream_counts in sorted(self._report.streams.items()):
-            counts = {"too_old": 0, **stream_counts.as_dict()}
-            settled = sum(counts[each] for each in SETTLED)
-            settled += counts["too_old"] + counts.get("dry_run_written", 0)
-            counts["not_sent"] = max(0, stream_counts.received - settled)
+            counts = {**stream_counts.as_dict(), "not_sent": stream_counts.not_sent()}
             streams[name] = {each: counts[each] for each in STREAM_FIELDS}
         return streams
 
