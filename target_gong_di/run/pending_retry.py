@@ -144,14 +144,10 @@ class RetriedRecord:
 
     def settle(self, event: Event, outcome: Outcome) -> None:
         """Count how the event ended; settled, it leaves the pending set, refused it stays."""
-        counts = self._events.counts
-        counts.count(outcome)
-        if outcome.status in {"delivered", "duplicate"}:
-            status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
-            self._ledger.confirm(self._events.stream_name, event.body, status, outcome.request_id)
+        self._events.count_and_confirm(event, outcome)
         if outcome.status in SETTLED:
             self._ledger.pending_settled(self.pending)
-            counts.add("retry_settled")
+            self._events.counts.add("retry_settled")
             return
         self.failed(
             event.record,

@@ -233,10 +233,7 @@ class StreamEvents:
         A confirmation enters the ledger before the record counts as settled, so any STATE
         covering it finds it there (the STATE forwarder flushes the ledger first).
         """
-        self.counts.count(outcome)
-        if outcome.status in {"delivered", "duplicate"}:
-            status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
-            self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
+        self.count_and_confirm(event, outcome)
         if outcome.stored_by_this_run and self._run.send_sample is not None:
             # What a first send to the real Gong is checked by, event by event, in Gong.
             self._logger.info(
@@ -260,6 +257,13 @@ class StreamEvents:
             self._raise_past_rejection_limit()
         else:
             self._run.checkpoints.settled(event.number)
+
+    def count_and_confirm(self, event: Event, outcome: Outcome) -> None:
+        """Count how a sent event ended; one Gong has (200, 409) enters the ledger."""
+        self.counts.count(outcome)
+        if outcome.status in {"delivered", "duplicate"}:
+            status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
+            self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
 
     def settle_known(self, events: list[Event], outcome: Outcome) -> None:
         """``settle`` of events the ledger has, counted and checkpointed all at once.
