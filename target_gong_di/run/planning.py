@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from target_gong_di.mapping import to_utc_iso
 from target_gong_di.setting_checks import skip_horizon
 
 if t.TYPE_CHECKING:
@@ -43,7 +44,7 @@ def skip_before(
     horizon = skip_horizon(given, started_at)
     logger.info(
         "Events before %s (skip_events_before=%s) are counted as too_old and not sent",
-        horizon.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+        to_utc_iso(horizon),
         given,
     )
     return horizon

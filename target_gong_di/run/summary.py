@@ -18,6 +18,7 @@ import threading
 import typing as t
 
 from target_gong_di.exceptions import DailyLimitReached, GongDIError, Interrupted
+from target_gong_di.mapping import to_utc_iso
 from target_gong_di.redaction import blank
 from target_gong_di.run.files import new_run_id
 
@@ -45,7 +46,7 @@ STREAM_FIELDS = (
 def _iso(moment: dt.datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return to_utc_iso(moment)
 
 
 def stop_reason(error: BaseException | None) -> str | None:
