@@ -1,10 +1,11 @@
 """Streams events to Gong: a bounded queue in, one dispatcher, requests in flight, outcomes out.
 
 Gong takes one event per request, so nothing is gained by holding events back: each one
-handed to ``submit`` is sent as soon as the rate allows. First a checker thread settles,
-from the ledger, the events Gong already has (in chunks of up to ``LOOKUP_CHUNK``, waiting
-at most ``LINGER_SECONDS`` for one to fill, not at all after a STATE or at the end of
-input), so they cost no request and no rate slot. The dispatcher thread picks the
+handed to ``submit`` is sent as soon as the rate allows. First the ledger settles the
+events Gong already has, in chunks of ``LOOKUP_CHUNK``, so they cost no request and no rate
+slot: a full chunk is checked by the thread that submits it, the rest by a checker thread
+(waiting at most ``LINGER_SECONDS`` for a chunk to fill, not at all after a STATE or at the
+end of input). The dispatcher thread picks the
 next event (a retry whose wait is over first, else the oldest fresh one), takes a slot from
 the ``RateLimiter`` and, while the ``ConcurrencySizer`` allows another request in flight,
 hands it to a worker thread. A worker makes one attempt; an event that must wait (backoff
@@ -32,12 +33,12 @@ from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted, Throttl
 from target_gong_di.ledger import LOOKUP_CHUNK, SkipStatus
 
 LINGER_SECONDS = 0.02
-"""How long the ledger check waits for a chunk to fill once an event is waiting.
+"""How long the checker thread waits for a chunk to fill once an event is waiting.
 
-A re-sync reads a chunk of ``LOOKUP_CHUNK`` records in about 15 ms; checking whatever
-had arrived at each wake-up took ~60 records per lookup and a thread switch per record.
-A quiet tap's lone record waits this long at most, and a STATE or the end of input
-(``hurry``) does not wait at all.
+A re-sync reads a chunk of ``LOOKUP_CHUNK`` records in about 15 ms (and checks it itself,
+``submit``); checking whatever had arrived at each wake-up took ~60 records per lookup and a
+thread switch per record. A quiet tap's lone record waits this long at most, and a STATE or
+the end of input (``hurry``) does not wait at all.
 """
 
 if t.TYPE_CHECKING:
@@ -106,8 +107,10 @@ class DeliveryPipeline:
     def submit(self, event: Event) -> None:
         """Queue ``event`` for sending; blocks while the queue is full (memory stays flat).
 
-        Once nothing more is sent (``sends_nothing_more``) the event is dropped: it is not
-        sent, not settled.
+        The event that fills a chunk has the chunk checked here, in the submitting thread: a
+        re-sync's lookups then cost no thread switches (the checker thread taking the GIL
+        back cost a re-sync a quarter of its CPU time). Once nothing more is sent
+        (``sends_nothing_more``) the event is dropped: it is not sent, not settled.
         """
         with self._changed:
             while self._full() and self._stop.cause is None and not self._limit.reached:
@@ -118,8 +121,13 @@ class DeliveryPipeline:
             self._unchecked.append(event)
             self._unsettled += 1
             unchecked = len(self._unchecked)
-            if unchecked in (1, LOOKUP_CHUNK) or self._full():  # what the checker waits for
+            chunk = self._take_chunk() if unchecked >= LOOKUP_CHUNK else None
+            if unchecked == 1 or self._full():  # what the checker waits for
                 self._changed.notify_all()
+        if chunk:
+            self._check_or_stop(chunk)
+            with self._changed:
+                self._raise_if_stopped()
 
     def hurry(self) -> None:
         """Check what waits without waiting for a full chunk: a STATE or the input's end.
@@ -234,34 +242,45 @@ class DeliveryPipeline:
     # The ledger check.
 
     def _check(self) -> None:
+        """The checker thread: chunks that linger, or that a STATE hurries."""
+        while (chunk := self._next_unchecked()) and self._check_or_stop(chunk):
+            pass
+
+    def _check_or_stop(self, chunk: list[Event]) -> bool:
+        """Check ``chunk`` against the ledger; False once that stopped delivery.
+
+        A bug raises after stopping the run, so it does not hang.
+        """
         try:
-            while chunk := self._next_unchecked():
-                statuses = self._ledger.known([event.body for event in chunk])
-                news = [
-                    event for event, status in zip(chunk, statuses, strict=True) if status is None
-                ]
-                self._settle_known(chunk, statuses)
-                with self._changed:
-                    if self._limit.reached:  # checked while the last place was delivered
-                        self._unsettled -= len(news)
-                    else:
-                        self._fresh.extend(news)
-                    self._changed.notify_all()
+            statuses = self._ledger.known([event.body for event in chunk])
+            news = [event for event, status in zip(chunk, statuses, strict=True) if status is None]
+            self._settle_known(chunk, statuses)
+            with self._changed:
+                if self._limit.reached:  # checked while the last place was delivered
+                    self._unsettled -= len(news)
+                else:
+                    self._fresh.extend(news)
+                self._changed.notify_all()
         except DeliveryStopped as cause:
             self.stop(cause)
-        except BaseException as error:  # a bug must stop the run, not hang it
+            return False
+        except BaseException as error:
             self.stop(self._failure(error))
             raise
+        return True
 
     def _settle_known(self, chunk: list[Event], statuses: t.Sequence[SkipStatus | None]) -> None:
-        """Settle the chunk's events the ledger has: a call per owner, one lock, one wake-up."""
+        """Settle the chunk's events the ledger has: a call per owner, one lock, one wake-up.
+
+        Grouped by owner and status whatever their order (streams' records interleave).
+        """
         settled = 0
-        known = [(event, status) for event, status in zip(chunk, statuses, strict=True) if status]
+        groups: dict[tuple[t.Any, SkipStatus], list[Event]] = {}
+        for event, status in zip(chunk, statuses, strict=True):
+            if status is not None:
+                groups.setdefault((event.owner, status), []).append(event)
         try:
-            for (owner, status), group in itertools.groupby(
-                known, key=lambda pair: (pair[0].owner, pair[1])
-            ):
-                events = [event for event, _ in group]
+            for (owner, status), events in groups.items():
                 settled += len(events)
                 owner.settle_known(events, Outcome(status))
         finally:
@@ -274,27 +293,28 @@ class DeliveryPipeline:
         """What waits to be checked, at most a chunk; [] to stop.
 
         Once an event waits, a chunk has ``LINGER_SECONDS`` to fill, unless hurried or
-        the queue is full (``batch_size_rows`` below a chunk).
+        the queue is full (``batch_size_rows`` below a chunk). A chunk that filled meanwhile
+        was taken by ``submit``: then the wait starts again.
         """
         with self._changed:
-            self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
-            if not self._hurried:
-                self._changed.wait_for(
-                    lambda: (
-                        len(self._unchecked) >= LOOKUP_CHUNK
-                        or self._full()
-                        or self._hurried
-                        or self._stopped.is_set()
-                    ),
-                    LINGER_SECONDS,
-                )
-            if self._stopped.is_set():
-                return []
-            count = min(len(self._unchecked), LOOKUP_CHUNK)
-            chunk = [self._unchecked.popleft() for _ in range(count)]
-            if not self._unchecked:
-                self._hurried = False
-            return chunk
+            while not self._stopped.is_set():
+                self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
+                if not self._hurried:
+                    self._changed.wait_for(
+                        lambda: self._full() or self._hurried or self._stopped.is_set(),
+                        LINGER_SECONDS,
+                    )
+                if self._unchecked and not self._stopped.is_set():
+                    return self._take_chunk()
+            return []
+
+    def _take_chunk(self) -> list[Event]:
+        """At most ``LOOKUP_CHUNK`` of the events waiting to be checked (lock held)."""
+        count = min(len(self._unchecked), LOOKUP_CHUNK)
+        chunk = [self._unchecked.popleft() for _ in range(count)]
+        if not self._unchecked:
+            self._hurried = False
+        return chunk
 
     # The dispatcher.
 

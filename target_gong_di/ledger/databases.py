@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -128,6 +129,9 @@ class Transaction(t.Protocol):
     def run_many(self, sql: str, rows: Sequence[Params]) -> None:
         """Run ``sql`` once per row of parameters."""
 
+    def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
+        """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
+
 
 class Database(t.Protocol):
     """A connection the ledger's SQL runs on."""
@@ -219,6 +223,17 @@ class SqliteDatabase:
         """Run ``sql`` and return the rows it yields."""
         return self._connection.execute(sql, params).fetchall()
 
+    def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
+        """Run ``sql``, whose rows are (text key, text value), and return them as a dict.
+
+        Gathered into one JSON object by SQLite, so a lookup is one step: ``sqlite3`` lets
+        go of the GIL at each row it steps to, and taking it back per row from the thread
+        reading the tap cost a re-sync about a third of its CPU time (500 keys a lookup).
+        """
+        sql = f"WITH found(k, v) AS ({sql}) SELECT json_group_object(k, v) FROM found"  # noqa: S608
+        ((found,),) = self._connection.execute(sql, params).fetchall()
+        return json.loads(found)
+
     def run(self, sql: str, params: Params = ()) -> int:
         """Run ``sql`` and return how many rows it changed."""
         return self._connection.execute(sql, params).rowcount
@@ -308,6 +323,10 @@ class PostgresDatabase:
         """Run ``sql`` and return the rows it yields."""
         with bounded(self._connection):
             return self._connection.execute(_pyformat(sql), params).fetchall()
+
+    def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
+        """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
+        return dict(self.rows(sql, params))  # type: ignore[arg-type]
 
     def run(self, sql: str, params: Params = ()) -> int:
         """Run ``sql`` and return how many rows it changed."""

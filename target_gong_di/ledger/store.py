@@ -239,12 +239,12 @@ class Ledger:
                     buffered[event_id] = str(pending[3])
         match, params = self._database.any_of(event_ids)
         with self._transaction(write=False) as tx:
-            rows = tx.rows(
+            found = tx.pairs(
                 "SELECT event_id, body_hash FROM gong_di_confirmations "  # noqa: S608
                 f"WHERE api_url = ? AND event_id {match}",
                 [api_url, *params],
             )
-        return {**buffered, **dict(rows)}
+        return {**buffered, **found}
 
     def confirm(self, api_url: str, entries: Iterable[Confirmation]) -> None:
         """Buffer Gong's answers; ``flush`` makes them durable. Call only after Gong answered."""

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from ledger_examples import GONG, Clock, tokens
 
+from target_gong_di.ledger import LOOKUP_CHUNK
 from target_gong_di.ledger.store import (
     DELIVERED,
     DUPLICATE,
@@ -52,6 +53,15 @@ def test_a_new_ledger_knows_no_event(ledger):
 def test_flushed_confirmations_are_found_with_the_hash_of_the_body_sent(ledger):
     confirm_and_flush(ledger, GONG, confirmation("e1", {"eventId": "e1", "n": 1}))
     assert ledger.confirmed(GONG, ["e1", "e2"]) == {"e1": body_hash({"eventId": "e1", "n": 1})}
+
+
+def test_a_whole_chunk_of_event_ids_is_looked_up_at_once_with_each_hash(ledger):
+    """A chunk as a re-sync looks it up: every confirmed id with its own hash, others absent."""
+    ids = [f"e{number}" for number in range(LOOKUP_CHUNK)]
+    confirmed = ids[::2]
+    confirm_and_flush(ledger, GONG, *(confirmation(i, {"eventId": i, "n": 1}) for i in confirmed))
+    found = ledger.confirmed(GONG, ids)
+    assert found == {i: body_hash({"eventId": i, "n": 1}) for i in confirmed}
 
 
 def test_flushed_confirmations_survive_reopening(ledger_url, clock):
