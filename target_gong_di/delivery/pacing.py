@@ -15,6 +15,8 @@ import threading
 import time
 import typing as t
 
+from target_gong_di.exceptions import ThrottledTooLong
+
 RATE_MARGIN = 0.025
 """Share of the ceiling left unused. Starts spaced at exactly 1/rate put every second-long
 window of arrivals right at the limit, so any jitter on the way (a thread waiting for the
@@ -190,3 +192,20 @@ class ThrottleStreak:
         """Gong settled or refused an event: the streak, if any, is over."""
         with self._lock:
             self._started = None
+
+    def raise_if_too_long(self, now: float, retry_after: float, limit: float, url: str) -> None:
+        """One more 429 (``throttled``); ``ThrottledTooLong`` once the streak outlasts ``limit``.
+
+        Each short ``Retry-After`` is within ``max_retry_after_seconds`` (``limit``), but a
+        streak of them longer than that, with no event settled or refused in between, is a
+        limit this run cannot wait out: it stops, checkpointed, and fails (it is not Gong's
+        daily quota, which says so with one long Retry-After).
+        """
+        streak = self.throttled(now)
+        if streak > limit:
+            raise ThrottledTooLong(
+                f"Gong answered only HTTP 429 for {streak:.1f}s, more than "
+                f"max_retry_after_seconds={limit:g}, with no event accepted in between "
+                f"(the last wait {retry_after:g}s) at {url}: likely the daily quota, or a "
+                "limit other integrations share; rerun later from the last STATE"
+            )

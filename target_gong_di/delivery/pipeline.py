@@ -29,7 +29,7 @@ from target_gong_di.delivery.answers import Refused, RetryPolicy, Settled, Stop,
 from target_gong_di.delivery.events import Event, Outcome
 from target_gong_di.delivery.pacing import ThrottleStreak
 from target_gong_di.delivery.send_limit import SendLimit
-from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted, ThrottledTooLong
+from target_gong_di.exceptions import DeliveryStopped, RetriesExhausted
 from target_gong_di.ledger import LOOKUP_CHUNK, SkipStatus
 
 LINGER_SECONDS = 0.02
@@ -416,7 +416,9 @@ class DeliveryPipeline:
         now = time.monotonic()
         if verdict.retry_after is not None:
             event.owner.throttled()
-            self._stop_if_throttled_too_long(now, verdict.retry_after)
+            self._streak.raise_if_too_long(
+                now, verdict.retry_after, self._policy.max_retry_after, self._client.url
+            )
             self._logger.info(
                 "HTTP 429: all requests wait %.1fs (Retry-After)", verdict.retry_after
             )
@@ -438,21 +440,3 @@ class DeliveryPipeline:
         with self._changed:
             heapq.heappush(self._waiting, (due, next(self._tie), event))
             self._changed.notify_all()
-
-    def _stop_if_throttled_too_long(self, now: float, retry_after: float) -> None:
-        """Raise ``ThrottledTooLong`` once Gong has answered only 429 for too long.
-
-        Each short ``Retry-After`` is within ``max_retry_after_seconds``, but a streak of
-        them longer than that, with no event settled or refused in between, is a limit this
-        run cannot wait out: it stops, checkpointed, and fails (it is not Gong's daily
-        quota, which says so with one long Retry-After).
-        """
-        streak = self._streak.throttled(now)
-        if streak > self._policy.max_retry_after:
-            raise ThrottledTooLong(
-                f"Gong answered only HTTP 429 for {streak:.1f}s, more than "
-                f"max_retry_after_seconds={self._policy.max_retry_after:g}, with no event "
-                f"accepted in between (the last wait {retry_after:g}s) at {self._client.url}: "
-                "likely the daily quota, or a limit other integrations share; rerun later "
-                "from the last STATE"
-            )
