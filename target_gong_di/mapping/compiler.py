@@ -11,19 +11,15 @@ pre-parsed expressions and fits the values to the body (``conversion``).
 from __future__ import annotations
 
 import ast
-import datetime as dt
 import difflib
 import hashlib
 import json
 import typing as t
 from dataclasses import dataclass
 
-from target_gong_di.mapping.closures import RECORD_NAMES
 from target_gong_di.mapping.conversion import (
     conform,
-    custom_field_text,
     data_type_of_property,
-    data_type_of_value,
     text_of,
 )
 from target_gong_di.mapping.entry_options import split_options
@@ -42,9 +38,20 @@ from target_gong_di.mapping.expressions import (
     field_label,
     looks_secret,
 )
+from target_gong_di.mapping.generated import generate_build
 from target_gong_di.mapping.reads import properties_read
-from target_gong_di.mapping.timestamps import TimestampError, to_utc_iso
-from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS
+from target_gong_di.mapping.template import (
+    Constant,
+    CustomFields,
+    Leaf,
+    ListNode,
+    Node,
+    ObjectNode,
+    constant_leaf,
+    unreadable_time,
+)
+from target_gong_di.mapping.timestamps import TimestampError
+from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELD_LISTS, field_check
 
 __all__ = [
     "PASSTHROUGH",
@@ -58,134 +65,6 @@ __all__ = [
 ]
 
 PASSTHROUGH = "passthrough"
-
-
-def _unreadable_time(path: tuple[str, ...], error: TimestampError) -> RecordMappingError:
-    """A value that is no point in time fails the record, naming the field it was for.
-
-    (Raised from plain ``try`` blocks: they cost nothing per record, a context manager does.)
-    """
-    return RecordMappingError(f"{field_label(path)}: {error}")
-
-
-# Templates: the compiled form of a mapping object, one node per leaf or container.
-
-
-class _Node(t.Protocol):
-    def build(self, record: dict[str, t.Any]) -> t.Any: ...
-
-
-@dataclass(frozen=True)
-class _Constant:
-    value: t.Any
-
-    def build(self, record: dict[str, t.Any]) -> t.Any:
-        return self.value
-
-
-class _Leaf:
-    def __init__(
-        self, value: Value, path: tuple[str, ...], schema: dict[str, t.Any] | None
-    ) -> None:
-        self.value = value
-        self.path = path
-        self.schema = schema
-        self._evaluate = value.evaluate
-        self._text_as_is = not (schema and "format" in schema)
-        """What ``conform`` does to text here, decided once: keep it."""
-        self._dated = bool(schema) and schema == {"type": "string", "format": "date-time"}
-        """What ``conform`` does to a ``datetime`` here, decided once: ``to_utc_iso``."""
-        if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
-            self._name, self._default = value.name, value.default
-            self.build = self._build_property  # type: ignore[method-assign]
-
-    def build(self, record: dict[str, t.Any]) -> t.Any:
-        value = self._evaluate(record, self.path)
-        if type(value) is str and self._text_as_is:
-            return value or None  # "" is what CSV and SaaS taps give for "no value"
-        return self._fit(value)
-
-    def _build_property(self, record: dict[str, t.Any]) -> t.Any:
-        """``build`` for a bare property: ``PropertyRead.evaluate`` without the call."""
-        value = record.get(self._name, self._default)
-        if type(value) is str and self._text_as_is:
-            return value or None
-        return self._fit(value)
-
-    def _fit(self, value: t.Any) -> t.Any:
-        try:
-            if type(value) is dt.datetime and self._dated:
-                return to_utc_iso(value)
-            if value == "":
-                return None  # left out, like None
-            return conform(value, self.schema)
-        except TimestampError as error:
-            raise _unreadable_time(self.path, error) from None
-
-
-class _Object:
-    def __init__(self, children: dict[str, _Node]) -> None:
-        self.children = children
-        self._builds = tuple((key, node.build) for key, node in children.items())
-
-    def build(self, record: dict[str, t.Any]) -> dict[str, t.Any] | None:
-        built = {}
-        for key, build in self._builds:
-            value = build(record)
-            if value is not None:
-                built[key] = value
-        return built or None
-
-
-@dataclass(frozen=True)
-class _List:
-    items: list[_Node]
-
-    def build(self, record: dict[str, t.Any]) -> list[t.Any] | None:
-        built = [node.build(record) for node in self.items]
-        return [value for value in built if value is not None] or None
-
-
-@dataclass(frozen=True)
-class _CustomFields:
-    """``{name: expression}`` becomes Gong's ``[{name, value, dataType}]``."""
-
-    fields: list[tuple[str, Value, str | None]]
-    path: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        paths = [(*self.path, name) for name, _, _ in self.fields]
-        fields = [(name, source.evaluate, kind) for name, source, kind in self.fields]
-        object.__setattr__(self, "_fields", [(*f, p) for f, p in zip(fields, paths, strict=True)])
-
-    def build(self, record: dict[str, t.Any]) -> list[dict[str, str]] | None:
-        built = []
-        for name, evaluate, schema_type, path in self._fields:  # type: ignore[attr-defined]
-            value = evaluate(record, path)
-            if value is not None and value != "":
-                data_type = schema_type or data_type_of_value(value)
-                try:
-                    text = custom_field_text(value)
-                except TimestampError as error:
-                    raise _unreadable_time(path, error) from None
-                built.append({"name": name, "value": text, "dataType": data_type})
-        return built or None
-
-
-def _constant_leaf(leaf: _Leaf) -> _Node:
-    """A literal leaf whose fitted value is a scalar is that constant, fitted once.
-
-    (Lists and objects are fitted per record: each body gets its own.)
-    """
-    if not isinstance(leaf.value, Literal):
-        return leaf
-    try:
-        value = leaf.build({})
-    except RecordMappingError:
-        return leaf  # a literal that is no point in time fails each record, as it did
-    if value is None or type(value) in {str, int, float, bool}:
-        return _Constant(value)
-    return leaf
 
 
 def derive_event_id(namespace: str, key_values: list[t.Any]) -> str:
@@ -238,8 +117,8 @@ class _Compiler:
 
     def object(
         self, spec: dict[str, t.Any], path: tuple[str, ...], schema: dict[str, t.Any]
-    ) -> _Object:
-        children: dict[str, _Node] = {}
+    ) -> ObjectNode:
+        children: dict[str, Node] = {}
         for key, value in spec.items():
             child_schema = schema["properties"].get(key)
             if child_schema is None:
@@ -249,24 +128,24 @@ class _Compiler:
                     f"(fields: {', '.join(sorted(schema['properties']))})"
                 )
             children[key] = self.compile(value, (*path, key), child_schema)
-        return _Object(children)
+        return ObjectNode(children)
 
-    def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> _Node:
+    def compile(self, spec: t.Any, path: tuple[str, ...], schema: dict[str, t.Any]) -> Node:
         if isinstance(spec, str):
-            return _constant_leaf(_Leaf(self.value(spec, path, schema), path, schema))
+            return constant_leaf(Leaf(self.value(spec, path, schema), path, schema))
         if isinstance(spec, list):
             if schema.get("type") != "array":
                 raise MappingConfigError(f"{self.where(path)}: takes a single value, not a list")
-            return _List([self.compile(item, path, schema["items"]) for item in spec])
+            return ListNode([self.compile(item, path, schema["items"]) for item in spec])
         if isinstance(spec, dict):
             if schema.get("type") == "array" and path[-1] in CUSTOM_FIELD_LISTS:
                 return self.custom_fields(spec, path)
             if "properties" not in schema:
                 raise MappingConfigError(f"{self.where(path)}: takes a value, not an object")
             return self.object(spec, path, schema)
-        return _Constant(spec)
+        return Constant(spec)
 
-    def custom_fields(self, spec: dict[str, t.Any], path: tuple[str, ...]) -> _CustomFields:
+    def custom_fields(self, spec: dict[str, t.Any], path: tuple[str, ...]) -> CustomFields:
         fields = []
         for name, source in spec.items():
             text = source if isinstance(source, str) else repr(source)  # a constant
@@ -277,7 +156,7 @@ class _Compiler:
                 else None
             )
             fields.append((name, value, declared and data_type_of_property(declared)))
-        return _CustomFields(fields, path)
+        return CustomFields(fields, path)
 
     def value(
         self, source: str, path: tuple[str, ...], schema: dict[str, t.Any] | None = None
@@ -343,7 +222,7 @@ class StreamMapping:
     def __init__(
         self,
         stream_name: str,
-        template: _Node | None,
+        template: ObjectNode | None,
         stream: StreamSchema,
         source_system_name: str | None,
         *,
@@ -354,20 +233,35 @@ class StreamMapping:
         self.event_id_namespace = event_id_namespace
         self.reads = reads
         """The top-level properties ``build`` reads (key properties included); None: any."""
-        self._template = template
+        self.template = template
+        """The compiled mapping (None: passthrough), the reference of its generated build."""
+        self._build = None if template is None else generate_build(template, stream_name)
         self._key_properties = stream.key_properties
         self._source_system_name = source_system_name
+        source_check = field_check(BODY_SCHEMA["properties"]["sourceSystemName"])
+        self._source_passes = not source_system_name or bool(
+            source_check and source_check(source_system_name)
+        )
 
     def build(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The body for ``record``; raises RecordMappingError naming the failing field."""
-        if self._template is None:
+        return self.build_checked(record)[0]
+
+    def build_checked(self, record: dict[str, t.Any]) -> tuple[dict[str, t.Any], bool | None]:
+        """``build``, and whether the body passed ``mapped_body_errors``'s field check.
+
+        A template checks each value as it puts it in the body (``generated``): True or
+        False. A passthrough body is checked by ``mapped_body_errors`` itself: None.
+        """
+        passed: bool | None = None
+        if self._build is None:
             fields = {key: value for key, value in record.items() if not key.startswith("_sdc_")}
             try:
                 body = conform(fields, BODY_SCHEMA) or {}
             except TimestampError as error:
-                raise _unreadable_time(("timestamp",), error) from None
+                raise unreadable_time(("timestamp",), error) from None
         else:
-            body = self._template.build(record) or {}
+            body, passed = self._build(record)
         if "eventId" not in body and self._key_properties:
             key_values = [record.get(key) for key in self._key_properties]
             if all(value is None for value in key_values):
@@ -378,13 +272,20 @@ class StreamMapping:
             try:
                 body["eventId"] = derive_event_id(self.event_id_namespace, key_values)
             except TimestampError as error:
-                raise _unreadable_time(("eventId",), error) from None
+                raise unreadable_time(("eventId",), error) from None
         if self._source_system_name and "sourceSystemName" not in body:
             body["sourceSystemName"] = self._source_system_name
-        return body
+            passed = passed and self._source_passes
+        if passed:
+            passed = _REQUIRED.issubset(body)
+        return body, passed
 
 
-def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
+_REQUIRED = frozenset(BODY_SCHEMA["required"])
+"""The body's own required keys: a template checks only what is inside its fields."""
+
+
+def check_mapping(stream_name: str, spec: t.Any) -> ObjectNode | None:
     """Compile ``spec`` without a stream schema: unknown keys and syntax errors only.
 
     Returns the template (None for passthrough); raises MappingConfigError.
@@ -394,7 +295,7 @@ def check_mapping(stream_name: str, spec: t.Any) -> _Node | None:
 
 def _compile_template(
     stream_name: str, spec: t.Any, stream: StreamSchema | None, scope: Scope | None = None
-) -> tuple[_Node | None, str]:
+) -> tuple[ObjectNode | None, str]:
     """The template (None for passthrough) and the namespace of its derived eventIds."""
     if spec == PASSTHROUGH:
         return None, stream_name

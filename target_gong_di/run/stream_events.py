@@ -184,11 +184,11 @@ class StreamEvents:
             return Refusal("schema", errors)
         parse_dates(record, self._date_parsers)
         try:
-            body = self.mapping.build(record)
+            body, passed = self.mapping.build_checked(record)
         except RecordMappingError as error:
             return Refusal("mapping", [str(error)])
         payload = to_json(body)
-        errors = mapped_body_errors(body) + body_size_errors(
+        errors = mapped_body_errors(body, passed=passed) + body_size_errors(
             payload, self._run.settings.max_body_bytes
         )
         if errors:

@@ -11,6 +11,7 @@ from target_gong_di.validation.association import association_warnings
 from target_gong_di.validation.body_check import (
     body_errors,
     body_size_errors,
+    field_check,
     iso_datetime,
     mapped_body_errors,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "body_errors",
     "body_size_errors",
     "date_parsers",
+    "field_check",
     "iso_datetime",
     "mapped_body_errors",
     "parse_dates",

@@ -207,16 +207,17 @@ def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return schema_errors(body) or rule_errors(body)
 
 
-def mapped_body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
+def mapped_body_errors(body: t.Mapping[str, t.Any], *, passed: bool | None = None) -> list[str]:
     """``body_errors`` of a body a stream's mapping built, with its timestamp not parsed again.
 
     A mapping fits every text ``timestamp`` with ``to_utc_iso``, whose output always is an
-    ISO 8601 date-time in UTC: the field check need only see that it is text. A body this
-    check does not pass is judged by ``body_errors``.
+    ISO 8601 date-time in UTC: the field check need only see that it is text. ``passed``
+    is that check's verdict when the mapping made it as it built the body (``generated``),
+    None to make it here. A body it does not pass is judged by ``body_errors``.
     """
-    if _MAPPED_BODY_CHECK(body):
-        return rule_errors(body)
-    return body_errors(body)
+    if passed is None:
+        passed = _MAPPED_BODY_CHECK(body)
+    return rule_errors(body) if passed else body_errors(body)
 
 
 Check = t.Callable[[t.Any], bool]

@@ -1,0 +1,134 @@
+"""A stream's template as one generated Python function: the body built and checked at once.
+
+Walking the template's nodes costs a call per node and per leaf for every record, and the
+body check then walks the built body again, key by key. Generated once per SCHEMA, one
+function does both in a straight line: a bare property is read inline, a constant is
+bound once, and each value is checked against its field's schema (``field_check``) where
+it is put in the body, so keys the template cannot produce are never looked at. What it
+builds is exactly what the template's ``build`` builds (the same calls, in the same order,
+raising the same errors: ``tests/unit/test_generated_build.py`` runs both); whether the
+body passed is a promise only one way: True means the body passes ``mapped_body_check``,
+False sends it to the full check (``body_errors``), which says why or passes it.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from target_gong_di.mapping.template import Constant, Leaf, Node, ObjectNode
+from target_gong_di.validation import BODY_SCHEMA, field_check
+
+BodyBuild = t.Callable[[dict[str, t.Any]], tuple[dict[str, t.Any], bool]]
+"""A record's body (empty when nothing maps), and whether every value passed its check."""
+
+_PLAIN_TEXT = ({"type": "string"}, {"type": "string", "minLength": 1})
+"""Field schemas any non-empty text passes: no check needed for a bare text property."""
+
+
+class _Writer:
+    """Collects the function's lines and the values its names are bound to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.bound: dict[str, t.Any] = {}
+        self._objects = 0
+
+    def bind(self, value: t.Any) -> str:
+        """A name for ``value`` in the generated function's globals."""
+        name = f"_v{len(self.bound)}"
+        self.bound[name] = value
+        return name
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def object_name(self) -> str:
+        self._objects += 1
+        return f"o{self._objects}"
+
+    def checked(self, depth: int, target: str, key: str, schema: dict[str, t.Any]) -> None:
+        """Put ``v`` (known not None) in ``target[key]``, and check it."""
+        self.line(depth, f"{target}[{key!r}] = v")
+        if target == "body" and key == "timestamp":
+            # Fitted by ``to_utc_iso`` when it is text: ``mapped_body_check``'s own test.
+            self.line(depth, "if type(v) is not str:")
+            self.line(depth + 1, "ok = False")
+            return
+        check = field_check(schema)
+        if check is None:
+            self.line(depth, "ok = False")
+            return
+        self.line(depth, f"if not {self.bind(check)}(v):")
+        self.line(depth + 1, "ok = False")
+
+    def node(self, node: Node, schema: dict[str, t.Any], target: str, key: str, depth: int) -> None:
+        """The lines that put ``node``'s value, if any, in ``target[key]``."""
+        if isinstance(node, Constant):
+            if node.value is not None:
+                check = field_check(schema)
+                self.line(depth, f"{target}[{key!r}] = {self.bind(node.value)}")
+                if check is None or not check(node.value):
+                    self.line(depth, "ok = False")
+        elif isinstance(node, ObjectNode):
+            self.nested(node, schema, target, key, depth)
+        elif isinstance(node, Leaf) and node.property_read is not None:
+            self.property_leaf(node, schema, target, key, depth)
+        else:
+            self.line(depth, f"v = {self.bind(node.build)}(record)")
+            self.line(depth, "if v is not None:")
+            self.checked(depth + 1, target, key, schema)
+
+    def property_leaf(
+        self, leaf: Leaf, schema: dict[str, t.Any], target: str, key: str, depth: int
+    ) -> None:
+        """``Leaf.build`` of a bare property, inline: its text as is, else ``Leaf.fit``."""
+        name, default = t.cast("tuple[str, t.Any]", leaf.property_read)
+        self.line(depth, f"v = record.get({name!r}, {self.bind(default)})")
+        fit = self.bind(leaf.fit)
+        if leaf.text_as_is:
+            self.line(depth, "if type(v) is str:")
+            self.line(depth + 1, "if v:")
+            if schema in _PLAIN_TEXT:
+                self.line(depth + 2, f"{target}[{key!r}] = v")
+            else:
+                self.checked(depth + 2, target, key, schema)
+            self.line(depth, "else:")
+            depth += 1
+        self.line(depth, f"v = {fit}(v)")
+        self.line(depth, "if v is not None:")
+        self.checked(depth + 1, target, key, schema)
+
+    def nested(
+        self, node: ObjectNode, schema: dict[str, t.Any], target: str, key: str, depth: int
+    ) -> None:
+        """An object field: its children into a new dict, kept when not empty."""
+        name = self.object_name()
+        self.line(depth, f"{name} = {{}}")
+        for child_key, child in node.children.items():
+            self.node(child, schema["properties"][child_key], name, child_key, depth)
+        self.line(depth, f"if {name}:")
+        self.line(depth + 1, f"{target}[{key!r}] = {name}")
+        if field_check(schema) is None:
+            self.line(depth + 1, "ok = False")
+        elif required := schema.get("required"):
+            self.line(depth + 1, f"if not {self.bind(frozenset(required))}.issubset({name}):")
+            self.line(depth + 2, "ok = False")
+
+
+def generate_build(template: ObjectNode, stream_name: str) -> BodyBuild:
+    """``template`` as one function; the body's own required keys are the caller's to check.
+
+    (eventId and sourceSystemName are added after the template's fields.)
+    """
+    writer = _Writer()
+    writer.line(1, "ok = True")
+    writer.line(1, "body = {}")
+    for key, child in template.children.items():
+        writer.node(child, BODY_SCHEMA["properties"][key], "body", key, 1)
+    writer.line(1, "return body, ok")
+    source = "\n".join(["def build(record):", *writer.lines])
+    namespace = dict(writer.bound)
+    exec(compile(source, f"<body of stream {stream_name!r}>", "exec"), namespace)  # noqa: S102
+    build = t.cast("BodyBuild", namespace["build"])
+    build.source = source  # type: ignore[attr-defined]
+    return build
