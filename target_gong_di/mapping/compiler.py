@@ -73,16 +73,36 @@ def derive_event_id(namespace: str, key_values: list[t.Any]) -> str:
     The namespace is the stream name unless the entry's ``__event_id_namespace__`` sets it.
     Same inputs give the same id on every run and machine, so a rerun is answered 409.
     """
-    texts = [
-        value if type(value) is str else str(value) if type(value) is int else text_of(value)
-        for value in key_values
-    ]  # text_of, with its two commonest cases first
+    texts = [_key_text(value) for value in key_values]
     if type(namespace) is str and all(type(text) is str for text in texts):
         # The encoder's own output for a list of strings, without its per-call set-up.
         canonical = f"[{_TEXT(namespace)},[{','.join(map(_TEXT, texts))}]]"
     else:
         canonical = _CANONICAL_JSON([namespace, texts])
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _key_text(value: t.Any) -> t.Any:
+    """``text_of``, with its two commonest cases first."""
+    return value if type(value) is str else str(value) if type(value) is int else text_of(value)
+
+
+def event_id_deriver(namespace: str) -> t.Callable[[list[t.Any]], str]:
+    """``derive_event_id`` for one namespace, its JSON text written once: a stream's own.
+
+    A single key whose text is a string (most streams) takes a few string operations and
+    the hash; anything else is ``derive_event_id``'s.
+    """
+    head = f"[{_TEXT(namespace)},[" if type(namespace) is str else None
+
+    def derive(key_values: list[t.Any]) -> str:
+        if head is not None and len(key_values) == 1:
+            text = _key_text(key_values[0])
+            if type(text) is str:
+                return hashlib.sha256(f"{head}{_TEXT(text)}]]".encode()).hexdigest()
+        return derive_event_id(namespace, key_values)
+
+    return derive
 
 
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
@@ -237,6 +257,7 @@ class StreamMapping:
         """The compiled mapping (None: passthrough), the reference of its generated build."""
         self._build = None if template is None else generate_build(template, stream_name)
         self._key_properties = stream.key_properties
+        self._derive_event_id = event_id_deriver(event_id_namespace)
         self._source_system_name = source_system_name
         source_check = field_check(BODY_SCHEMA["properties"]["sourceSystemName"])
         self._source_passes = not source_system_name or bool(
@@ -264,13 +285,13 @@ class StreamMapping:
             body, passed = self._build(record)
         if "eventId" not in body and self._key_properties:
             key_values = [record.get(key) for key in self._key_properties]
-            if all(value is None for value in key_values):
+            if key_values.count(None) == len(key_values):  # all null, without a generator
                 raise RecordMappingError(
                     f"eventId: cannot be derived, key properties "
                     f"{', '.join(self._key_properties)} are all null"
                 )
             try:
-                body["eventId"] = derive_event_id(self.event_id_namespace, key_values)
+                body["eventId"] = self._derive_event_id(key_values)
             except TimestampError as error:
                 raise unreadable_time(("eventId",), error) from None
         if self._source_system_name and "sourceSystemName" not in body:

@@ -298,10 +298,17 @@ class Evaluated:
                 return self.reader(record)
             return scope.evaluate(self.expression, record)
         except Exception as error:
-            raise RecordMappingError(
-                f"{field_label(path)}: {self.expression.source!r} failed: "
-                f"{type(error).__name__}: {error}{self._null_names(record, scope)}"
-            ) from None
+            raise self.failure(record, error, path) from None
+
+    def failure(
+        self, record: dict[str, t.Any], error: Exception, path: tuple[str, ...]
+    ) -> RecordMappingError:
+        """How ``record`` fails the expression: the field, the expression, the null names."""
+        scope = t.cast("Scope", self.scope)
+        return RecordMappingError(
+            f"{field_label(path)}: {self.expression.source!r} failed: "
+            f"{type(error).__name__}: {error}{self._null_names(record, scope)}"
+        )
 
     def _null_names(self, record: dict[str, t.Any], scope: Scope) -> str:
         """Which names the expression read were null: the usual cause of a failure."""

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import typing as t
 
-from target_gong_di.mapping.template import Constant, Leaf, Node, ObjectNode
+from target_gong_di.mapping.expressions import Evaluated
+from target_gong_di.mapping.template import Constant, CustomFields, Leaf, Node, ObjectNode
 from target_gong_di.validation import BODY_SCHEMA, field_check
+from target_gong_di.validation.contract import CUSTOM_FIELDS
 
 BodyBuild = t.Callable[[dict[str, t.Any]], tuple[dict[str, t.Any], bool]]
 """A record's body (empty when nothing maps), and whether every value passed its check."""
@@ -71,19 +73,19 @@ class _Writer:
                     self.line(depth, "ok = False")
         elif isinstance(node, ObjectNode):
             self.nested(node, schema, target, key, depth)
-        elif isinstance(node, Leaf) and node.property_read is not None:
-            self.property_leaf(node, schema, target, key, depth)
+        elif isinstance(node, Leaf):
+            self.leaf(node, schema, target, key, depth)
         else:
             self.line(depth, f"v = {self.bind(node.build)}(record)")
             self.line(depth, "if v is not None:")
-            self.checked(depth + 1, target, key, schema)
+            if _always_fits(node, schema):
+                self.line(depth + 1, f"{target}[{key!r}] = v")
+            else:
+                self.checked(depth + 1, target, key, schema)
 
-    def property_leaf(
-        self, leaf: Leaf, schema: dict[str, t.Any], target: str, key: str, depth: int
-    ) -> None:
-        """``Leaf.build`` of a bare property, inline: its text as is, else ``Leaf.fit``."""
-        name, default = t.cast("tuple[str, t.Any]", leaf.property_read)
-        self.line(depth, f"v = record.get({name!r}, {self.bind(default)})")
+    def leaf(self, leaf: Leaf, schema: dict[str, t.Any], target: str, key: str, depth: int) -> None:
+        """``Leaf.build``, inline: the value, its text kept as is, anything else ``Leaf.fit``."""
+        self.leaf_value(leaf, depth)
         fit = self.bind(leaf.fit)
         if leaf.text_as_is:
             self.line(depth, "if type(v) is str:")
@@ -97,6 +99,21 @@ class _Writer:
         self.line(depth, f"v = {fit}(v)")
         self.line(depth, "if v is not None:")
         self.checked(depth + 1, target, key, schema)
+
+    def leaf_value(self, leaf: Leaf, depth: int) -> None:
+        """``v = `` the leaf's expression for ``record``: ``Value.evaluate``, inline."""
+        value = leaf.value
+        if leaf.property_read is not None:
+            name, default = leaf.property_read
+            self.line(depth, f"v = record.get({name!r}, {self.bind(default)})")
+        elif isinstance(value, Evaluated) and value.reader is not None:
+            failure = f"{self.bind(value.failure)}(record, error, {self.bind(leaf.path)})"
+            self.line(depth, "try:")
+            self.line(depth + 1, f"v = {self.bind(value.reader)}(record)")
+            self.line(depth, "except Exception as error:")
+            self.line(depth + 1, f"raise {failure} from None")
+        else:
+            self.line(depth, f"v = {self.bind(value.evaluate)}(record, {self.bind(leaf.path)})")
 
     def nested(
         self, node: ObjectNode, schema: dict[str, t.Any], target: str, key: str, depth: int
@@ -113,6 +130,15 @@ class _Writer:
         elif required := schema.get("required"):
             self.line(depth + 1, f"if not {self.bind(frozenset(required))}.issubset({name}):")
             self.line(depth + 2, "ok = False")
+
+
+def _always_fits(node: Node, schema: dict[str, t.Any]) -> bool:
+    """Whether every value ``node`` builds passes ``schema`` whatever the record.
+
+    Custom fields: each entry's name is a key of the JSON config (text), its value text
+    (``custom_field_text``) and its dataType one of Gong's.
+    """
+    return isinstance(node, CustomFields) and schema == CUSTOM_FIELDS
 
 
 def generate_build(template: ObjectNode, stream_name: str) -> BodyBuild:

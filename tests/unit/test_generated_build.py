@@ -123,6 +123,13 @@ WRITTEN = [
         "trackingId": "record.get('tracking')",
     },
     {"eventType": "'x'", "timestamp": "viewed_at", "content": {"contentId": "title"}},
+    {  # custom fields in all three lists, typed by their properties or their values
+        "eventType": "'x'",
+        "timestamp": "viewed_at",
+        "content": {"contentTitle": "title", "contentCustomFields": {"a": "plan"}},
+        "person": {"email": "email", "personCustomFields": {"b": "score", "c": "tags"}},
+        "customFields": {"d": "mobile", "e": "viewed_at", "f": "location"},
+    },
     {"eventType": "'x'", "timestamp": "viewed_at", "content": "content", "trackingId": "'t'"},
 ]
 """Mappings that reach every node kind the generator writes, and its every check."""

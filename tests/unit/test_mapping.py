@@ -14,6 +14,7 @@ from target_gong_di.mapping.compiler import (
     check_mapping,
     compile_stream_mapping,
     derive_event_id,
+    event_id_deriver,
 )
 
 PROPERTIES = {
@@ -270,6 +271,30 @@ def test_derived_event_id_is_the_same_on_every_machine():
     assert derive_event_id("web", [7]) == (
         "155ab6ee21aa85b5acc606e632b24b2218da2e82ae21a324ca5909d64bf67ca0"
     )
+
+
+KEY_VALUES = [
+    [7],
+    ["7"],
+    ['ünïcode "quoted" \\ \n'],
+    [True],
+    [Decimal("12.30")],
+    [2.5],
+    [dt.datetime(2026, 11, 20, 9, 15, 2, tzinfo=dt.timezone.utc)],
+    [dt.date(2026, 11, 20)],
+    [None],
+    [{"a": 1}],
+    [["a", 1]],
+    [7, "a"],
+    [None, 3],
+    [],
+]
+
+
+@pytest.mark.parametrize("key_values", KEY_VALUES, ids=repr)
+@pytest.mark.parametrize("namespace", ["web", 'ünï "ns"'])
+def test_a_streams_event_id_deriver_gives_the_derived_event_id(namespace, key_values):
+    assert event_id_deriver(namespace)(key_values) == derive_event_id(namespace, key_values)
 
 
 def test_mapped_event_id_wins_over_derivation():
