@@ -15,8 +15,18 @@ from __future__ import annotations
 
 import typing as t
 
-from target_gong_di.mapping.expressions import Evaluated
-from target_gong_di.mapping.template import Constant, CustomFields, Leaf, Node, ObjectNode
+from target_gong_di.mapping.closures import RECORD_NAMES
+from target_gong_di.mapping.conversion import custom_field_text, data_type_of_value
+from target_gong_di.mapping.expressions import Evaluated, PropertyRead, Value
+from target_gong_di.mapping.template import (
+    Constant,
+    CustomFields,
+    Leaf,
+    Node,
+    ObjectNode,
+    unreadable_time,
+)
+from target_gong_di.mapping.timestamps import TimestampError
 from target_gong_di.validation import BODY_SCHEMA, field_check
 from target_gong_di.validation.contract import CUSTOM_FIELDS
 
@@ -75,17 +85,16 @@ class _Writer:
             self.nested(node, schema, target, key, depth)
         elif isinstance(node, Leaf):
             self.leaf(node, schema, target, key, depth)
+        elif isinstance(node, CustomFields):
+            self.custom_fields(node, schema, target, key, depth)
         else:
             self.line(depth, f"v = {self.bind(node.build)}(record)")
             self.line(depth, "if v is not None:")
-            if _always_fits(node, schema):
-                self.line(depth + 1, f"{target}[{key!r}] = v")
-            else:
-                self.checked(depth + 1, target, key, schema)
+            self.checked(depth + 1, target, key, schema)
 
     def leaf(self, leaf: Leaf, schema: dict[str, t.Any], target: str, key: str, depth: int) -> None:
         """``Leaf.build``, inline: the value, its text kept as is, anything else ``Leaf.fit``."""
-        self.leaf_value(leaf, depth)
+        self.value(leaf.value, leaf.path, depth)
         fit = self.bind(leaf.fit)
         if leaf.text_as_is:
             self.line(depth, "if type(v) is str:")
@@ -100,20 +109,42 @@ class _Writer:
         self.line(depth, "if v is not None:")
         self.checked(depth + 1, target, key, schema)
 
-    def leaf_value(self, leaf: Leaf, depth: int) -> None:
-        """``v = `` the leaf's expression for ``record``: ``Value.evaluate``, inline."""
-        value = leaf.value
-        if leaf.property_read is not None:
-            name, default = leaf.property_read
-            self.line(depth, f"v = record.get({name!r}, {self.bind(default)})")
+    def value(self, value: Value, path: tuple[str, ...], depth: int) -> None:
+        """``v = `` ``value.evaluate(record, path)``, inline where it is a property or a closure."""
+        if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
+            self.line(depth, f"v = record.get({value.name!r}, {self.bind(value.default)})")
         elif isinstance(value, Evaluated) and value.reader is not None:
-            failure = f"{self.bind(value.failure)}(record, error, {self.bind(leaf.path)})"
+            failure = f"{self.bind(value.failure)}(record, error, {self.bind(path)})"
             self.line(depth, "try:")
             self.line(depth + 1, f"v = {self.bind(value.reader)}(record)")
             self.line(depth, "except Exception as error:")
             self.line(depth + 1, f"raise {failure} from None")
         else:
-            self.line(depth, f"v = {self.bind(value.evaluate)}(record, {self.bind(leaf.path)})")
+            self.line(depth, f"v = {self.bind(value.evaluate)}(record, {self.bind(path)})")
+
+    def custom_fields(
+        self, node: CustomFields, schema: dict[str, t.Any], target: str, key: str, depth: int
+    ) -> None:
+        """``CustomFields.build``, inline: an entry for each field with a value."""
+        entries = self.object_name()
+        self.line(depth, f"{entries} = []")
+        for name, value, declared in node.fields:
+            path = (*node.path, name)
+            self.value(value, path, depth)
+            self.line(depth, 'if v is not None and v != "":')
+            data_type = repr(declared) if declared else f"{self.bind(data_type_of_value)}(v)"
+            self.line(depth + 1, "try:")
+            self.line(depth + 2, f"text = {self.bind(custom_field_text)}(v)")
+            self.line(depth + 1, f"except {self.bind(TimestampError)} as error:")
+            unreadable = f"{self.bind(unreadable_time)}({self.bind(path)}, error)"
+            self.line(depth + 2, f"raise {unreadable} from None")
+            entry = f"{{'name': {self.bind(name)}, 'value': text, 'dataType': {data_type}}}"
+            self.line(depth + 1, f"{entries}.append({entry})")
+        self.line(depth, f"if {entries}:")
+        self.line(depth + 1, f"{target}[{key!r}] = {entries}")
+        if schema != CUSTOM_FIELDS:
+            self.line(depth + 1, f"if not {self.bind(field_check(schema))}({entries}):")
+            self.line(depth + 2, "ok = False")
 
     def nested(
         self, node: ObjectNode, schema: dict[str, t.Any], target: str, key: str, depth: int
@@ -130,15 +161,6 @@ class _Writer:
         elif required := schema.get("required"):
             self.line(depth + 1, f"if not {self.bind(frozenset(required))}.issubset({name}):")
             self.line(depth + 2, "ok = False")
-
-
-def _always_fits(node: Node, schema: dict[str, t.Any]) -> bool:
-    """Whether every value ``node`` builds passes ``schema`` whatever the record.
-
-    Custom fields: each entry's name is a key of the JSON config (text), its value text
-    (``custom_field_text``) and its dataType one of Gong's.
-    """
-    return isinstance(node, CustomFields) and schema == CUSTOM_FIELDS
 
 
 def generate_build(template: ObjectNode, stream_name: str) -> BodyBuild:

@@ -64,10 +64,8 @@ class Leaf:
         """What ``conform`` does to text here, decided once: keep it."""
         self._dated = bool(schema) and schema == {"type": "string", "format": "date-time"}
         """What ``conform`` does to a ``datetime`` here, decided once: ``to_utc_iso``."""
-        self.property_read: tuple[str, t.Any] | None = None
-        """(name, default) when the expression is a bare property: read without a call."""
         if isinstance(value, PropertyRead) and value.name not in RECORD_NAMES:
-            self.property_read = (value.name, value.default)
+            self._name, self._default = value.name, value.default
             self.build = self._build_property  # type: ignore[method-assign]
 
     def build(self, record: dict[str, t.Any]) -> t.Any:
@@ -79,8 +77,7 @@ class Leaf:
 
     def _build_property(self, record: dict[str, t.Any]) -> t.Any:
         """``build`` for a bare property: ``PropertyRead.evaluate`` without the call."""
-        name, default = t.cast("tuple[str, t.Any]", self.property_read)
-        value = record.get(name, default)
+        value = record.get(self._name, self._default)
         if type(value) is str and self.text_as_is:
             return value or None
         return self.fit(value)
