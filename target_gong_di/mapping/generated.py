@@ -27,8 +27,7 @@ from target_gong_di.mapping.template import (
     unreadable_time,
 )
 from target_gong_di.mapping.timestamps import TimestampError
-from target_gong_di.validation import BODY_SCHEMA, field_check
-from target_gong_di.validation.contract import CUSTOM_FIELDS
+from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELDS, field_check
 
 BodyBuild = t.Callable[[dict[str, t.Any]], tuple[dict[str, t.Any], bool]]
 """A record's body (empty when nothing maps), and whether every value passed its check."""

@@ -15,7 +15,12 @@ from target_gong_di.validation.body_check import (
     iso_datetime,
     mapped_body_errors,
 )
-from target_gong_di.validation.contract import BODY_SCHEMA, CUSTOM_FIELD_LISTS, ENDPOINT
+from target_gong_di.validation.contract import (
+    BODY_SCHEMA,
+    CUSTOM_FIELD_LISTS,
+    CUSTOM_FIELDS,
+    ENDPOINT,
+)
 from target_gong_di.validation.record_check import (
     RecordCheck,
     date_parsers,
@@ -25,6 +30,7 @@ from target_gong_di.validation.record_check import (
 
 __all__ = [
     "BODY_SCHEMA",
+    "CUSTOM_FIELDS",
     "CUSTOM_FIELD_LISTS",
     "ENDPOINT",
     "RecordCheck",
