@@ -5,6 +5,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from target_gong_di.ledger import body_hash
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -57,6 +59,16 @@ class Event:
     line: int
     """Its input line, to point at the record if Gong refuses it."""
     retries: int = 0
+    hash: str | None = None
+    """The body's ``body_hash``, taken where the body was built, while it is still in the
+    CPU's caches: the ledger looks it up (a re-sync) or confirms it (a 200) by it. None:
+    taken when first asked (``ledger_hash``)."""
+
+    def ledger_hash(self) -> str:
+        """The body's ``body_hash``, taken once."""
+        if self.hash is None:
+            self.hash = body_hash(self.body)
+        return self.hash
 
     @property
     def event_id(self) -> object:

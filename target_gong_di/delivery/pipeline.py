@@ -252,7 +252,9 @@ class DeliveryPipeline:
         A bug raises after stopping the run, so it does not hang.
         """
         try:
-            statuses = self._ledger.known([event.body for event in chunk])
+            statuses = self._ledger.known(
+                [event.body for event in chunk], [event.ledger_hash for event in chunk]
+            )
             news = [event for event, status in zip(chunk, statuses, strict=True) if status is None]
             self._settle_known(chunk, statuses)
             with self._changed:

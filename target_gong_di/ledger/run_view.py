@@ -52,18 +52,25 @@ class DeliveryLedger:
         self._lock = threading.Lock()
         self._requests = 0
 
-    def known(self, bodies: t.Sequence[t.Mapping[str, t.Any]]) -> list[SkipStatus | None]:
-        """For each body: how it stands against what Gong has confirmed, None when new."""
+    def known(
+        self,
+        bodies: t.Sequence[t.Mapping[str, t.Any]],
+        hashes: t.Sequence[t.Callable[[], str]] | None = None,
+    ) -> list[SkipStatus | None]:
+        """For each body: how it stands against what Gong has confirmed, None when new.
+
+        ``hashes`` give each body's ``body_hash`` where the caller keeps it (an ``Event``).
+        """
         ids = [str(body["eventId"]) for body in bodies if body.get("eventId") is not None]
         if not ids:
             return [None] * len(bodies)
         confirmed = self._ledger.confirmed(self._api_url, ids)
         statuses: list[SkipStatus | None] = []
-        for body in bodies:
+        for index, body in enumerate(bodies):
             known_hash = confirmed.get(str(body.get("eventId")))
             if known_hash is None:
                 statuses.append(None)
-            elif known_hash == body_hash(body):
+            elif known_hash == (hashes[index]() if hashes else body_hash(body)):
                 statuses.append("unchanged")
             else:
                 statuses.append("changed_after_delivery")
@@ -75,12 +82,18 @@ class DeliveryLedger:
         body: t.Mapping[str, t.Any],
         outcome: t.Literal["delivered", "duplicate"],
         request_id: str | None,
+        known_hash: str | None = None,
     ) -> None:
-        """Gong confirmed ``body``: remember it (durable at the next ``flush``)."""
+        """Gong confirmed ``body``: remember it (durable at the next ``flush``).
+
+        ``known_hash``: its ``body_hash``, where the caller has it already.
+        """
         event_id = body.get("eventId")
         if event_id is None:
             return
-        entry = Confirmation(stream, str(event_id), body_hash(body), outcome, request_id)
+        entry = Confirmation(
+            stream, str(event_id), known_hash or body_hash(body), outcome, request_id
+        )
         self._ledger.confirm(self._api_url, [entry])
 
     def events_per_stream(self) -> dict[str, int]:

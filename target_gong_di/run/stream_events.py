@@ -160,7 +160,8 @@ class StreamEvents:
         if self._run.pipeline is None:
             self._run.dry_run.add(number, body, self.counts, payload)
         else:
-            self._run.pipeline.submit(Event(number, record, body, payload, self, line))
+            event = Event(number, record, body, payload, self, line, hash=body_hash(body))
+            self._run.pipeline.submit(event)
 
     def _body(
         self, number: int, line: int, record: dict[str, t.Any]
@@ -263,7 +264,9 @@ class StreamEvents:
         self.counts.count(outcome)
         if outcome.status in {"delivered", "duplicate"}:
             status = t.cast('t.Literal["delivered", "duplicate"]', outcome.status)
-            self._run.ledger.confirm(self.stream_name, event.body, status, outcome.request_id)
+            self._run.ledger.confirm(
+                self.stream_name, event.body, status, outcome.request_id, event.ledger_hash()
+            )
 
     def settle_known(self, events: list[Event], outcome: Outcome) -> None:
         """``settle`` of events the ledger has, counted and checkpointed all at once.

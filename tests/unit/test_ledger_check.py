@@ -9,11 +9,12 @@ took a chunk from under it.
 from __future__ import annotations
 
 import threading
+import typing as t
 
 from scripted_pipeline import Run, ScriptedClient
 
-from target_gong_di.delivery import pipeline
-from target_gong_di.ledger import LOOKUP_CHUNK
+from target_gong_di.delivery import Event, pipeline
+from target_gong_di.ledger import LOOKUP_CHUNK, body_hash
 
 
 def known_to_the_ledger(run: Run, event_ids: list[str]) -> None:
@@ -76,3 +77,22 @@ def test_a_queue_smaller_than_a_chunk_is_checked_by_the_checker_thread(tmp_path,
         assert threading.current_thread() not in {thread for _, _, thread in run.owner.known}
         run.lifecycle.end_of_input()
     assert client.sent == []
+
+
+def test_an_events_ledger_hash_is_its_bodys_hash_taken_once():
+    built = {"eventId": "e1", "n": 1}
+    event = Event(1, {}, dict(built), b"", t.cast("t.Any", None), line=1)
+    assert event.ledger_hash() == body_hash(built)
+    event.body["n"] = 2  # the hash is of the body as it was built and sent
+    assert event.ledger_hash() == body_hash(built)
+
+
+def test_a_hash_taken_where_the_body_was_built_is_the_one_the_ledger_compares(tmp_path):
+    run = Run(tmp_path, ScriptedClient())
+    with run.lifecycle.delivering():
+        known_to_the_ledger(run, ["e1"])
+        ledger = run.context.ledger
+        bodies = [{"eventId": "e1"}]
+        assert ledger.known(bodies, [lambda: body_hash({"eventId": "e1"})]) == ["unchanged"]
+        assert ledger.known(bodies, [lambda: "another body's hash"]) == ["changed_after_delivery"]
+        run.lifecycle.end_of_input()
