@@ -326,7 +326,7 @@ class PostgresDatabase:
 
     def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
         """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
-        return dict(self.rows(sql, params))  # type: ignore[arg-type]
+        return dict(self.rows(sql, params))
 
     def run(self, sql: str, params: Params = ()) -> int:
         """Run ``sql`` and return how many rows it changed."""
