@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 import os
 import sys
@@ -62,6 +63,23 @@ if t.TYPE_CHECKING:
 STOP_PICKUP_SECONDS = 2.0
 """How long a delivery stop waits for the main thread to notice it. The main thread may be
 blocked reading a quiet tap; then the stop is carried out without it."""
+
+
+@contextlib.contextmanager
+def startup_set_aside() -> t.Iterator[None]:
+    """While the run reads, what start-up made is left out of the cyclic collector's passes.
+
+    A run allocates a few dicts per record, so the collector runs often, and each of its full
+    passes walked every object start-up made (the SDK, its validators, the compiled mappings)
+    again: about a tenth of a dry run's CPU (50k records, 9 whole-process pairs: 0.90x).
+    ``gc.freeze`` sets them aside; ``gc.unfreeze`` puts them back when the run ends, so
+    nothing is kept from the collector for longer than the run.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class RunLifecycle:
@@ -161,7 +179,8 @@ class RunLifecycle:
             self._input_progress,
         )
         try:
-            yield
+            with startup_set_aside():
+                yield
         except DeliveryStopped as cause:
             self._stop(cause)
             raise

@@ -1,4 +1,6 @@
-"""Which thread checks the ledger: a full chunk its submitter, the rest the checker thread.
+"""What a run's records cost: who checks the ledger, by which hash, beside which objects.
+
+Which thread checks the ledger: a full chunk its submitter, the rest the checker thread.
 
 A re-sync's events are all in the ledger; checking a full chunk in the thread that read it
 spares the thread switches that once cost a re-sync a quarter of its CPU time. The checker
@@ -8,6 +10,7 @@ took a chunk from under it.
 
 from __future__ import annotations
 
+import gc
 import threading
 import typing as t
 
@@ -96,3 +99,16 @@ def test_a_hash_taken_where_the_body_was_built_is_the_one_the_ledger_compares(tm
         assert ledger.known(bodies, [lambda: body_hash({"eventId": "e1"})]) == ["unchanged"]
         assert ledger.known(bodies, [lambda: "another body's hash"]) == ["changed_after_delivery"]
         run.lifecycle.end_of_input()
+
+
+def test_while_a_run_reads_the_objects_of_its_start_up_are_set_aside_from_the_collector(
+    tmp_path,
+):
+    """Each full pass of the cyclic collector would walk them again; after the run, not."""
+    run = Run(tmp_path, ScriptedClient())
+    assert gc.get_freeze_count() == 0
+    with run.lifecycle.delivering():
+        assert gc.get_freeze_count() > 0
+        run.record("e1")
+        run.lifecycle.end_of_input()
+    assert gc.get_freeze_count() == 0
