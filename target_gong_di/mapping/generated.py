@@ -7,7 +7,8 @@ bound once, and each value is checked against its field's schema (``field_check`
 it is put in the body, so keys the template cannot produce are never looked at. What it
 builds is exactly what the template's ``build`` builds (the same calls, in the same order,
 raising the same errors: ``tests/unit/test_generated_build.py`` runs both); whether the
-body passed is a promise only one way: True means the body passes ``mapped_body_check``,
+body passed is a promise only one way: True means the body passes the field check of
+``mapped_body_errors`` (the same checks, ``MAPPED_FIELD_CHECKS`` for the body's own fields),
 False sends it to the full check (``body_errors``), which says why or passes it.
 """
 
@@ -27,7 +28,12 @@ from target_gong_di.mapping.template import (
     unreadable_time,
 )
 from target_gong_di.mapping.timestamps import TimestampError
-from target_gong_di.validation import BODY_SCHEMA, CUSTOM_FIELDS, field_check
+from target_gong_di.validation import (
+    BODY_SCHEMA,
+    CUSTOM_FIELDS,
+    MAPPED_FIELD_CHECKS,
+    field_check,
+)
 
 BodyBuild = t.Callable[[dict[str, t.Any]], tuple[dict[str, t.Any], bool]]
 """A record's body (empty when nothing maps), and whether every value passed its check."""
@@ -57,15 +63,15 @@ class _Writer:
         self._objects += 1
         return f"o{self._objects}"
 
+    @staticmethod
+    def check_of(target: str, key: str, schema: dict[str, t.Any]) -> t.Callable | None:
+        """The check of ``target[key]``: the mapped body's own for its fields, else the field's."""
+        return MAPPED_FIELD_CHECKS[key] if target == "body" else field_check(schema)
+
     def checked(self, depth: int, target: str, key: str, schema: dict[str, t.Any]) -> None:
         """Put ``v`` (known not None) in ``target[key]``, and check it."""
         self.line(depth, f"{target}[{key!r}] = v")
-        if target == "body" and key == "timestamp":
-            # Fitted by ``to_utc_iso`` when it is text: ``mapped_body_check``'s own test.
-            self.line(depth, "if type(v) is not str:")
-            self.line(depth + 1, "ok = False")
-            return
-        check = field_check(schema)
+        check = self.check_of(target, key, schema)
         if check is None:
             self.line(depth, "ok = False")
             return
@@ -76,7 +82,7 @@ class _Writer:
         """The lines that put ``node``'s value, if any, in ``target[key]``."""
         if isinstance(node, Constant):
             if node.value is not None:
-                check = field_check(schema)
+                check = self.check_of(target, key, schema)
                 self.line(depth, f"{target}[{key!r}] = {self.bind(node.value)}")
                 if check is None or not check(node.value):
                     self.line(depth, "ok = False")

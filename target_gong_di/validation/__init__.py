@@ -9,6 +9,7 @@ its stream's SCHEMA (``record_check``). Imports only the top-level base modules
 
 from target_gong_di.validation.association import association_warnings
 from target_gong_di.validation.body_check import (
+    MAPPED_FIELD_CHECKS,
     body_errors,
     body_size_errors,
     field_check,
@@ -33,6 +34,7 @@ __all__ = [
     "CUSTOM_FIELDS",
     "CUSTOM_FIELD_LISTS",
     "ENDPOINT",
+    "MAPPED_FIELD_CHECKS",
     "RecordCheck",
     "association_warnings",
     "body_errors",

@@ -311,8 +311,10 @@ _BODY_FIELD_CHECKS = t.cast(
 )
 _BODY_CHECK = object_check(_BODY_FIELD_CHECKS, BODY_SCHEMA["required"])
 """``field_check`` of a whole body (its ``$schema`` and ``title`` aside)."""
-_MAPPED_BODY_CHECK = object_check(
-    {**_BODY_FIELD_CHECKS, "timestamp": lambda value: type(value) is str},
-    BODY_SCHEMA["required"],
-)
+MAPPED_FIELD_CHECKS: dict[str, Check] = {
+    **_BODY_FIELD_CHECKS,
+    "timestamp": lambda value: type(value) is str,
+}
+"""The check of each of a mapped body's fields: a text timestamp is ``to_utc_iso``'s."""
+_MAPPED_BODY_CHECK = object_check(MAPPED_FIELD_CHECKS, BODY_SCHEMA["required"])
 """``_BODY_CHECK`` for a body whose text timestamp is ``to_utc_iso``'s (``mapped_body_errors``)."""
