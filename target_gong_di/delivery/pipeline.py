@@ -83,7 +83,10 @@ class DeliveryPipeline:
         self._stop = stop
         self._stopped = stop.requested
         self._on_stop = on_stop
-        self._changed = threading.Condition()
+        # What follows is guarded by ``_mutex`` (taken directly: a Condition's own ``with``
+        # is two Python calls, paid per record); ``_changed`` is waited on and notified.
+        self._mutex = threading.RLock()
+        self._changed = threading.Condition(self._mutex)
         self._unchecked: collections.deque[Event] = collections.deque()  # not yet in ledger
         self._hurried = False  # check what waits now, until nothing does (``hurry``)
         self._fresh: collections.deque[Event] = collections.deque()  # news for Gong
@@ -112,7 +115,7 @@ class DeliveryPipeline:
         back cost a re-sync a quarter of its CPU time). Once nothing more is sent
         (``sends_nothing_more``) the event is dropped: it is not sent, not settled.
         """
-        with self._changed:
+        with self._mutex:
             while self._full() and self._stop.cause is None and not self._limit.reached:
                 self._changed.wait()
             self._raise_if_stopped()
@@ -126,7 +129,7 @@ class DeliveryPipeline:
                 self._changed.notify_all()
         if chunk:
             self._check_or_stop(chunk)
-            with self._changed:
+            with self._mutex:
                 self._raise_if_stopped()
 
     def hurry(self) -> None:
@@ -134,7 +137,7 @@ class DeliveryPipeline:
 
         Until nothing waits to be checked; then chunks fill again (``LINGER_SECONDS``).
         """
-        with self._changed:
+        with self._mutex:
             if self._unchecked:
                 self._hurried = True
                 self._changed.notify_all()
@@ -146,7 +149,7 @@ class DeliveryPipeline:
         not settled never will). A stop waits with a ``timeout``: what has not settled by
         then is simply not covered by the STATE it forwards.
         """
-        with self._changed:
+        with self._mutex:
             if self._unchecked:
                 self._hurried = True
                 self._changed.notify_all()
@@ -169,7 +172,7 @@ class DeliveryPipeline:
     @property
     def limit_reached(self) -> bool:
         """True once ``send_limit`` events were delivered: what comes next is not sent."""
-        with self._changed:
+        with self._mutex:
             return self._limit.reached
 
     @property
@@ -177,14 +180,15 @@ class DeliveryPipeline:
         """True once what is submitted is dropped, so the reader only reads on.
 
         The send limit is reached, or a daily limit the run finishes at: no body is built.
+        Read without the lock, once per record: both only ever turn true, and ``submit``
+        asks again under the lock, so a record read as the limit was reached is dropped there.
         """
-        with self._changed:
-            return self._limit.reached or self._stop.finishing
+        return self._limit.reached or self._stop.finishing
 
     @property
     def limit_delivered(self) -> int:
         """Events counted toward ``send_limit`` so far (each one Gong keeps from this run)."""
-        with self._changed:
+        with self._mutex:
             return self._limit.delivered
 
     def _drop_unsent(self) -> None:
@@ -209,7 +213,7 @@ class DeliveryPipeline:
         Whoever gives the run's stop its cause tells ``on_stop``, so that someone carries
         it out even when the main thread is blocked reading a quiet tap.
         """
-        with self._changed:
+        with self._mutex:
             first = self._stop.request(cause)
             self._changed.notify_all()
         if first:
@@ -221,7 +225,7 @@ class DeliveryPipeline:
         ``request_timeout_seconds`` bounds each wait for a byte, not a whole answer: a server
         trickling one out could otherwise hold a stopping run forever.
         """
-        with self._changed:
+        with self._mutex:
             return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
 
     def close(self, timeout: float) -> None:
@@ -230,7 +234,7 @@ class DeliveryPipeline:
         The checker and the dispatcher are each waited for at most ``timeout`` (they are
         daemons: one stuck on a frozen ledger does not keep the process alive).
         """
-        with self._changed:
+        with self._mutex:
             self._stop.request()
             self._changed.notify_all()
         for thread in self._threads:
@@ -257,7 +261,7 @@ class DeliveryPipeline:
             )
             news = [event for event, status in zip(chunk, statuses, strict=True) if status is None]
             self._settle_known(chunk, statuses)
-            with self._changed:
+            with self._mutex:
                 if self._limit.reached:  # checked while the last place was delivered
                     self._unsettled -= len(news)
                 else:
@@ -287,7 +291,7 @@ class DeliveryPipeline:
                 owner.settle_known(events, Outcome(status))
         finally:
             if settled:
-                with self._changed:
+                with self._mutex:
                     self._unsettled -= settled
                     self._changed.notify_all()
 
@@ -298,7 +302,7 @@ class DeliveryPipeline:
         the queue is full (``batch_size_rows`` below a chunk). A chunk that filled meanwhile
         was taken by ``submit``: then the wait starts again.
         """
-        with self._changed:
+        with self._mutex:
             while not self._stopped.is_set():
                 self._changed.wait_for(lambda: self._unchecked or self._stopped.is_set())
                 if not self._hurried:
@@ -327,7 +331,7 @@ class DeliveryPipeline:
                 if event is None or not self._limiter.acquire():
                     return
                 self._ledger.spend()  # every request counts, retries and 429s included
-                with self._changed:
+                with self._mutex:
                     if self._stopped.is_set():
                         return
                     self._in_flight += 1
@@ -340,7 +344,7 @@ class DeliveryPipeline:
 
     def _next_event(self) -> Event | None:
         """The next event to send once a request may start; None when stopping."""
-        with self._changed:
+        with self._mutex:
             while not self._stopped.is_set():
                 timeout = None  # at the limit: an answer (or a stop) wakes the dispatcher
                 if self._in_flight < (self._sizer.limit if self._answered else 1):
@@ -371,7 +375,7 @@ class DeliveryPipeline:
             self.stop(self._failure(error))
             raise
         finally:
-            with self._changed:
+            with self._mutex:
                 self._in_flight -= 1
                 self._answered = True
                 self._changed.notify_all()
@@ -406,7 +410,7 @@ class DeliveryPipeline:
         try:
             event.owner.settle(event, outcome)
         finally:
-            with self._changed:
+            with self._mutex:
                 self._unsettled -= 1
                 if sent:
                     self._limit.settled(delivered=outcome.stored_by_this_run)
@@ -439,6 +443,6 @@ class DeliveryPipeline:
                 "Retrying eventId %r in %.1fs after %s", event.event_id, delay, verdict.reason
             )
             due = now + delay
-        with self._changed:
+        with self._mutex:
             heapq.heappush(self._waiting, (due, next(self._tie), event))
             self._changed.notify_all()

@@ -6,7 +6,8 @@ dispatcher takes it until it settles. A delivered event keeps its place (so does
 answered 409 to a retry: its lost first attempt was most likely stored); one Gong already
 had (409) or refused (400, dead-lettered) gives it back, so the next fresh event may take
 it. Events settled from the ledger never take a place, and a retry keeps the one it holds.
-Every method is called under the pipeline's lock, so the class keeps no lock of its own.
+Every method is called under the pipeline's lock (``reached`` may be read without it: it
+only ever turns true), so the class keeps no lock of its own.
 """
 
 from __future__ import annotations
