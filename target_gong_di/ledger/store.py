@@ -39,6 +39,7 @@ from target_gong_di.ledger.databases import (
     postgres_errors,
 )
 from target_gong_di.ledger.pending import PendingRejections
+from target_gong_di.ledger.read_ahead import ReadAhead
 from target_gong_di.ledger.schema import has_schema, migrate
 from target_gong_di.ledger.tokens import TokenSlot
 from target_gong_di.redaction import redact, redact_url
@@ -195,6 +196,8 @@ class Ledger:
         """The first database error, once there was one (see ``_transaction``)."""
         self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
+        order = database.written_order  # what a re-sync looks up next is read ahead in it
+        self._read_ahead = None if order is None else ReadAhead(database, order)
         self.pending = PendingRejections(database, self._transaction, clock)
         """Rejected records, kept until a later run delivers them (``pending``)."""
 
@@ -237,13 +240,16 @@ class Ledger:
                 pending = self._pending.get((api_url, event_id))
                 if pending is not None:
                     buffered[event_id] = str(pending[3])
-        match, params = self._database.any_of(event_ids)
         with self._transaction(write=False) as tx:
-            found = tx.pairs(
-                "SELECT event_id, body_hash FROM gong_di_confirmations "  # noqa: S608
-                f"WHERE api_url = ? AND event_id {match}",
-                [api_url, *params],
-            )
+            if self._read_ahead is not None:
+                found = self._read_ahead.confirmed(tx, api_url, event_ids)
+            else:
+                match, params = self._database.any_of(event_ids)
+                found = tx.pairs(
+                    "SELECT event_id, body_hash FROM gong_di_confirmations "  # noqa: S608
+                    f"WHERE api_url = ? AND event_id {match}",
+                    [api_url, *params],
+                )
         return {**buffered, **found}
 
     def confirm(self, api_url: str, entries: Iterable[Confirmation]) -> None:
