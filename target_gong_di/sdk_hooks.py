@@ -85,7 +85,7 @@ RECORD_STEPS = (
     ("get_sink", "skipped: the active sink, found once"),
     ("_get_context", "kept"),
     ("_add_sdc_metadata_to_record", "kept: with add_record_metadata the SDK's path is taken"),
-    ("_remove_sdc_metadata_from_record", "kept"),
+    ("_remove_sdc_metadata_from_record", "kept for a record with any of SDC_METADATA"),
     ("_validate_and_parse", "skipped: no validator and no date parsing (RawRecordSink)"),
     ("preprocess_record", "skipped unless a sink overrides it: the Sink's own returns the record"),
     ("_singer_validate_message", "skipped: RawRecordSink's does nothing"),
@@ -100,6 +100,21 @@ RECORD_STEPS = (
 """What the SDK's ``Target._process_record_message`` calls, in order, and what
 ``StateAndSignalTarget`` does with each on its raw path; ``tests/unit/test_sdk_hooks.py``
 fails when the SDK's calls are no longer these."""
+
+
+SDC_METADATA = frozenset(
+    {
+        "_sdc_extracted_at",
+        "_sdc_received_at",
+        "_sdc_batched_at",
+        "_sdc_deleted_at",
+        "_sdc_sequence",
+        "_sdc_table_version",
+        "_sdc_sync_started_at",
+    }
+)
+"""What ``Sink._remove_sdc_metadata_from_record`` takes out of a record: a record with none
+of them (most) skips its seven ``pop`` calls."""
 
 
 class RawRecordSink(BatchSink):
@@ -143,7 +158,8 @@ class StateAndSignalTarget(Target):
             return
         sink = route.sink
         context = sink._get_context(record)
-        sink._remove_sdc_metadata_from_record(record)
+        if not SDC_METADATA.isdisjoint(record):
+            sink._remove_sdc_metadata_from_record(record)
         sink.tally_record_read()
         sink.process_record(record, context)
         sink.record_counter_metric.increment()

@@ -22,7 +22,13 @@ from singer_messages import record, schema, state
 from singer_sdk import Target
 
 from target_gong_di.exceptions import Interrupted
-from target_gong_di.sdk_hooks import QUIET_SDK_MESSAGES, RECORD_STEPS, QuietSdkLines, datelike_type
+from target_gong_di.sdk_hooks import (
+    QUIET_SDK_MESSAGES,
+    RECORD_STEPS,
+    SDC_METADATA,
+    QuietSdkLines,
+    datelike_type,
+)
 from target_gong_di.target import TargetGongDI
 
 SDK = f"singer-sdk {version('singer-sdk')} changed a private hook target_gong_di/sdk_hooks.py uses"
@@ -176,6 +182,18 @@ def test_the_raw_path_leaves_singer_metadata_out_of_the_record_as_the_sdk_does(t
     keyless = record(VIEWS, {"page": "P", "_sdc_sequence": 1, "_sdc_extracted_at": "x"})
     listen(target, schema(VIEWS, VIEW_PROPERTIES, ["id"]), keyless)
     assert dead_letters(tmp_path)[0]["record"] == {"page": "P"}, SDK
+
+
+def test_the_sdk_takes_exactly_the_singer_metadata_the_raw_path_looks_for(tmp_path):
+    """A record with none of ``SDC_METADATA`` skips the SDK's removal: it would remove nothing."""
+    target = dry_run_target(tmp_path)
+    sink = target.get_sink(
+        VIEWS, schema=schema(VIEWS, VIEW_PROPERTIES)["schema"], key_properties=["id"]
+    )
+    kept = {"page": "P", "_sdc_primary_key": 1, "_sdc_other": "x"}
+    metadata_record = {**dict.fromkeys(SDC_METADATA, "m"), **kept}
+    sink._remove_sdc_metadata_from_record(metadata_record)
+    assert metadata_record == kept, SDK
 
 
 def test_a_stream_with_a_stream_map_takes_the_sdks_path(tmp_path):
