@@ -132,16 +132,9 @@ class Transaction(t.Protocol):
     def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
         """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
 
-    def rows_at_once(self, sql: str, params: Params, *, width: int) -> list[t.Sequence[t.Any]]:
-        """``rows`` of ``sql``, whose rows have ``width`` columns of text or numbers."""
-
 
 class Database(t.Protocol):
     """A connection the ledger's SQL runs on."""
-
-    @property
-    def written_order(self) -> str | None:
-        """A column that orders a table's rows as they were written; None where none does."""
 
     def transaction(self, *, write: bool) -> contextlib.AbstractContextManager[Transaction]:
         """One transaction, committed when the block ends, rolled back if it raises."""
@@ -177,9 +170,6 @@ class SqliteDatabase:
     loss can undo the last commits, and an undone confirmation only means Gong is asked again
     and answers 409.
     """
-
-    written_order = "rowid"
-    """The rowid of a table with no INTEGER PRIMARY KEY grows as rows are inserted."""
 
     def __init__(self, path: str, *, read_only: bool = False) -> None:
         # mode=ro never writes the database (SQLite may add its -wal/-shm files beside it).
@@ -234,18 +224,16 @@ class SqliteDatabase:
         return self._connection.execute(sql, params).fetchall()
 
     def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
-        """Run ``sql``, whose rows are (text key, text value), and return them as a dict.
+        """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
+        return dict(self.rows_at_once(sql, params, width=2))
 
-        Gathered into one JSON object by SQLite, so a lookup is one step: ``sqlite3`` lets
-        go of the GIL at each row it steps to, and taking it back per row from the thread
-        reading the tap cost a re-sync about a third of its CPU time (500 keys a lookup).
+    def rows_at_once(self, sql: str, params: Params, *, width: int) -> list[list[t.Any]]:
+        """``rows`` of ``sql`` (``width`` columns of text or numbers), in one step.
+
+        Gathered into one JSON array by SQLite: ``sqlite3`` lets go of the GIL at each row it
+        steps to, and taking it back per row from the thread reading the tap cost a re-sync
+        about a third of its CPU time (500 keys a lookup).
         """
-        sql = f"WITH found(k, v) AS ({sql}) SELECT json_group_object(k, v) FROM found"  # noqa: S608
-        ((found,),) = self._connection.execute(sql, params).fetchall()
-        return json.loads(found)
-
-    def rows_at_once(self, sql: str, params: Params, *, width: int) -> list[t.Sequence[t.Any]]:
-        """``rows``, gathered into one JSON array by SQLite: one step, as for ``pairs``."""
         names = ", ".join(f"c{column}" for column in range(width))
         sql = f"WITH found({names}) AS ({sql}) SELECT json_group_array(json_array({names})) FROM found"  # noqa: S608,E501
         ((found,),) = self._connection.execute(sql, params).fetchall()
@@ -313,9 +301,6 @@ class PostgresDatabase:
     frozen server ends the run with a ``LedgerError`` instead of stalling it.
     """
 
-    written_order = None
-    """No column orders rows as they were written (``ctid`` moves with updates and VACUUM)."""
-
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         self._connection = postgres_connect(url)
         self._connection.read_only = read_only
@@ -347,10 +332,6 @@ class PostgresDatabase:
     def pairs(self, sql: str, params: Params = ()) -> dict[t.Any, t.Any]:
         """Run ``sql``, whose rows are (text key, text value), and return them as a dict."""
         return dict(self.rows(sql, params))
-
-    def rows_at_once(self, sql: str, params: Params, *, width: int) -> list[t.Sequence[t.Any]]:
-        """``rows``, as they come."""
-        return list(self.rows(sql, params))
 
     def run(self, sql: str, params: Params = ()) -> int:
         """Run ``sql`` and return how many rows it changed."""

@@ -9,8 +9,9 @@ ones written after them are read ahead, and the next lookup finds its eventIds t
 it does not find there is looked up by index as before. A lookup whose confirmations lie
 far apart (a tap reading in another order) reads nothing ahead and costs what it did.
 
-Only where the database orders rows as they were written (SQLite's rowid). Used inside the
-lookup's transaction, whose lock serialises the threads that look up.
+Only SQLite orders rows as they were written (its rowid; PostgreSQL's ``ctid`` moves with
+updates and VACUUM). Called inside the lookup's transaction, whose lock serialises the
+threads that look up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import typing as t
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_gong_di.ledger.databases import Database, Transaction
+    from target_gong_di.ledger.databases import SqliteDatabase
 
 AHEAD = 2
 """Lookups' worth of confirmations read ahead of the last one a lookup found."""
@@ -33,18 +34,16 @@ order none."""
 class ReadAhead:
     """The confirmations of one ``api_url`` written after those looked up last."""
 
-    def __init__(self, database: Database, order: str) -> None:
-        """``order``: the column that orders rows as they were written."""
+    def __init__(self, database: SqliteDatabase) -> None:
         self._database = database
-        self._order = order
         self._api_url: str | None = None
         self._window: dict[str, tuple[int, str]] = {}
         """eventId: (position, body hash), of the rows read ahead."""
         self._end = 0
         """The position of the last row read ahead."""
 
-    def confirmed(self, tx: Transaction, api_url: str, event_ids: Sequence[str]) -> dict[str, str]:
-        """The body hash of each of ``event_ids`` confirmed for ``api_url``."""
+    def confirmed(self, api_url: str, event_ids: Sequence[str]) -> dict[str, str]:
+        """The body hash of each of ``event_ids`` confirmed for ``api_url`` (in a transaction)."""
         if api_url != self._api_url:
             self._api_url, self._window, self._end = api_url, {}, 0
         found: dict[str, str] = {}
@@ -60,8 +59,8 @@ class ReadAhead:
                 found[event_id] = entry[1]
         if missing:
             match, params = self._database.any_of(missing)
-            rows = tx.rows_at_once(
-                f"SELECT {self._order}, event_id, body_hash "  # noqa: S608
+            rows = self._database.rows_at_once(
+                "SELECT rowid, event_id, body_hash "  # noqa: S608
                 f"FROM gong_di_confirmations WHERE api_url = ? AND event_id {match}",
                 [api_url, *params],
                 width=3,
@@ -71,12 +70,10 @@ class ReadAhead:
                 found[event_id] = known_hash
         if positions:
             hit = len(missing) < len(event_ids)
-            self._read_ahead(tx, api_url, min(positions), max(positions), len(event_ids), hit=hit)
+            self._read_ahead(api_url, min(positions), max(positions), len(event_ids), hit=hit)
         return found
 
-    def _read_ahead(
-        self, tx: Transaction, api_url: str, first: int, last: int, asked: int, *, hit: bool
-    ) -> None:
+    def _read_ahead(self, api_url: str, first: int, last: int, asked: int, *, hit: bool) -> None:
         """Keep what lies from ``first`` on, and read on to ``AHEAD`` lookups past ``last``.
 
         A lookup that found nothing read ahead has moved elsewhere: read on from there.
@@ -92,9 +89,9 @@ class ReadAhead:
         wanted = last + AHEAD * asked - start
         if wanted <= asked // 2:  # what is read ahead already reaches far enough
             return
-        rows = tx.rows_at_once(
-            f"SELECT {self._order}, event_id, body_hash FROM gong_di_confirmations NOT INDEXED "  # noqa: S608
-            f"WHERE api_url = ? AND {self._order} > ? ORDER BY {self._order} LIMIT ?",
+        rows = self._database.rows_at_once(
+            "SELECT rowid, event_id, body_hash FROM gong_di_confirmations NOT INDEXED "
+            "WHERE api_url = ? AND rowid > ? ORDER BY rowid LIMIT ?",
             [api_url, start, wanted],
             width=3,
         )

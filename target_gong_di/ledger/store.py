@@ -196,8 +196,7 @@ class Ledger:
         """The first database error, once there was one (see ``_transaction``)."""
         self._pending: dict[tuple[str, str], tuple[str | None, ...]] = {}
         """Confirmations not yet flushed, by (api_url, eventId): the INSERT's parameters."""
-        order = database.written_order  # what a re-sync looks up next is read ahead in it
-        self._read_ahead = None if order is None else ReadAhead(database, order)
+        self._read_ahead = ReadAhead(database) if isinstance(database, SqliteDatabase) else None
         self.pending = PendingRejections(database, self._transaction, clock)
         """Rejected records, kept until a later run delivers them (``pending``)."""
 
@@ -242,7 +241,7 @@ class Ledger:
                     buffered[event_id] = str(pending[3])
         with self._transaction(write=False) as tx:
             if self._read_ahead is not None:
-                found = self._read_ahead.confirmed(tx, api_url, event_ids)
+                found = self._read_ahead.confirmed(api_url, event_ids)
             else:
                 match, params = self._database.any_of(event_ids)
                 found = tx.pairs(
