@@ -125,56 +125,55 @@ def schema_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     return []
 
 
-_NOTHING: tuple[object, ...] = (None, "", [], {})
-"""What `_has` counts as no value."""
-
-
-def _has(mapping: t.Mapping[str, t.Any] | None, key: str) -> bool:
-    return bool(mapping) and mapping.get(key) not in _NOTHING  # type: ignore[union-attr]
-
-
 def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
     """Violations of the reference's prose rules; assumes the schema check passed.
 
-    (The schema check passed: ``body`` and its ``person`` are objects, so ``get`` is
-    ``_has`` without the call.)
+    The schema check passed, so every field a rule reads is text, an object or a list (or
+    absent): it has a value exactly when it is truthy (not None, "", [] or {}).
     """
     errors: list[str] = []
     person = body.get("person")
-    tracked = body.get("trackingId") not in _NOTHING
+    tracked = bool(body.get("trackingId"))
     if person is not None and tracked:
         errors.append("person, trackingId: send either a person or a trackingId, not both")
     elif person is None and not tracked:
         errors.append("person, trackingId: one of them is required")
 
+    content = body.get("content")
     if person is not None:
-        company = person.get("company")
-        identified = (
-            person.get("email") not in _NOTHING
-            or person.get("name") not in _NOTHING
-            or person.get("phoneNumber") not in _NOTHING
-            or person.get("personBusinessContext") not in _NOTHING
-        )
-        if not identified:
-            if not _has(person, "personId"):
+        stated_company = person.get("company")
+        company = stated_company or {}
+        if not (
+            person.get("email")
+            or person.get("name")
+            or person.get("phoneNumber")
+            or person.get("personBusinessContext")
+        ):
+            if not person.get("personId"):
                 errors.append(
                     "person.personId: required for an anonymous person "
                     "(no name, email, phoneNumber or personBusinessContext)"
                 )
-            if not _has(company, "domain"):
+            if not company.get("domain"):
                 errors.append(
                     "person.company.domain: required for an anonymous person "
                     "(no name, email, phoneNumber or personBusinessContext)"
                 )
-        if company is not None and not (
-            _has(company, "domain") or _has(company, "companyBusinessContexts")
+        if stated_company is not None and not (
+            company.get("domain") or company.get("companyBusinessContexts")
         ):
             errors.append(
                 "person.company: needs a domain or companyBusinessContexts "
                 "(crmAccountId / crmOpportunityId) to be associated"
             )
 
-    for path, fields in _custom_field_lists(body):
+    for path, fields in (
+        (_BODY_FIELDS, body.get(_BODY_FIELDS)),
+        (_CONTENT_PATH, content.get(_CONTENT_FIELDS) if content is not None else None),
+        (_PERSON_PATH, person.get(_PERSON_FIELDS) if person is not None else None),
+    ):
+        if not fields:
+            continue
         for index, field in enumerate(fields):
             data_type = field.get("dataType", "STRING")
             parses, expected = VALUE_PARSERS.get(data_type, (None, ""))
@@ -188,18 +187,8 @@ def rule_errors(body: t.Mapping[str, t.Any]) -> list[str]:
 
 
 _BODY_FIELDS, _CONTENT_FIELDS, _PERSON_FIELDS = CUSTOM_FIELD_LISTS
-
-
-def _custom_field_lists(body: t.Mapping[str, t.Any]) -> list[tuple[str, list[dict[str, t.Any]]]]:
-    """Each non-empty custom-field list, with its path: the body's, content's, person's."""
-    found = []
-    if fields := body.get(_BODY_FIELDS):
-        found.append((_BODY_FIELDS, fields))
-    if fields := (body.get("content") or {}).get(_CONTENT_FIELDS):
-        found.append((f"content.{_CONTENT_FIELDS}", fields))
-    if fields := (body.get("person") or {}).get(_PERSON_FIELDS):
-        found.append((f"person.{_PERSON_FIELDS}", fields))
-    return found
+_CONTENT_PATH = f"content.{_CONTENT_FIELDS}"
+_PERSON_PATH = f"person.{_PERSON_FIELDS}"
 
 
 def body_errors(body: t.Mapping[str, t.Any]) -> list[str]:
